@@ -1,0 +1,49 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "sluice",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sluice", targets: ["sluice"]),
+        .library(name: "PipelineCore", targets: ["PipelineCore"]),
+        .library(name: "Sources", targets: ["Sources"]),
+        .library(name: "Pipelines", targets: ["Pipelines"]),
+        .library(name: "Destinations", targets: ["Destinations"]),
+        .library(name: "Flows", targets: ["Flows"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // System libraries: on the image, installed by .ci/run when missing (libsqlite3-dev, zlib1g-dev).
+        .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+
+        .target(name: "PipelineCore"),
+        .target(name: "Sources", dependencies: ["PipelineCore", "CZlib"]),
+        .target(name: "Pipelines", dependencies: ["PipelineCore"]),
+        .target(name: "Destinations", dependencies: ["PipelineCore", "CSQLite"]),
+        .target(name: "Flows"),
+        .executableTarget(
+            name: "sluice",
+            dependencies: [
+                "PipelineCore", "Sources", "Pipelines", "Destinations", "Flows",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+
+        .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore"]),
+        .testTarget(name: "SourcesTests", dependencies: ["Sources", "PipelineCore"]),
+        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "PipelineCore", "Sources", "Destinations", "CSQLite"],
+                    resources: [.copy("Fixtures")]),
+        .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "PipelineCore", "CSQLite"]),
+        .testTarget(name: "FlowsTests", dependencies: ["Flows"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "CSQLite"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,261 @@
+import CSQLite
+import Foundation
+import PipelineCore
+
+/// The embedded default destination: one SQLite file per pipeline, tables under their plain names.
+///
+/// A load is one `BEGIN IMMEDIATE ... COMMIT`: data, `_dlt_version` and `_dlt_loads` together; any
+/// failure rolls back and leaves the previous data untouched. Rows are inserted by a reused
+/// multi-row `INSERT` (up to 100 rows a statement) bound straight from the package's bytes.
+public struct SQLiteDestination: Destination {
+    public let path: String
+    public var name: String { "sqlite" }
+    public var location: String { path }
+
+    public init(path: String) { self.path = path }
+
+    /// Lends an open connection for the duration of `body`.
+    public func withConnection<T>(_ body: (SQLiteConnection) throws -> T) throws -> T {
+        let connection = try SQLiteConnection(path: path)
+        return try body(connection)
+    }
+
+    public func storedSchema(named name: String) async throws -> Schema? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try withConnection { db -> Schema? in
+            guard try db.tableExists("_dlt_version") else { return nil }
+            let rows = try db.query(
+                "SELECT schema FROM _dlt_version WHERE schema_name = ? ORDER BY version DESC, inserted_at DESC LIMIT 1",
+                [name])
+            guard let text = rows.first?[0] else { return nil }
+            return try JSONDecoder().decode(Schema.self, from: Data(text.utf8))
+        }
+    }
+
+    public func load(_ package: NormalizedPackage) async throws {
+        try withConnection { db in
+            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;")
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                try SQLiteLoad(db: db, package: package).run()
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    /// SQLite column type for a schema type (the logical type is kept in `_dlt_version`).
+    static func sqlType(_ type: DataType) -> String {
+        switch type {
+        case .text, .json: return "TEXT"
+        case .double: return "REAL"
+        case .bool: return "BOOLEAN"
+        case .timestamp: return "TIMESTAMP"
+        case .bigint: return "INTEGER"
+        case .binary: return "BLOB"
+        case .decimal: return "DECIMAL"
+        case .date: return "DATE"
+        }
+    }
+}
+
+/// One load's work inside the transaction.
+struct SQLiteLoad {
+    let db: SQLiteConnection
+    let package: NormalizedPackage
+
+    func run() throws {
+        try createSystemTables()
+        if try !db.query("SELECT 1 FROM _dlt_loads WHERE load_id = ?", [package.loadId]).isEmpty {
+            return  // loaded already: loads are idempotent per package
+        }
+        let schema = package.schema
+        let filesByTable = Dictionary(package.files.map { ($0.table, $0) }, uniquingKeysWith: { a, _ in a })
+        for table in schema.dataTables where filesByTable[table.name] != nil {
+            try migrate(table)
+        }
+        for root in package.replacedRoots {
+            for table in schema.tableChain(root: root) where try db.tableExists(table.name) {
+                try db.execute("DELETE FROM \(quoteIdentifier(table.name))")
+            }
+        }
+        var merged = Set<String>()
+        for table in schema.dataTables where !table.isChild && table.writeDisposition == .merge {
+            if filesByTable[table.name] != nil {
+                try merge(root: table, files: filesByTable)
+                for t in schema.tableChain(root: table.name) { merged.insert(t.name) }
+            }
+        }
+        for file in package.files where !merged.contains(file.table) {
+            guard let table = schema.table(named: file.table) else { continue }
+            try insert(file, into: table, as: table.name)
+        }
+        try recordVersionAndLoad()
+    }
+
+    func createSystemTables() throws {
+        try db.execute("""
+            CREATE TABLE IF NOT EXISTS _dlt_loads (load_id TEXT NOT NULL, schema_name TEXT, status INTEGER NOT NULL,
+                inserted_at TIMESTAMP NOT NULL, schema_version_hash TEXT);
+            CREATE TABLE IF NOT EXISTS _dlt_version (version INTEGER NOT NULL, engine_version INTEGER NOT NULL,
+                inserted_at TIMESTAMP NOT NULL, schema_name TEXT NOT NULL, version_hash TEXT NOT NULL, schema TEXT NOT NULL);
+            """)
+    }
+
+    /// Creates the table, or adds the columns it lacks.
+    func migrate(_ table: TableSchema) throws {
+        let existing = Set(try db.columns(of: table.name))
+        if existing.isEmpty {
+            let columns = table.columns.map { c in
+                quoteIdentifier(c.name) + " " + SQLiteDestination.sqlType(c.dataType) + (c.nullable ? "" : " NOT NULL")
+            }
+            try db.execute("CREATE TABLE \(quoteIdentifier(table.name)) (\(columns.joined(separator: ", ")))")
+            return
+        }
+        for c in table.columns where !existing.contains(c.name) {
+            try db.execute("ALTER TABLE \(quoteIdentifier(table.name)) ADD COLUMN \(quoteIdentifier(c.name)) "
+                + SQLiteDestination.sqlType(c.dataType))
+        }
+    }
+
+    /// delete-insert by primary key (or merge key): the batch is deduplicated by key (last row wins),
+    /// rows with a key already present are replaced, and so are their child rows.
+    func merge(root: TableSchema, files: [String: NormalizedPackage.TableFile]) throws {
+        let chain = package.schema.tableChain(root: root.name).filter { files[$0.name] != nil }
+        let keys = (root.mergeKey.isEmpty ? root.primaryKey : root.mergeKey).map(quoteIdentifier)
+        guard !keys.isEmpty else {
+            throw SluiceError(.configuration, "merge needs a primary key or a merge key", table: root.name)
+        }
+        let keyList = keys.joined(separator: ", ")
+        let keyTuple = keys.count == 1 ? keys[0] : "(\(keyList))"
+        func stage(_ name: String) -> String { quoteIdentifier("_sluice_stage_" + name) }
+        for table in chain {
+            try db.execute("DROP TABLE IF EXISTS temp.\(stage(table.name))")
+            try db.execute("CREATE TEMP TABLE \(stage(table.name)) AS SELECT * FROM main.\(quoteIdentifier(table.name)) WHERE 0")
+            try insert(files[table.name]!, into: table, as: "temp." + "_sluice_stage_" + table.name, quoted: false)
+        }
+        let rootStage = "temp." + stage(root.name)
+        let target = "main." + quoteIdentifier(root.name)
+        if !root.primaryKey.isEmpty {
+            let pk = root.primaryKey.map(quoteIdentifier).joined(separator: ", ")
+            try db.execute("DELETE FROM \(rootStage) WHERE rowid NOT IN (SELECT max(rowid) FROM \(rootStage) GROUP BY \(pk))")
+        }
+        for child in package.schema.tableChain(root: root.name) where child.isChild {
+            guard try db.columns(of: child.name).contains("_dlt_root_id") else { continue }
+            try db.execute("""
+                DELETE FROM main.\(quoteIdentifier(child.name)) WHERE _dlt_root_id IN
+                  (SELECT _dlt_id FROM \(target) WHERE \(keyTuple) IN (SELECT \(keyList) FROM \(rootStage)))
+                """)
+        }
+        try db.execute("DELETE FROM \(target) WHERE \(keyTuple) IN (SELECT \(keyList) FROM \(rootStage))")
+        for table in chain {
+            let cols = table.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+            let filter = table.isChild ? " WHERE _dlt_root_id IN (SELECT _dlt_id FROM \(rootStage))" : ""
+            try db.execute("INSERT INTO main.\(quoteIdentifier(table.name)) (\(cols)) SELECT \(cols) FROM temp.\(stage(table.name))\(filter)")
+        }
+        for table in chain { try db.execute("DROP TABLE temp.\(stage(table.name))") }
+    }
+
+    func recordVersionAndLoad() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let schemaJSON = String(decoding: try encoder.encode(package.schema), as: UTF8.self)
+        let hash = SchemaHash.of(schemaJSON)
+        let now = Timestamps.formatTimestamp(Int64(Date().timeIntervalSince1970 * 1_000_000))
+        if try db.query("SELECT 1 FROM _dlt_version WHERE version_hash = ? AND schema_name = ?",
+                        [hash, package.schema.name]).isEmpty
+        {
+            let stmt = try db.prepare("INSERT INTO _dlt_version VALUES (?, 1, ?, ?, ?, ?)")
+            sqlite3_bind_int64(stmt.handle, 1, Int64(package.schema.version))
+            sqlite3_bind_text(stmt.handle, 2, now, -1, csqlite_transient())
+            sqlite3_bind_text(stmt.handle, 3, package.schema.name, -1, csqlite_transient())
+            sqlite3_bind_text(stmt.handle, 4, hash, -1, csqlite_transient())
+            sqlite3_bind_text(stmt.handle, 5, schemaJSON, -1, csqlite_transient())
+            try stmt.step()
+        }
+        let stmt = try db.prepare("INSERT INTO _dlt_loads VALUES (?, ?, 0, ?, ?)")
+        sqlite3_bind_text(stmt.handle, 1, package.loadId, -1, csqlite_transient())
+        sqlite3_bind_text(stmt.handle, 2, package.schema.name, -1, csqlite_transient())
+        sqlite3_bind_text(stmt.handle, 3, now, -1, csqlite_transient())
+        sqlite3_bind_text(stmt.handle, 4, hash, -1, csqlite_transient())
+        try stmt.step()
+    }
+
+    /// Inserts a row file with multi-row statements, binding text and blobs in place (`SQLITE_STATIC`).
+    func insert(_ file: NormalizedPackage.TableFile, into table: TableSchema, as target: String, quoted: Bool = true) throws {
+        let n = table.columns.count
+        guard n > 0, file.rowCount > 0 else { return }
+        let perStatement = max(1, min(100, 32_000 / n))
+        let targetSQL = quoted ? quoteIdentifier(target) : target.split(separator: ".", maxSplits: 1).enumerated()
+            .map { $0.offset == 0 ? String($0.element) : quoteIdentifier(String($0.element)) }.joined(separator: ".")
+        let columnList = table.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+        let tuple = "(" + Array(repeating: "?", count: n).joined(separator: ",") + ")"
+        func statement(rows: Int) throws -> SQLiteConnection.Statement {
+            try db.prepare("INSERT INTO \(targetSQL) (\(columnList)) VALUES "
+                + Array(repeating: tuple, count: rows).joined(separator: ","))
+        }
+        let full = try statement(rows: perStatement)
+        let reader = try PackageFileReader(path: file.path)
+        var arena: [UInt8] = []
+        var offsets: [(Int, Int)] = []
+        arena.reserveCapacity(1 << 20)
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: perStatement * n * 32)
+        defer { scratch.deallocate() }
+
+        func flush(_ stmt: SQLiteConnection.Statement) throws {
+            try arena.withUnsafeBufferPointer { bytes in
+                var scratchUsed = 0
+                for (r, (start, length)) in offsets.enumerated() {
+                    var cursor = FlatRowCursor(UnsafeBufferPointer(rebasing: bytes[start..<(start + length)]))
+                    let base = Int32(r * n + 1)
+                    while let (column, value) = cursor.next() {
+                        let index = base + Int32(column)
+                        switch value {
+                        case .null: break
+                        case .bool(let b): sqlite3_bind_int64(stmt.handle, index, b ? 1 : 0)
+                        case .bigint(let i): sqlite3_bind_int64(stmt.handle, index, i)
+                        case .double(let d): sqlite3_bind_double(stmt.handle, index, d)
+                        case .text(let p), .decimal(let p):
+                            sqlite3_bind_text(stmt.handle, index, UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: CChar.self),
+                                              Int32(p.count), csqlite_static())
+                        case .binary(let p):
+                            sqlite3_bind_blob(stmt.handle, index, p.baseAddress, Int32(p.count), csqlite_static())
+                        case .timestamp(let t):
+                            let out = scratch + scratchUsed
+                            let len = Timestamps.writeTimestamp(t, into: out)
+                            scratchUsed += 32
+                            sqlite3_bind_text(stmt.handle, index, UnsafeRawPointer(out).assumingMemoryBound(to: CChar.self),
+                                              Int32(len), csqlite_static())
+                        case .date(let d):
+                            let text = Timestamps.formatDate(d)
+                            sqlite3_bind_text(stmt.handle, index, text, -1, csqlite_transient())
+                        }
+                    }
+                }
+                try stmt.step()
+                stmt.reset()
+            }
+            arena.removeAll(keepingCapacity: true)
+            offsets.removeAll(keepingCapacity: true)
+        }
+
+        while true {
+            let start = arena.count
+            guard let length = try reader.readFrame(appendingTo: &arena) else { break }
+            offsets.append((start, length))
+            if offsets.count == perStatement { try flush(full) }
+        }
+        if !offsets.isEmpty { try flush(try statement(rows: offsets.count)) }
+    }
+}
+
+/// A short stable hash of a schema's JSON (FNV-1a, 64 bits, base64).
+enum SchemaHash {
+    static func of(_ text: String) -> String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+        return Base64.encode((0..<8).map { UInt8(truncatingIfNeeded: h >> (8 * UInt64($0))) })
+    }
+}

@@ -1,0 +1,47 @@
+/// Where loads end up. A destination loads one normalized package at a time, atomically.
+///
+/// Conformers decide how to store a package; the engine decides everything else. A load must
+/// write the package's rows, its schema version (`_dlt_version`) and its `_dlt_loads` row in one
+/// transaction, so a failure leaves the destination exactly as it was.
+public protocol Destination: Sendable {
+    /// A short name for messages and load info: `sqlite`, `postgres`.
+    var name: String { get }
+    /// Where the data goes, for people (a file path, `host:port/database`); never holds credentials.
+    var location: String { get }
+    /// Loads the package in one transaction.
+    func load(_ package: NormalizedPackage) async throws
+    /// The newest schema stored under this name, or `nil` when the destination has none.
+    func storedSchema(named name: String) async throws -> Schema?
+}
+
+/// A normalized load package: the schema it was normalized against and one row file per table.
+public struct NormalizedPackage: Sendable {
+    public struct TableFile: Sendable {
+        /// The table, as named in ``NormalizedPackage/schema``.
+        public var table: String
+        /// Path of the row file (``PackageFile`` frames of flat rows).
+        public var path: String
+        public var rowCount: Int
+        public init(table: String, path: String, rowCount: Int) {
+            self.table = table
+            self.path = path
+            self.rowCount = rowCount
+        }
+    }
+
+    public var loadId: String
+    public var dataset: String
+    public var schema: Schema
+    /// Row files, parents before children.
+    public var files: [TableFile]
+    /// Root tables whose chains this load replaces (write disposition `replace`).
+    public var replacedRoots: [String]
+
+    public init(loadId: String, dataset: String, schema: Schema, files: [TableFile], replacedRoots: [String]) {
+        self.loadId = loadId
+        self.dataset = dataset
+        self.schema = schema
+        self.files = files
+        self.replacedRoots = replacedRoots
+    }
+}

@@ -1,0 +1,344 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// JSON <-> ``Value``: a byte-level scanner (no Foundation on the hot path) and an encoder.
+///
+/// Objects keep key order; integers that fit 64 bits stay exact ``Value/bigint(_:)``, larger ones
+/// become exact ``Value/decimal(_:)``; numbers with a fraction or exponent are doubles. Strings are
+/// validated as UTF-8; `\u` escapes, surrogate pairs included, are decoded.
+public enum JSONText {
+    /// Why a document did not parse, and where (byte offset into the input).
+    public struct ParseError: Error, Sendable, CustomStringConvertible {
+        public var reason: String
+        public var offset: Int
+        public var description: String { "\(reason) at byte \(offset + 1)" }
+    }
+
+    /// The deepest nesting accepted; deeper input is an error, never a stack overflow.
+    public static let maxDepth = 512
+
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(ParseError) -> Value {
+        var scanner = Scanner(bytes)
+        scanner.skipSpace()
+        let value = try scanner.parseValue(depth: 0)
+        scanner.skipSpace()
+        guard scanner.i == bytes.count else { throw scanner.error("unexpected data after the JSON value") }
+        return value
+    }
+
+    public static func decode(_ text: String) throws(ParseError) -> Value {
+        let bytes = Array(text.utf8)
+        return try decode(bytes)
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws(ParseError) -> Value {
+        try bytes.withUnsafeBufferPointer { p throws(ParseError) in try decode(p) }
+    }
+
+    struct Scanner {
+        let p: UnsafeBufferPointer<UInt8>
+        var i = 0
+        var scratch: [UInt8] = []
+
+        init(_ p: UnsafeBufferPointer<UInt8>) { self.p = p }
+
+        func error(_ reason: String) -> ParseError { ParseError(reason: reason, offset: i) }
+
+        @inline(__always) mutating func skipSpace() {
+            while i < p.count {
+                let c = p[i]
+                if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { break }
+            }
+        }
+
+        mutating func parseValue(depth: Int) throws(ParseError) -> Value {
+            guard i < p.count else { throw error("unexpected end of input") }
+            switch p[i] {
+            case UInt8(ascii: "{"):
+                guard depth < JSONText.maxDepth else { throw error("nesting deeper than \(JSONText.maxDepth) levels") }
+                i += 1
+                var row = Row()
+                skipSpace()
+                if i < p.count, p[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return .object(row)
+                }
+                while true {
+                    skipSpace()
+                    guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                    let key = try parseString()
+                    skipSpace()
+                    guard i < p.count, p[i] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
+                    i += 1
+                    skipSpace()
+                    let v = try parseValue(depth: depth + 1)
+                    row.fields.append(Row.Field(key, v))
+                    skipSpace()
+                    guard i < p.count else { throw error("unexpected end of input in an object") }
+                    if p[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if p[i] == UInt8(ascii: "}") { i += 1; return .object(row) }
+                    throw error("expected ',' or '}' in an object")
+                }
+            case UInt8(ascii: "["):
+                guard depth < JSONText.maxDepth else { throw error("nesting deeper than \(JSONText.maxDepth) levels") }
+                i += 1
+                var items: [Value] = []
+                skipSpace()
+                if i < p.count, p[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return .array(items)
+                }
+                while true {
+                    skipSpace()
+                    items.append(try parseValue(depth: depth + 1))
+                    skipSpace()
+                    guard i < p.count else { throw error("unexpected end of input in a list") }
+                    if p[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if p[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
+                    throw error("expected ',' or ']' in a list")
+                }
+            case UInt8(ascii: "\""):
+                return .text(try parseString())
+            case UInt8(ascii: "t"):
+                try literal("true")
+                return .bool(true)
+            case UInt8(ascii: "f"):
+                try literal("false")
+                return .bool(false)
+            case UInt8(ascii: "n"):
+                try literal("null")
+                return .null
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                return try parseNumber()
+            default:
+                throw error("unexpected character '\(Unicode.Scalar(p[i]))'")
+            }
+        }
+
+        mutating func literal(_ word: StaticString) throws(ParseError) {
+            let n = word.utf8CodeUnitCount
+            guard i + n <= p.count else { throw error("invalid literal") }
+            let w = word.utf8Start
+            for k in 0..<n where p[i + k] != w[k] { throw error("invalid literal") }
+            i += n
+        }
+
+        mutating func parseNumber() throws(ParseError) -> Value {
+            let start = i
+            var negative = false
+            if p[i] == UInt8(ascii: "-") {
+                negative = true
+                i += 1
+            }
+            guard i < p.count, p[i] >= 48, p[i] <= 57 else { throw error("invalid number") }
+            var magnitude: UInt64 = 0
+            var overflow = false
+            if p[i] == 48 {
+                i += 1
+            } else {
+                while i < p.count, p[i] >= 48, p[i] <= 57 {
+                    let (m1, o1) = magnitude.multipliedReportingOverflow(by: 10)
+                    let (m2, o2) = m1.addingReportingOverflow(UInt64(p[i] - 48))
+                    if o1 || o2 { overflow = true }
+                    magnitude = m2
+                    i += 1
+                }
+            }
+            var isFloat = false
+            if i < p.count, p[i] == UInt8(ascii: ".") {
+                isFloat = true
+                i += 1
+                guard i < p.count, p[i] >= 48, p[i] <= 57 else { throw error("invalid number: digits must follow '.'") }
+                while i < p.count, p[i] >= 48, p[i] <= 57 { i += 1 }
+            }
+            if i < p.count, p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E") {
+                isFloat = true
+                i += 1
+                if i < p.count, p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-") { i += 1 }
+                guard i < p.count, p[i] >= 48, p[i] <= 57 else { throw error("invalid number: digits must follow the exponent") }
+                while i < p.count, p[i] >= 48, p[i] <= 57 { i += 1 }
+            }
+            if !isFloat {
+                if !overflow {
+                    if !negative, magnitude <= UInt64(Int64.max) { return .bigint(Int64(magnitude)) }
+                    if negative, magnitude <= UInt64(Int64.max) + 1 { return .bigint(Int64(truncatingIfNeeded: 0 &- magnitude)) }
+                }
+                return .decimal(String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self))
+            }
+            let len = i - start
+            let d: Double = withUnsafeTemporaryAllocation(of: CChar.self, capacity: len + 1) { buf in
+                for k in 0..<len { buf[k] = CChar(bitPattern: p[start + k]) }
+                buf[len] = 0
+                return strtod(buf.baseAddress!, nil)
+            }
+            guard d.isFinite else { throw ParseError(reason: "number out of range", offset: start) }
+            return .double(d)
+        }
+
+        mutating func parseString() throws(ParseError) -> String {
+            i += 1  // opening quote
+            let start = i
+            // Fast path: no escapes.
+            while i < p.count {
+                let c = p[i]
+                if c == UInt8(ascii: "\"") {
+                    let slice = UnsafeBufferPointer(rebasing: p[start..<i])
+                    i += 1
+                    guard let s = String(validating: slice, as: UTF8.self) else {
+                        throw ParseError(reason: "invalid UTF-8 in a string", offset: start)
+                    }
+                    return s
+                }
+                if c == UInt8(ascii: "\\") { break }
+                if c < 0x20 { throw error("control character in a string") }
+                i += 1
+            }
+            scratch.removeAll(keepingCapacity: true)
+            scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
+            while i < p.count {
+                let c = p[i]
+                if c == UInt8(ascii: "\"") {
+                    i += 1
+                    guard let s = String(validating: scratch, as: UTF8.self) else {
+                        throw ParseError(reason: "invalid UTF-8 in a string", offset: start)
+                    }
+                    return s
+                }
+                if c < 0x20 { throw error("control character in a string") }
+                if c != UInt8(ascii: "\\") {
+                    scratch.append(c)
+                    i += 1
+                    continue
+                }
+                i += 1
+                guard i < p.count else { break }
+                let e = p[i]
+                i += 1
+                switch e {
+                case UInt8(ascii: "\""): scratch.append(0x22)
+                case UInt8(ascii: "\\"): scratch.append(0x5C)
+                case UInt8(ascii: "/"): scratch.append(0x2F)
+                case UInt8(ascii: "b"): scratch.append(0x08)
+                case UInt8(ascii: "f"): scratch.append(0x0C)
+                case UInt8(ascii: "n"): scratch.append(0x0A)
+                case UInt8(ascii: "r"): scratch.append(0x0D)
+                case UInt8(ascii: "t"): scratch.append(0x09)
+                case UInt8(ascii: "u"):
+                    var scalar = try hex4()
+                    if scalar >= 0xD800, scalar < 0xDC00 {
+                        guard i + 1 < p.count, p[i] == UInt8(ascii: "\\"), p[i + 1] == UInt8(ascii: "u") else {
+                            throw error("unpaired surrogate in \\u escape")
+                        }
+                        i += 2
+                        let low = try hex4()
+                        guard low >= 0xDC00, low < 0xE000 else { throw error("unpaired surrogate in \\u escape") }
+                        scalar = 0x10000 + ((scalar - 0xD800) << 10) + (low - 0xDC00)
+                    } else if scalar >= 0xDC00, scalar < 0xE000 {
+                        throw error("unpaired surrogate in \\u escape")
+                    }
+                    appendUTF8(scalar)
+                default:
+                    throw error("invalid escape '\\\(Unicode.Scalar(e))'")
+                }
+            }
+            throw error("unterminated string")
+        }
+
+        mutating func hex4() throws(ParseError) -> UInt32 {
+            guard i + 4 <= p.count else { throw error("invalid \\u escape") }
+            var v: UInt32 = 0
+            for _ in 0..<4 {
+                let c = p[i]
+                let d: UInt32
+                switch c {
+                case 48...57: d = UInt32(c - 48)
+                case 65...70: d = UInt32(c - 55)
+                case 97...102: d = UInt32(c - 87)
+                default: throw error("invalid \\u escape")
+                }
+                v = v << 4 | d
+                i += 1
+            }
+            return v
+        }
+
+        mutating func appendUTF8(_ s: UInt32) {
+            if s < 0x80 {
+                scratch.append(UInt8(s))
+            } else if s < 0x800 {
+                scratch.append(UInt8(0xC0 | s >> 6))
+                scratch.append(UInt8(0x80 | s & 0x3F))
+            } else if s < 0x10000 {
+                scratch.append(UInt8(0xE0 | s >> 12))
+                scratch.append(UInt8(0x80 | s >> 6 & 0x3F))
+                scratch.append(UInt8(0x80 | s & 0x3F))
+            } else {
+                scratch.append(UInt8(0xF0 | s >> 18))
+                scratch.append(UInt8(0x80 | s >> 12 & 0x3F))
+                scratch.append(UInt8(0x80 | s >> 6 & 0x3F))
+                scratch.append(UInt8(0x80 | s & 0x3F))
+            }
+        }
+    }
+
+    // MARK: - encoding
+
+    /// Compact JSON text of a value; dates and timestamps as ISO 8601 strings, binary as base64.
+    public static func encode(_ value: Value) -> String {
+        var out = ""
+        write(value, to: &out)
+        return out
+    }
+
+    static func write(_ value: Value, to out: inout String) {
+        switch value {
+        case .null: out += "null"
+        case .bool(let b): out += b ? "true" : "false"
+        case .bigint(let i): out += String(i)
+        case .double(let d): out += d.isFinite ? d.description : "null"
+        case .decimal(let s): out += s
+        case .text(let s): writeString(s, to: &out)
+        case .date, .timestamp: writeString(value.textForm, to: &out)
+        case .binary(let b): writeString(Base64.encode(b), to: &out)
+        case .object(let row):
+            out += "{"
+            for (k, f) in row.fields.enumerated() {
+                if k > 0 { out += "," }
+                writeString(f.name, to: &out)
+                out += ":"
+                write(f.value, to: &out)
+            }
+            out += "}"
+        case .array(let items):
+            out += "["
+            for (k, v) in items.enumerated() {
+                if k > 0 { out += "," }
+                write(v, to: &out)
+            }
+            out += "]"
+        }
+    }
+
+    static func writeString(_ s: String, to out: inout String) {
+        out += "\""
+        for scalar in s.unicodeScalars {
+            switch scalar {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            default:
+                if scalar.value < 0x20 {
+                    out += "\\u" + String(scalar.value, radix: 16).leftPadded(4)
+                } else {
+                    out.unicodeScalars.append(scalar)
+                }
+            }
+        }
+        out += "\""
+    }
+}

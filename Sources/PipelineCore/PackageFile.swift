@@ -1,0 +1,267 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// The binary row files inside load packages.
+///
+/// A file is a sequence of frames: a 4-byte little-endian length, then the payload. Values are
+/// tagged (one byte) and lengths are LEB128 varints. Extracted files hold whole nested rows;
+/// normalized files hold flat rows as `(column index, value)` pairs against the package schema.
+/// The format is private to a package: it never outlives one run of the code that wrote it.
+public enum PackageFile {
+    enum Tag: UInt8 {
+        case null = 0, falseValue, trueValue, bigint, double, decimal, text, date, timestamp, binary, object, array
+    }
+}
+
+/// Appends frames to a package file through one reusable buffer.
+public final class PackageFileWriter {
+    private let handle: UnsafeMutablePointer<FILE>
+    public let path: String
+    private var buffer: [UInt8] = []
+    private var frameStart = 0
+    public private(set) var frames = 0
+
+    public init(path: String) throws(SluiceError) {
+        guard let h = fopen(path, "wb") else {
+            throw SluiceError(.io, "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        handle = h
+        self.path = path
+        buffer.reserveCapacity(1 << 20)
+    }
+
+    deinit { fclose(handle) }
+
+    /// Starts a frame; the frame's bytes are everything written until ``endFrame()``.
+    @inline(__always) public func beginFrame() {
+        frameStart = buffer.count
+        buffer.append(contentsOf: [0, 0, 0, 0] as [UInt8])
+    }
+
+    public func endFrame() throws(SluiceError) {
+        let length = UInt32(buffer.count - frameStart - 4)
+        buffer[frameStart] = UInt8(length & 0xff)
+        buffer[frameStart + 1] = UInt8((length >> 8) & 0xff)
+        buffer[frameStart + 2] = UInt8((length >> 16) & 0xff)
+        buffer[frameStart + 3] = UInt8(length >> 24)
+        frames += 1
+        if buffer.count >= (1 << 20) { try flush() }
+    }
+
+    @inline(__always) public func writeVarint(_ v: Int) {
+        var v = UInt64(v)
+        while v >= 0x80 {
+            buffer.append(UInt8(v & 0x7f) | 0x80)
+            v >>= 7
+        }
+        buffer.append(UInt8(v))
+    }
+
+    @inline(__always) private func writeFixed64(_ v: UInt64) {
+        withUnsafeBytes(of: v.littleEndian) { buffer.append(contentsOf: $0) }
+    }
+
+    @inline(__always) private func writeBytes(_ s: String) {
+        var s = s
+        s.withUTF8 { p in
+            writeVarint(p.count)
+            buffer.append(contentsOf: p)
+        }
+    }
+
+    /// Writes one tagged value; nested values recursively.
+    public func writeValue(_ value: Value) {
+        switch value {
+        case .null: buffer.append(PackageFile.Tag.null.rawValue)
+        case .bool(let b): buffer.append(b ? PackageFile.Tag.trueValue.rawValue : PackageFile.Tag.falseValue.rawValue)
+        case .bigint(let i):
+            buffer.append(PackageFile.Tag.bigint.rawValue)
+            writeFixed64(UInt64(bitPattern: i))
+        case .double(let d):
+            buffer.append(PackageFile.Tag.double.rawValue)
+            writeFixed64(d.bitPattern)
+        case .decimal(let s):
+            buffer.append(PackageFile.Tag.decimal.rawValue)
+            writeBytes(s)
+        case .text(let s):
+            buffer.append(PackageFile.Tag.text.rawValue)
+            writeBytes(s)
+        case .date(let d):
+            buffer.append(PackageFile.Tag.date.rawValue)
+            writeFixed64(UInt64(bitPattern: Int64(d)))
+        case .timestamp(let t):
+            buffer.append(PackageFile.Tag.timestamp.rawValue)
+            writeFixed64(UInt64(bitPattern: t))
+        case .binary(let b):
+            buffer.append(PackageFile.Tag.binary.rawValue)
+            writeVarint(b.count)
+            buffer.append(contentsOf: b)
+        case .object(let row):
+            buffer.append(PackageFile.Tag.object.rawValue)
+            writeVarint(row.fields.count)
+            for field in row.fields {
+                writeBytes(field.name)
+                writeValue(field.value)
+            }
+        case .array(let items):
+            buffer.append(PackageFile.Tag.array.rawValue)
+            writeVarint(items.count)
+            for item in items { writeValue(item) }
+        }
+    }
+
+    /// Writes a nested row as one frame (extracted files).
+    public func writeRow(_ row: Row) throws(SluiceError) {
+        beginFrame()
+        writeValue(.object(row))
+        try endFrame()
+    }
+
+    public func flush() throws(SluiceError) {
+        if buffer.isEmpty { return }
+        let written = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) }
+        guard written == buffer.count else {
+            throw SluiceError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    /// Flushes and forces the file to stable storage, so a later rename publishes complete data.
+    public func sync() throws(SluiceError) {
+        try flush()
+        guard fflush(handle) == 0, fsync(fileno(handle)) == 0 else {
+            throw SluiceError(.io, "cannot sync \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
+
+/// Reads frames of a package file. A frame's bytes stay valid until the next call to ``nextFrame()``.
+public final class PackageFileReader {
+    private let handle: UnsafeMutablePointer<FILE>
+    public let path: String
+    private var frame: [UInt8] = []
+
+    public init(path: String) throws(SluiceError) {
+        guard let h = fopen(path, "rb") else {
+            throw SluiceError(.package, "cannot open \(path): \(String(cString: strerror(errno)))")
+        }
+        handle = h
+        self.path = path
+        setvbuf(handle, nil, _IOFBF, 1 << 20)
+    }
+
+    deinit { fclose(handle) }
+
+    /// Reads the next frame into `storage` (appending), returning its length, or `nil` at the end of the file.
+    public func readFrame(appendingTo storage: inout [UInt8]) throws(SluiceError) -> Int? {
+        var header: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        let got = withUnsafeMutableBytes(of: &header) { fread($0.baseAddress, 1, 4, handle) }
+        if got == 0 { return nil }
+        guard got == 4 else { throw SluiceError(.package, "truncated frame header in \(path)") }
+        let length = Int(header.0) | Int(header.1) << 8 | Int(header.2) << 16 | Int(header.3) << 24
+        let start = storage.count
+        storage.append(contentsOf: repeatElement(0, count: length))
+        let n = storage.withUnsafeMutableBytes { fread($0.baseAddress! + start, 1, length, handle) }
+        guard n == length else { throw SluiceError(.package, "truncated frame in \(path)") }
+        return length
+    }
+
+    /// Reads the next frame, or `nil` at the end of the file.
+    public func nextFrame() throws(SluiceError) -> FrameDecoder? {
+        frame.removeAll(keepingCapacity: true)
+        guard try readFrame(appendingTo: &frame) != nil else { return nil }
+        return FrameDecoder(bytes: frame)
+    }
+
+    /// Reads the next nested row (extracted files).
+    public func nextRow() throws(SluiceError) -> Row? {
+        guard var decoder = try nextFrame() else { return nil }
+        guard case .object(let row) = try decoder.readValue() else {
+            throw SluiceError(.package, "frame is not a row in \(path)")
+        }
+        return row
+    }
+}
+
+/// Decodes values from one frame's bytes.
+public struct FrameDecoder {
+    let bytes: [UInt8]
+    var offset = 0
+
+    public init(bytes: [UInt8], offset: Int = 0) {
+        self.bytes = bytes
+        self.offset = offset
+    }
+
+    public var isAtEnd: Bool { offset >= bytes.count }
+
+    public mutating func readVarint() throws(SluiceError) -> Int {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            guard offset < bytes.count, shift < 64 else { throw SluiceError(.package, "corrupt varint") }
+            let b = bytes[offset]
+            offset += 1
+            result |= UInt64(b & 0x7f) << shift
+            if b < 0x80 { return Int(result) }
+            shift += 7
+        }
+    }
+
+    mutating func readFixed64() throws(SluiceError) -> UInt64 {
+        guard offset + 8 <= bytes.count else { throw SluiceError(.package, "corrupt frame") }
+        var v: UInt64 = 0
+        for k in 0..<8 { v |= UInt64(bytes[offset + k]) << (8 * UInt64(k)) }
+        offset += 8
+        return v
+    }
+
+    mutating func readString() throws(SluiceError) -> String {
+        let n = try readVarint()
+        guard offset + n <= bytes.count else { throw SluiceError(.package, "corrupt frame") }
+        let s = String(decoding: bytes[offset..<(offset + n)], as: UTF8.self)
+        offset += n
+        return s
+    }
+
+    public mutating func readValue() throws(SluiceError) -> Value {
+        guard offset < bytes.count, let tag = PackageFile.Tag(rawValue: bytes[offset]) else {
+            throw SluiceError(.package, "corrupt value tag")
+        }
+        offset += 1
+        switch tag {
+        case .null: return .null
+        case .falseValue: return .bool(false)
+        case .trueValue: return .bool(true)
+        case .bigint: return .bigint(Int64(bitPattern: try readFixed64()))
+        case .double: return .double(Double(bitPattern: try readFixed64()))
+        case .decimal: return .decimal(try readString())
+        case .text: return .text(try readString())
+        case .date: return .date(Int32(truncatingIfNeeded: Int64(bitPattern: try readFixed64())))
+        case .timestamp: return .timestamp(Int64(bitPattern: try readFixed64()))
+        case .binary:
+            let n = try readVarint()
+            guard offset + n <= bytes.count else { throw SluiceError(.package, "corrupt frame") }
+            defer { offset += n }
+            return .binary(Array(bytes[offset..<(offset + n)]))
+        case .object:
+            let n = try readVarint()
+            var row = Row()
+            row.fields.reserveCapacity(n)
+            for _ in 0..<n {
+                let name = try readString()
+                row.fields.append(Row.Field(name, try readValue()))
+            }
+            return .object(row)
+        case .array:
+            let n = try readVarint()
+            var items: [Value] = []
+            items.reserveCapacity(n)
+            for _ in 0..<n { items.append(try readValue()) }
+            return .array(items)
+        }
+    }
+}

@@ -1,0 +1,52 @@
+/// Receives the rows a resource produces. Writes suspend while the engine catches up (backpressure).
+public protocol RowWriter: AnyObject {
+    func write(_ row: Row) async throws
+}
+
+extension RowWriter {
+    /// Writes any `Encodable` value as a row (field names from its `CodingKeys`; `Date` becomes a timestamp).
+    public func write<T: Encodable>(_ record: T) async throws {
+        try await write(RowEncoder().encode(record))
+    }
+
+    public func write<S: Sequence>(contentsOf rows: S) async throws where S.Element == Row {
+        for row in rows { try await write(row) }
+    }
+}
+
+/// A named async producer of rows, with hints about the table they go to.
+///
+/// ```swift
+/// let users = Resource(name: "users", hints: ResourceHints(writeDisposition: .merge, primaryKey: ["id"])) { out in
+///     for try await page in api.pages("/users") {
+///         for user in page { try await out.write(user) }   // user: some Codable struct
+///     }
+/// }
+/// ```
+public struct Resource: Sendable {
+    public var name: String
+    public var hints: ResourceHints
+    public let produce: @Sendable (any RowWriter) async throws -> Void
+
+    public init(name: String, hints: ResourceHints = ResourceHints(),
+                _ produce: @escaping @Sendable (any RowWriter) async throws -> Void)
+    {
+        self.name = name
+        self.hints = hints
+        self.produce = produce
+    }
+
+    /// The table this resource's rows go to: the hint, else the resource name.
+    public var tableName: String { hints.table ?? name }
+}
+
+/// A group of resources extracted together into one load package.
+public struct Source: Sendable {
+    public var name: String
+    public var resources: [Resource]
+
+    public init(name: String, resources: [Resource]) {
+        self.name = name
+        self.resources = resources
+    }
+}

@@ -1,0 +1,42 @@
+/// Hints a resource gives about the table its rows go to. Explicit hints win over inference.
+///
+/// ```swift
+/// var hints = ResourceHints(table: "trips")
+/// hints.writeDisposition = .merge
+/// hints.primaryKey = ["trip_id"]
+/// hints.columns["fare"] = ColumnHint(dataType: .decimal)
+/// ```
+public struct ResourceHints: Sendable, Codable, Hashable {
+    /// The destination table; `nil` means the resource name.
+    public var table: String?
+    public var writeDisposition: WriteDisposition
+    /// Columns (source names) identifying a row; required by ``WriteDisposition/merge``.
+    public var primaryKey: [String]
+    /// Columns (source names) whose values select the rows a merge replaces, when different from the primary key.
+    public var mergeKey: [String]
+    /// Per-column overrides, keyed by source column name.
+    public var columns: [String: ColumnHint]
+
+    public init(
+        table: String? = nil, writeDisposition: WriteDisposition = .append, primaryKey: [String] = [],
+        mergeKey: [String] = [], columns: [String: ColumnHint] = [:]
+    ) {
+        self.table = table
+        self.writeDisposition = writeDisposition
+        self.primaryKey = primaryKey
+        self.mergeKey = mergeKey
+        self.columns = columns
+    }
+}
+
+/// A hint for one column: its type and whether it may hold nulls.
+public struct ColumnHint: Sendable, Codable, Hashable {
+    public var dataType: DataType?
+    /// `false` makes a null in this column an error that names the row.
+    public var nullable: Bool?
+
+    public init(dataType: DataType? = nil, nullable: Bool? = nil) {
+        self.dataType = dataType
+        self.nullable = nullable
+    }
+}

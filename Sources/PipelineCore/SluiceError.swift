@@ -1,0 +1,55 @@
+/// The error every Sluice stage throws: a code to branch on and the context a person needs to act.
+///
+/// `description` names the stage, file, line, table and column, never a credential or a row's values
+/// beyond the short excerpt a parser quotes to point at the fault.
+public struct SluiceError: Error, Sendable, CustomStringConvertible {
+    /// What went wrong, as an extensible set of codes.
+    public struct Code: Sendable, Hashable, CustomStringConvertible {
+        public let name: String
+        public init(_ name: String) { self.name = name }
+        public var description: String { name }
+
+        public static let badInput = Code("bad_input")
+        public static let emptyInput = Code("empty_input")
+        public static let schema = Code("schema")
+        public static let destination = Code("destination")
+        public static let configuration = Code("configuration")
+        public static let io = Code("io")
+        public static let package = Code("package")
+    }
+
+    public var code: Code
+    public var message: String
+    public var stage: String?
+    public var file: String?
+    /// 1-based line (JSON Lines, CSV) or record number (JSON documents).
+    public var line: Int?
+    public var column: String?
+    public var table: String?
+    public var loadId: String?
+
+    public init(_ code: Code, _ message: String, stage: String? = nil, file: String? = nil, line: Int? = nil,
+                column: String? = nil, table: String? = nil, loadId: String? = nil)
+    {
+        self.code = code
+        self.message = message
+        self.stage = stage
+        self.file = file
+        self.line = line
+        self.column = column
+        self.table = table
+        self.loadId = loadId
+    }
+
+    public var description: String {
+        var place: [String] = []
+        if let file { place.append(line.map { "\(file):\($0)" } ?? file) } else if let line { place.append("line \(line)") }
+        if let table { place.append("table \(table)") }
+        if let column { place.append("column \(column)") }
+        var s = place.isEmpty ? "" : place.joined(separator: ", ") + ": "
+        s += message
+        if let stage { s = "\(stage): " + s }
+        if let loadId { s += " (load \(loadId))" }
+        return s
+    }
+}

@@ -1,0 +1,181 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// ISO 8601 parsing and formatting for ``Value/date(_:)`` and ``Value/timestamp(_:)``, without Foundation
+/// (it is on the hot path of CSV and JSON inference).
+public enum Timestamps {
+    /// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+    public static func days(year: Int, month: Int, day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let mp = (month + 9) % 12
+        let doy = (153 * mp + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146097 + doe - 719468
+    }
+
+    /// The civil date of a day count.
+    public static func civil(days: Int) -> (year: Int, month: Int, day: Int) {
+        let z = days + 719468
+        let era = (z >= 0 ? z : z - 146096) / 146097
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        return (yoe + era * 400 + (m <= 2 ? 1 : 0), m, d)
+    }
+
+    private static func daysInMonth(_ year: Int, _ month: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)) ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    /// The result of recognising an ISO 8601 string.
+    public enum Parsed: Equatable, Sendable {
+        case date(Int32)
+        case timestamp(Int64)
+    }
+
+    /// Parses `YYYY-MM-DD` as a date, or `YYYY-MM-DD[T ]HH:MM[:SS[.ffffff]][Z|±HH[:MM]]` as a timestamp
+    /// (a time without an offset is UTC, as dlt takes naive datetimes). Returns `nil` for anything else.
+    public static func parse(_ bytes: UnsafeBufferPointer<UInt8>) -> Parsed? {
+        let n = bytes.count
+        guard n >= 10, n <= 40 else { return nil }
+        @inline(__always) func digit(_ i: Int) -> Int? {
+            let c = bytes[i]
+            return c >= 48 && c <= 57 ? Int(c - 48) : nil
+        }
+        @inline(__always) func num(_ i: Int, _ len: Int) -> Int? {
+            var v = 0
+            for k in i..<(i + len) {
+                guard let d = digit(k) else { return nil }
+                v = v * 10 + d
+            }
+            return v
+        }
+        guard let year = num(0, 4), bytes[4] == 45, let month = num(5, 2), bytes[7] == 45, let day = num(8, 2),
+            (1...12).contains(month), day >= 1, day <= daysInMonth(year, month)
+        else { return nil }
+        let dayCount = days(year: year, month: month, day: day)
+        if n == 10 { return .date(Int32(dayCount)) }
+        guard bytes[10] == 84 || bytes[10] == 116 || bytes[10] == 32, n >= 16,
+            let hour = num(11, 2), bytes[13] == 58, let minute = num(14, 2), hour < 24, minute < 60
+        else { return nil }
+        var i = 16
+        var second = 0
+        var micros = 0
+        if i < n, bytes[i] == 58 {
+            guard i + 3 <= n, let s = num(i + 1, 2), s < 61 else { return nil }
+            second = s
+            i += 3
+            if i < n, bytes[i] == 46 || bytes[i] == 44 {
+                i += 1
+                var digits = 0
+                while i < n, let d = digit(i) {
+                    if digits < 6 { micros = micros * 10 + d }
+                    digits += 1
+                    i += 1
+                }
+                guard digits > 0 else { return nil }
+                for _ in min(digits, 6)..<6 { micros *= 10 }
+            }
+        }
+        var offsetSeconds = 0
+        if i < n {
+            let c = bytes[i]
+            if (c == 90 || c == 122) && i + 1 == n {
+                i += 1
+            } else if c == 43 || c == 45 {
+                guard i + 3 <= n, let oh = num(i + 1, 2) else { return nil }
+                var om = 0
+                i += 3
+                if i < n, bytes[i] == 58 { i += 1 }
+                if i < n {
+                    guard i + 2 == n, let m = num(i, 2) else { return nil }
+                    om = m
+                    i += 2
+                }
+                guard oh < 24, om < 60 else { return nil }
+                offsetSeconds = (oh * 3600 + om * 60) * (c == 45 ? -1 : 1)
+            } else {
+                return nil
+            }
+        }
+        guard i == n else { return nil }
+        let seconds = dayCount * 86400 + hour * 3600 + minute * 60 + second - offsetSeconds
+        return .timestamp(Int64(seconds) * 1_000_000 + Int64(micros))
+    }
+
+    public static func parse(_ string: String) -> Parsed? {
+        var s = string
+        return s.withUTF8 { parse($0) }
+    }
+
+    /// `YYYY-MM-DD`.
+    public static func formatDate(_ days: Int32) -> String {
+        let (y, m, d) = civil(days: Int(days))
+        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
+    }
+
+    /// `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`: sorts as text in time order, and SQLite's date functions read it.
+    public static func formatTimestamp(_ micros: Int64) -> String {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let n = buffer.withUnsafeMutableBufferPointer { writeTimestamp(micros, into: $0.baseAddress!) }
+        return String(decoding: buffer[0..<n], as: UTF8.self)
+    }
+
+    /// Writes the text form of a timestamp into `out` (at least 32 bytes) and returns its length.
+    @discardableResult
+    public static func writeTimestamp(_ micros: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
+        var secs = micros / 1_000_000
+        var frac = micros % 1_000_000
+        if frac < 0 {
+            frac += 1_000_000
+            secs -= 1
+        }
+        var dayCount = secs / 86400
+        var rem = secs % 86400
+        if rem < 0 {
+            rem += 86400
+            dayCount -= 1
+        }
+        let (y, mo, d) = civil(days: Int(dayCount))
+        var i = 0
+        @inline(__always) func put(_ v: Int, _ width: Int) {
+            var v = v
+            var k = width - 1
+            while k >= 0 {
+                out[i + k] = UInt8(48 + v % 10)
+                v /= 10
+                k -= 1
+            }
+            i += width
+        }
+        @inline(__always) func ch(_ c: UInt8) {
+            out[i] = c
+            i += 1
+        }
+        put(y, 4); ch(45); put(mo, 2); ch(45); put(d, 2); ch(84)
+        put(Int(rem / 3600), 2); ch(58); put(Int(rem % 3600 / 60), 2); ch(58); put(Int(rem % 60), 2)
+        if frac != 0 {
+            ch(46)
+            put(Int(frac), 6)
+        }
+        ch(43); put(0, 2); ch(58); put(0, 2)
+        return i
+    }
+
+    private static func pad(_ v: Int, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}

@@ -1,0 +1,47 @@
+import PipelineCore
+
+/// What a run did, as dlt's load info reports it: per load package, the rows per table and the
+/// schema changes; and the time each stage took.
+public struct LoadInfo: Sendable, CustomStringConvertible {
+    public struct Package: Sendable {
+        public var loadId: String
+        /// Rows per table, parents before children.
+        public var rowCounts: [(table: String, rows: Int)]
+        /// New tables and columns, as `new table issues (12 columns)`, `new column issues.body text`.
+        public var schemaChanges: [String]
+        /// `true` for a package a previous run left unfinished and this run completed.
+        public var resumed: Bool
+    }
+
+    public var pipeline: String
+    public var destination: String
+    public var location: String
+    public var dataset: String
+    public var packages: [Package]
+    public var extractSeconds: Double
+    public var normalizeSeconds: Double
+    public var loadSeconds: Double
+
+    public var loadIds: [String] { packages.map(\.loadId) }
+
+    /// Total rows loaded into `table` by this run.
+    public func rows(in table: String) -> Int {
+        packages.reduce(0) { sum, p in sum + p.rowCounts.filter { $0.table == table }.reduce(0) { $0 + $1.rows } }
+    }
+
+    public var description: String {
+        var lines: [String] = []
+        lines.append("Pipeline \(pipeline): \(packages.count) load package(s) loaded to \(destination) at \(location), dataset \(dataset)")
+        for p in packages {
+            lines.append("Load package \(p.loadId) is LOADED\(p.resumed ? " (left unfinished by an earlier run, completed now)" : "")")
+            for (table, rows) in p.rowCounts {
+                lines.append("  \(table): \(rows) row\(rows == 1 ? "" : "s")")
+            }
+            for change in p.schemaChanges { lines.append("  \(change)") }
+        }
+        lines.append(String(format: "Extract %.2fs, normalize %.2fs, load %.2fs", extractSeconds, normalizeSeconds, loadSeconds))
+        return lines.joined(separator: "\n")
+    }
+}
+
+import Foundation

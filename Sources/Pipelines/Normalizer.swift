@@ -1,0 +1,265 @@
+import PipelineCore
+
+/// Turns nested rows into dlt's relational layout and types every value against the schema.
+///
+/// - nested objects flatten into `parent__child` columns;
+/// - lists become child tables `<table>__<field>` whose rows carry `_dlt_parent_id`, `_dlt_list_idx`
+///   and `_dlt_id` (and `_dlt_root_id` under merge); lists of scalars hold a `value` column;
+/// - root rows get `_dlt_load_id` and `_dlt_id`;
+/// - a value is coerced to its column's type; when it cannot be, it goes to a variant column
+///   `<column>__v_<type>` instead of failing or being lost;
+/// - a column is created when its first non-null value arrives (its type inferred from the value, or
+///   given by a hint); ISO 8601 date-time strings infer to `timestamp`, as dlt's default detection does.
+final class Normalizer {
+    private(set) var schema: Schema
+    let loadId: String
+    private let directory: String
+    private var ids = RowIds()
+    private var tableIndex: [String: Int] = [:]
+    private var columnIndex: [[String: Int]] = []
+    private var writers: [Int: (writer: PackageFileWriter, rows: Int)] = [:]
+    private var pathCache: [String: String] = [:]
+    private var tableCache: [String: String] = [:]
+    private var hints: [String: ResolvedHints] = [:]
+    private var fields: [(Int, Value)] = []
+    private(set) var replacedRoots: [String] = []
+
+    struct ResolvedHints {
+        var disposition: WriteDisposition
+        var primaryKey: Set<String>
+        var mergeKey: Set<String>
+        var columns: [String: ColumnHint]
+    }
+
+    init(schema: Schema, loadId: String, directory: String) {
+        self.schema = schema
+        self.loadId = loadId
+        self.directory = directory
+        for (k, t) in schema.tables.enumerated() {
+            tableIndex[t.name] = k
+            columnIndex.append(Dictionary(uniqueKeysWithValues: t.columns.enumerated().map { ($1.name, $0) }))
+        }
+    }
+
+    /// Normalizes a resource's table name and registers its hints. Returns the table's name.
+    func register(table rawName: String, hints raw: ResourceHints) throws -> String {
+        let name = Naming.normalizePath(rawName)
+        var columns: [String: ColumnHint] = [:]
+        for (k, v) in raw.columns { columns[Naming.normalizePath(k)] = v }
+        let resolved = ResolvedHints(
+            disposition: raw.writeDisposition,
+            primaryKey: Set(raw.primaryKey.map(Naming.normalizePath)),
+            mergeKey: Set(raw.mergeKey.map(Naming.normalizePath)),
+            columns: columns)
+        if raw.writeDisposition == .merge && resolved.primaryKey.isEmpty && resolved.mergeKey.isEmpty {
+            throw SluiceError(.configuration, "merge needs a primary key or a merge key", stage: "normalize", table: name)
+        }
+        hints[name] = resolved
+        let t = try ensureTable(name, parent: nil, root: nil)
+        // Hints of this load win over what the schema had.
+        schema.tables[t].writeDisposition = raw.writeDisposition
+        for c in schema.tables[t].columns.indices {
+            let col = schema.tables[t].columns[c].name
+            schema.tables[t].columns[c].primaryKey = resolved.primaryKey.contains(col)
+            schema.tables[t].columns[c].mergeKey = resolved.mergeKey.contains(col)
+        }
+        for child in schema.tables.indices where schema.tables[child].root == name {
+            schema.tables[child].writeDisposition = raw.writeDisposition
+        }
+        if raw.writeDisposition == .replace && !replacedRoots.contains(name) { replacedRoots.append(name) }
+        return name
+    }
+
+    /// Normalizes one root row of `table` (a name returned by ``register(table:hints:)``).
+    func normalize(_ row: Row, table: String) throws {
+        let hint = hints[table]!
+        let rootId = ids.random()
+        var extend: [(String, Value)] = []
+        if hint.disposition == .merge { extend.append(("_dlt_root_id", .text(rootId))) }
+        try normalizeObject(row, table: table, parent: nil, root: table, ownId: rootId, parentId: nil,
+                            listIndex: nil, extend: extend, hint: hint)
+    }
+
+    private func normalizeObject(_ row: Row, table: String, parent: String?, root: String, ownId: String,
+                                 parentId: String?, listIndex: Int?, extend: [(String, Value)],
+                                 hint: ResolvedHints) throws
+    {
+        let t = try ensureTable(table, parent: parent, root: parent == nil ? nil : root)
+        var flat: [(String, Value)] = []
+        var lists: [(String, [Value])] = []
+        flatten(row, into: &flat, lists: &lists)
+        let isRoot = parent == nil
+        if !isRoot {
+            flat.append(contentsOf: extend)
+            flat.append(("_dlt_parent_id", .text(parentId!)))
+            flat.append(("_dlt_list_idx", .bigint(Int64(listIndex!))))
+        } else {
+            flat.append(("_dlt_load_id", .text(loadId)))
+        }
+        flat.append(("_dlt_id", .text(ownId)))
+        fields.removeAll(keepingCapacity: true)
+        for (name, value) in flat {
+            if case .null = value { continue }
+            try place(name, value, table: t, hint: isRoot ? hint : nil)
+        }
+        if isRoot, hint.disposition == .merge {
+            for key in hint.primaryKey.union(hint.mergeKey) {
+                guard let c = columnIndex[t][key], fields.contains(where: { $0.0 == c }) else {
+                    throw SluiceError(.badInput, "the key column is null or missing in a row to merge", stage: "normalize",
+                                      column: key, table: table)
+                }
+            }
+        }
+        try writer(for: t).writer.writeFlatRow(fields)
+        writers[t]!.rows += 1
+        // Child tables, in the order their lists appeared.
+        for (name, items) in lists {
+            let childTable = table + Naming.pathSeparator + name
+            for (index, item) in items.enumerated() {
+                let childId = RowIds.child(parent: ownId, table: childTable, index: index)
+                switch item {
+                case .object(let r):
+                    try normalizeObject(r, table: childTable, parent: table, root: root, ownId: childId,
+                                        parentId: ownId, listIndex: index, extend: extend, hint: hint)
+                case .array:
+                    try normalizeObject(Row([Row.Field("list", item)]), table: childTable, parent: table, root: root,
+                                        ownId: childId, parentId: ownId, listIndex: index, extend: extend, hint: hint)
+                default:
+                    try normalizeObject(Row([Row.Field("value", item)]), table: childTable, parent: table, root: root,
+                                        ownId: childId, parentId: ownId, listIndex: index, extend: extend, hint: hint)
+                }
+            }
+        }
+    }
+
+    /// dlt's `_flatten`: scalars of this level first, nested objects after (last pushed, first out),
+    /// lists set aside for child tables.
+    private func flatten(_ row: Row, into flat: inout [(String, Value)], lists: inout [(String, [Value])]) {
+        var stack: [(Row, String?)] = [(row, nil)]
+        while let (current, path) = stack.popLast() {
+            for field in current.fields {
+                let key = normalizedKey(field.name)
+                let name = path.map { $0 + Naming.pathSeparator + key } ?? key
+                switch field.value {
+                case .object(let nested):
+                    stack.append((nested, name))
+                case .array(let items):
+                    lists.append((path.map { $0 + Naming.pathSeparator + normalizedTableKey(field.name) }
+                                  ?? normalizedTableKey(field.name), items))
+                default:
+                    flat.append((name, field.value))
+                }
+            }
+        }
+    }
+
+    private func normalizedKey(_ raw: String) -> String {
+        if let hit = pathCache[raw] { return hit }
+        let n = Naming.normalizePath(raw)
+        pathCache[raw] = n
+        return n
+    }
+
+    private func normalizedTableKey(_ raw: String) -> String {
+        if let hit = tableCache[raw] { return hit }
+        let n = Naming.normalizePath(raw)
+        tableCache[raw] = n
+        return n
+    }
+
+    /// Puts one non-null value in its column (creating the column, coercing, or using a variant).
+    private func place(_ name: String, _ value: Value, table t: Int, hint: ResolvedHints?) throws {
+        var value = value
+        if let c = columnIndex[t][name] {
+            let column = schema.tables[t].columns[c]
+            if let coerced = value.coerced(to: column.dataType) {
+                fields.append((c, storable(coerced, column.dataType)))
+                return
+            }
+            // Variant column named after the value's own type.
+            let own = value.dataType!
+            let variant = name + Naming.pathSeparator + "v_" + own.rawValue
+            if let v = columnIndex[t][variant] {
+                guard let coerced = value.coerced(to: schema.tables[t].columns[v].dataType) else {
+                    throw SluiceError(.schema, "cannot coerce a \(own.rawValue) value into variant column \(variant)",
+                                      stage: "normalize", column: name, table: schema.tables[t].name)
+                }
+                fields.append((v, storable(coerced, schema.tables[t].columns[v].dataType)))
+            } else {
+                let v = addColumn(ColumnSchema(name: variant, dataType: own, variant: true), to: t)
+                fields.append((v, storable(value, own)))
+            }
+            return
+        }
+        // A new column: a hint's type, else the value's type (ISO date-time text infers to timestamp).
+        let columnHint = hint?.columns[name]
+        var type = value.dataType!
+        if let hinted = columnHint?.dataType {
+            if let coerced = value.coerced(to: hinted) {
+                type = hinted
+                value = coerced
+            }
+        } else if case .text(let s) = value, let parsed = Self.detectTimestamp(s) {
+            type = .timestamp
+            value = parsed
+        }
+        var column = ColumnSchema(name: name, dataType: type)
+        if let hint {
+            column.primaryKey = hint.primaryKey.contains(name)
+            column.mergeKey = hint.mergeKey.contains(name)
+            if let nullable = columnHint?.nullable { column.nullable = nullable }
+        }
+        if name.hasPrefix("_dlt_") { column.nullable = false }
+        let c = addColumn(column, to: t)
+        fields.append((c, storable(value, type)))
+    }
+
+    static func detectTimestamp(_ s: String) -> Value? {
+        guard s.utf8.count >= 16 else { return nil }
+        if case .timestamp(let t) = Timestamps.parse(s) { return .timestamp(t) }
+        return nil
+    }
+
+    /// Nested values in a json column are stored as JSON text.
+    @inline(__always) private func storable(_ v: Value, _ type: DataType) -> Value {
+        switch v {
+        case .object, .array: return .text(JSONText.encode(v))
+        default: return v
+        }
+    }
+
+    private func addColumn(_ column: ColumnSchema, to t: Int) -> Int {
+        schema.tables[t].columns.append(column)
+        let c = schema.tables[t].columns.count - 1
+        columnIndex[t][column.name] = c
+        return c
+    }
+
+    private func ensureTable(_ name: String, parent: String?, root: String?) throws -> Int {
+        if let t = tableIndex[name] { return t }
+        let disposition = root.flatMap { hints[$0]?.disposition } ?? hints[name]?.disposition ?? .append
+        schema.tables.append(TableSchema(name: name, parent: parent, root: root, writeDisposition: disposition))
+        columnIndex.append([:])
+        let t = schema.tables.count - 1
+        tableIndex[name] = t
+        return t
+    }
+
+    private func writer(for t: Int) throws -> (writer: PackageFileWriter, rows: Int) {
+        if let w = writers[t] { return w }
+        let w = (try PackageFileWriter(path: directory + "/" + schema.tables[t].name + ".rows"), 0)
+        writers[t] = w
+        return w
+    }
+
+    /// Flushes and syncs every row file; returns the files in schema (parent-first) order.
+    func finish() throws -> [NormalizedManifest.File] {
+        var files: [NormalizedManifest.File] = []
+        for t in schema.tables.indices {
+            guard let (w, rows) = writers[t] else { continue }
+            try w.sync()
+            files.append(.init(table: schema.tables[t].name, file: schema.tables[t].name + ".rows", rows: rows))
+        }
+        return files
+    }
+}

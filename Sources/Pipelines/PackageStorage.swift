@@ -1,0 +1,128 @@
+import Foundation
+import PipelineCore
+
+/// The on-disk home of a pipeline's load packages: `<working dir>/<pipeline>/packages/<stage>/<load_id>/`.
+///
+/// A package is built in a `*-tmp` folder and published to its stage by one atomic `rename(2)`, so a
+/// package folder in a stage is always complete; its stage *is* its state.
+struct PackageStorage: Sendable {
+    enum Stage: String, CaseIterable {
+        case extracted, normalized, loaded
+    }
+
+    let root: String
+
+    init(pipelineDirectory: String) {
+        root = pipelineDirectory + "/packages"
+    }
+
+    func directory(_ stage: Stage) -> String { root + "/" + stage.rawValue }
+    func path(_ stage: Stage, _ loadId: String) -> String { directory(stage) + "/" + loadId }
+    func temporaryPath(_ stage: Stage, _ loadId: String) -> String { root + "/" + stage.rawValue + "-tmp/" + loadId }
+
+    func prepare() throws {
+        for stage in Stage.allCases {
+            try FileManager.default.createDirectory(atPath: directory(stage), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(atPath: root + "/" + stage.rawValue + "-tmp",
+                                                    withIntermediateDirectories: true)
+        }
+    }
+
+    /// Load ids in a stage, oldest first.
+    func packages(in stage: Stage) -> [String] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory(stage))) ?? []
+        return names.filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    /// Creates an empty temporary package folder (removing a leftover of a killed run).
+    func beginTemporary(_ stage: Stage, _ loadId: String) throws -> String {
+        let path = temporaryPath(stage, loadId)
+        try? FileManager.default.removeItem(atPath: path)
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+        return path
+    }
+
+    /// Publishes a temporary package into its stage atomically.
+    func publish(_ stage: Stage, _ loadId: String) throws {
+        try move(temporaryPath(stage, loadId), path(stage, loadId))
+    }
+
+    /// Moves a package from one stage to the next atomically.
+    func advance(_ loadId: String, from: Stage, to: Stage) throws {
+        try move(path(from, loadId), path(to, loadId))
+    }
+
+    func remove(_ stage: Stage, _ loadId: String) {
+        try? FileManager.default.removeItem(atPath: path(stage, loadId))
+    }
+
+    private func move(_ from: String, _ to: String) throws {
+        guard rename(from, to) == 0 else {
+            throw SluiceError(.io, "cannot move package \(from) to \(to): \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Keeps only the newest `keep` loaded packages.
+    func pruneLoaded(keep: Int) {
+        let loaded = packages(in: .loaded)
+        for id in loaded.dropLast(keep) { remove(.loaded, id) }
+    }
+}
+
+/// What an extracted package holds: one item file per resource.
+struct ExtractedManifest: Codable {
+    struct Entry: Codable {
+        var resource: String
+        var table: String
+        var hints: ResourceHints
+        var file: String
+        var rows: Int
+    }
+    var loadId: String
+    var source: String
+    var entries: [Entry]
+}
+
+/// What a normalized package holds: the schema it was normalized against and one row file per table.
+struct NormalizedManifest: Codable {
+    struct File: Codable {
+        var table: String
+        var file: String
+        var rows: Int
+    }
+    var loadId: String
+    var dataset: String
+    var schema: Schema
+    var files: [File]
+    var replacedRoots: [String]
+    var changes: [String]
+    var discardedRows: Int?
+}
+
+enum ManifestIO {
+    static func write<T: Encodable>(_ value: T, to path: String) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        let data = try encoder.encode(value)
+        guard FileManager.default.createFile(atPath: path, contents: data) else {
+            throw SluiceError(.io, "cannot write \(path)")
+        }
+        // Make the manifest durable before the package is published by rename.
+        let fd = open(path, O_RDONLY)
+        if fd >= 0 {
+            fsync(fd)
+            close(fd)
+        }
+    }
+
+    static func read<T: Decodable>(_ type: T.Type, from path: String) throws -> T {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw SluiceError(.package, "cannot read \(path)")
+        }
+        do {
+            return try JSONDecoder().decode(type, from: data)
+        } catch {
+            throw SluiceError(.package, "\(path) is corrupt: \(error)")
+        }
+    }
+}

@@ -1,0 +1,242 @@
+import Foundation
+import PipelineCore
+
+/// Moves a source's rows into a destination: extract -> normalize -> load, over durable load packages.
+///
+/// ```swift
+/// let pipeline = Pipeline(name: "github", destination: SQLiteDestination(path: "github.sqlite"), dataset: "github")
+/// let info = try await pipeline.run(source)
+/// print(info)
+/// ```
+///
+/// Every stage publishes its package by an atomic rename, and ``run(_:)`` first finishes any package an
+/// earlier run left behind, so a run that died loses nothing and loads nothing twice.
+public struct Pipeline: Sendable {
+    /// Settings with defaults.
+    public struct Configuration: Sendable {
+        /// Where pipelines keep packages and schemas; default `.sluice` in the current directory.
+        public var workingDirectory: String = ".sluice"
+        /// How many loaded packages to keep for inspection; older ones are pruned.
+        public var keepLoadedPackages: Int = 10
+        public init() {}
+    }
+
+    public let name: String
+    public let destination: any Destination
+    public let dataset: String
+    public let configuration: Configuration
+
+    public init(name: String, destination: any Destination, dataset: String? = nil,
+                configuration: Configuration = Configuration())
+    {
+        self.name = name
+        self.destination = destination
+        self.dataset = dataset ?? name
+        self.configuration = configuration
+    }
+
+    var directory: String { configuration.workingDirectory + "/" + name }
+    var storage: PackageStorage { PackageStorage(pipelineDirectory: directory) }
+    var schemaPath: String { directory + "/schemas/" + name + ".schema.json" }
+
+    /// Finishes pending packages, then extracts, normalizes and loads `source`.
+    public func run(_ source: Source) async throws -> LoadInfo {
+        try storage.prepare()
+        let pending = Set(storage.packages(in: .extracted) + storage.packages(in: .normalized))
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        if !pending.isEmpty {
+            // Finish what an earlier run left, before new data is extracted.
+            _ = try await normalize()
+            _ = try await loadPackages()
+        }
+        let tResumed = clock.now
+        _ = try await extract(source)
+        let t1 = clock.now
+        try await normalize()
+        let t2 = clock.now
+        let loaded = try await loadPackages()
+        let t3 = clock.now
+        var info = makeInfo(loaded)
+        for k in info.packages.indices where pending.contains(info.packages[k].loadId) { info.packages[k].resumed = true }
+        // Packages finished from an earlier run were loaded before this run's extraction.
+        let resumedPackages = try pending.isEmpty ? [] : resumedInfo(pending)
+        info.packages = resumedPackages + info.packages
+        info.extractSeconds = seconds(t1 - tResumed)
+        info.normalizeSeconds = seconds(t2 - t1)
+        info.loadSeconds = seconds(t3 - t2) + seconds(tResumed - t0)
+        return info
+    }
+
+    private func resumedInfo(_ ids: Set<String>) throws -> [LoadInfo.Package] {
+        try ids.sorted().compactMap { id in
+            let path = storage.path(.loaded, id) + "/manifest.json"
+            guard FileManager.default.fileExists(atPath: path) else { return nil }
+            let m = try ManifestIO.read(NormalizedManifest.self, from: path)
+            return LoadInfo.Package(loadId: id, rowCounts: m.files.map { ($0.table, $0.rows) }, schemaChanges: [], resumed: true)
+        }
+    }
+
+    private func seconds(_ d: Duration) -> Double {
+        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+    }
+
+    private func makeInfo(_ manifests: [NormalizedManifest]) -> LoadInfo {
+        LoadInfo(
+            pipeline: name, destination: destination.name, location: destination.location, dataset: dataset,
+            packages: manifests.map { m in
+                LoadInfo.Package(loadId: m.loadId, rowCounts: m.files.map { ($0.table, $0.rows) },
+                                 schemaChanges: m.changes,
+                                 resumed: false)
+            },
+            extractSeconds: 0, normalizeSeconds: 0, loadSeconds: 0)
+    }
+
+    // MARK: - extract
+
+    /// Runs every resource of `source` into a new extracted package; returns its load id.
+    ///
+    /// If a resource throws, the partial package is deleted: nothing of it is ever loaded.
+    @discardableResult
+    public func extract(_ source: Source) async throws -> String {
+        try storage.prepare()
+        let previous = (storage.packages(in: .extracted) + storage.packages(in: .normalized)
+            + storage.packages(in: .loaded)).max()
+        let loadId = LoadIds.make(after: previous)
+        let dir = try storage.beginTemporary(.extracted, loadId)
+        var entries: [ExtractedManifest.Entry] = []
+        do {
+            for (k, resource) in source.resources.enumerated() {
+                let file = "\(k).items"
+                let writer = ExtractWriter(try PackageFileWriter(path: dir + "/" + file))
+                do {
+                    try await resource.produce(writer)
+                } catch var error as SluiceError {
+                    error.stage = error.stage ?? "extract"
+                    throw error
+                }
+                try writer.file.sync()
+                entries.append(.init(resource: resource.name, table: resource.tableName, hints: resource.hints,
+                                     file: file, rows: writer.rows))
+            }
+            try ManifestIO.write(ExtractedManifest(loadId: loadId, source: source.name, entries: entries),
+                                 to: dir + "/manifest.json")
+            try storage.publish(.extracted, loadId)
+        } catch {
+            try? FileManager.default.removeItem(atPath: dir)
+            throw error
+        }
+        return loadId
+    }
+
+    // MARK: - normalize
+
+    /// The schema as this pipeline last saved it, else as the destination stored it, else empty.
+    public func currentSchema() async throws -> Schema {
+        if FileManager.default.fileExists(atPath: schemaPath) {
+            return try ManifestIO.read(Schema.self, from: schemaPath)
+        }
+        if let stored = try await destination.storedSchema(named: name) {
+            return stored
+        }
+        return Schema(name: name)
+    }
+
+    /// Normalizes every extracted package, oldest first.
+    @discardableResult
+    public func normalize() async throws -> [String] {
+        var done: [String] = []
+        for loadId in storage.packages(in: .extracted) {
+            let source = storage.path(.extracted, loadId)
+            let manifest = try ManifestIO.read(ExtractedManifest.self, from: source + "/manifest.json")
+            let before = try await currentSchema()
+            let dir = try storage.beginTemporary(.normalized, loadId)
+            let normalizer = Normalizer(schema: before, loadId: loadId, directory: dir)
+            do {
+                for entry in manifest.entries {
+                    let table = try normalizer.register(table: entry.table, hints: entry.hints)
+                    let reader = try PackageFileReader(path: source + "/" + entry.file)
+                    var rowNumber = 0
+                    while let row = try reader.nextRow() {
+                        rowNumber += 1
+                        do {
+                            try normalizer.normalize(row, table: table)
+                        } catch var error as SluiceError {
+                            error.stage = "normalize"
+                            error.line = error.line ?? rowNumber
+                            error.loadId = loadId
+                            throw error
+                        }
+                    }
+                }
+                let files = try normalizer.finish()
+                var schema = normalizer.schema
+                let changes = schema.additions(since: before)
+                if !changes.isEmpty || schema != before { schema.version = before.version + 1 }
+                try ManifestIO.write(
+                    NormalizedManifest(loadId: loadId, dataset: dataset, schema: schema, files: files,
+                                       replacedRoots: normalizer.replacedRoots, changes: changes.map(\.description)),
+                    to: dir + "/manifest.json")
+                try storage.publish(.normalized, loadId)
+                storage.remove(.extracted, loadId)
+                try saveSchema(schema)
+            } catch {
+                try? FileManager.default.removeItem(atPath: dir)
+                throw error
+            }
+            done.append(loadId)
+        }
+        return done
+    }
+
+    func saveSchema(_ schema: Schema) throws {
+        try FileManager.default.createDirectory(atPath: directory + "/schemas", withIntermediateDirectories: true)
+        let tmp = schemaPath + ".tmp"
+        try ManifestIO.write(schema, to: tmp)
+        guard rename(tmp, schemaPath) == 0 else { throw SluiceError(.io, "cannot save schema to \(schemaPath)") }
+    }
+
+    // MARK: - load
+
+    /// Loads every normalized package, oldest first; each in one destination transaction.
+    @discardableResult
+    public func load() async throws -> [String] {
+        try await loadPackages().map(\.loadId)
+    }
+
+    func loadPackages() async throws -> [NormalizedManifest] {
+        var loaded: [NormalizedManifest] = []
+        for loadId in storage.packages(in: .normalized) {
+            let dir = storage.path(.normalized, loadId)
+            let manifest = try ManifestIO.read(NormalizedManifest.self, from: dir + "/manifest.json")
+            let package = NormalizedPackage(
+                loadId: loadId, dataset: manifest.dataset, schema: manifest.schema,
+                files: manifest.files.map { .init(table: $0.table, path: dir + "/" + $0.file, rowCount: $0.rows) },
+                replacedRoots: manifest.replacedRoots)
+            do {
+                try await destination.load(package)
+            } catch var error as SluiceError {
+                error.stage = "load"
+                error.loadId = loadId
+                throw error
+            }
+            try storage.advance(loadId, from: .normalized, to: .loaded)
+            loaded.append(manifest)
+        }
+        storage.pruneLoaded(keep: configuration.keepLoadedPackages)
+        return loaded
+    }
+}
+
+/// The engine's ``RowWriter``: appends rows to the extracted package file as they come.
+final class ExtractWriter: RowWriter {
+    let file: PackageFileWriter
+    private(set) var rows = 0
+
+    init(_ file: PackageFileWriter) { self.file = file }
+
+    func write(_ row: Row) async throws {
+        try file.writeRow(row)
+        rows += 1
+    }
+}

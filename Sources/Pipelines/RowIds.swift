@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import PipelineCore
+
+/// Makes `_dlt_id` values: random for root rows, derived from the parent's id, table and list index
+/// for child rows (as dlt does), so a child row's id is stable across reloads of the same parent.
+struct RowIds {
+    private var state: (UInt64, UInt64)
+
+    init() {
+        var seed: (UInt64, UInt64) = (0, 0)
+        withUnsafeMutableBytes(of: &seed) { p in
+            for k in 0..<p.count { p[k] = UInt8.random(in: 0...255) }
+        }
+        state = (seed.0 | 1, seed.1)
+    }
+
+    /// xoroshiro128+: fast, and seeded once per run from the system generator.
+    private mutating func next() -> UInt64 {
+        let s0 = state.0
+        var s1 = state.1
+        let result = s0 &+ s1
+        s1 ^= s0
+        state.0 = ((s0 << 55) | (s0 >> 9)) ^ s1 ^ (s1 << 14)
+        state.1 = (s1 << 36) | (s1 >> 28)
+        return result
+    }
+
+    /// 10 random bytes, base64 without padding: 14 characters like dlt's.
+    mutating func random() -> String {
+        let a = next(), b = next()
+        return Self.encode(a, b)
+    }
+
+    /// A stable id for item `index` of a list in `table` under `parent`.
+    static func child(parent: String, table: String, index: Int) -> String {
+        var h1: UInt64 = 0xcbf2_9ce4_8422_2325
+        var h2: UInt64 = 0x8422_2325_cbf2_9ce4
+        @inline(__always) func mix(_ byte: UInt8) {
+            h1 = (h1 ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+            h2 = (h2 ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 &+ 0x9E37_79B9_7F4A_7C15
+        }
+        for b in parent.utf8 { mix(b) }
+        mix(0x5F)
+        for b in table.utf8 { mix(b) }
+        mix(0x5F)
+        var i = index
+        repeat {
+            mix(UInt8(48 + i % 10))
+            i /= 10
+        } while i > 0
+        return encode(h1 ^ (h2 >> 29), h2 ^ (h1 >> 31))
+    }
+
+    private static func encode(_ a: UInt64, _ b: UInt64) -> String {
+        var bytes = [UInt8](repeating: 0, count: 10)
+        for k in 0..<8 { bytes[k] = UInt8(truncatingIfNeeded: a >> (8 * UInt64(k))) }
+        bytes[8] = UInt8(truncatingIfNeeded: b)
+        bytes[9] = UInt8(truncatingIfNeeded: b >> 8)
+        return Base64.encode(bytes, padded: false)
+    }
+}
+
+/// Load ids are the start time in seconds with microseconds, like dlt's, and always increase.
+enum LoadIds {
+    static func make(after previous: String?) -> String {
+        var tv = timeval()
+        gettimeofday(&tv, nil)
+        var micros = Int64(tv.tv_sec) * 1_000_000 + Int64(tv.tv_usec)
+        if let previous, let last = parse(previous), micros <= last { micros = last + 1 }
+        let frac = String(micros % 1_000_000)
+        return "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - frac.count) + frac
+    }
+
+    static func parse(_ id: String) -> Int64? {
+        let parts = id.split(separator: ".")
+        guard parts.count == 2, let s = Int64(parts[0]), let f = Int64(parts[1]) else { return nil }
+        return s * 1_000_000 + f
+    }
+}

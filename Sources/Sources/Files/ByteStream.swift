@@ -1,0 +1,106 @@
+import CZlib
+import PipelineCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A source of bytes read in chunks: a plain file, or a gzip file inflated on the fly.
+public protocol ByteStream: AnyObject {
+    /// Reads up to `buffer.count` bytes; returns 0 at the end.
+    func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
+}
+
+/// Opens `path` for streaming, inflating it when its name ends in `.gz`.
+public func openByteStream(path: String) throws -> any ByteStream {
+    let file = try FileByteStream(path: path)
+    return path.hasSuffix(".gz") ? GzipByteStream(file) : file
+}
+
+/// A plain file read with `read(2)`.
+public final class FileByteStream: ByteStream {
+    let fd: Int32
+    public let path: String
+
+    public init(path: String) throws {
+        fd = open(path, O_RDONLY)
+        guard fd >= 0 else {
+            throw SluiceError(.badInput, "cannot open: \(String(cString: strerror(errno)))", file: path)
+        }
+        self.path = path
+    }
+
+    deinit { close(fd) }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        while true {
+            let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
+            if n >= 0 { return n }
+            if errno == EINTR { continue }
+            throw SluiceError(.io, "read failed: \(String(cString: strerror(errno)))", file: path)
+        }
+    }
+}
+
+/// Inflates a gzip (or zlib) stream, including files of several concatenated gzip members.
+public final class GzipByteStream: ByteStream {
+    private let source: FileByteStream
+    private var stream = z_stream()
+    private let capacity = 256 * 1024
+    private let input: UnsafeMutablePointer<UInt8>
+    private var inputEnd = false
+    private var finished = false
+
+    public init(_ source: FileByteStream) {
+        self.source = source
+        input = .allocate(capacity: capacity)
+        _ = czlib_inflate_init2(&stream, 15 + 32)
+    }
+
+    deinit {
+        inflateEnd(&stream)
+        input.deallocate()
+    }
+
+    private func refill() throws {
+        let n = try source.read(into: UnsafeMutableRawBufferPointer(start: input, count: capacity))
+        if n == 0 { inputEnd = true }
+        stream.next_in = input
+        stream.avail_in = UInt32(n)
+    }
+
+    public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        let out = buffer.baseAddress!.assumingMemoryBound(to: UInt8.self)
+        var produced = 0
+        while produced == 0 && !finished {
+            if stream.avail_in == 0 && !inputEnd { try refill() }
+            stream.next_out = out + produced
+            stream.avail_out = UInt32(buffer.count - produced)
+            let before = stream.avail_out
+            let status = inflate(&stream, Z_NO_FLUSH)
+            produced += Int(before - stream.avail_out)
+            switch status {
+            case Z_OK:
+                continue
+            case Z_STREAM_END:
+                // Another gzip member may follow (concatenated files are valid gzip).
+                if stream.avail_in == 0 && !inputEnd { try refill() }
+                if stream.avail_in == 0 {
+                    finished = true
+                } else {
+                    inflateReset(&stream)
+                }
+            case Z_BUF_ERROR:
+                if inputEnd && stream.avail_in == 0 {
+                    throw SluiceError(.badInput, "gzip data is truncated", file: source.path)
+                }
+            default:
+                let msg = stream.msg.map { String(cString: $0) } ?? "code \(status)"
+                throw SluiceError(.badInput, "gzip data is corrupt: \(msg)", file: source.path)
+            }
+        }
+        return produced
+    }
+}

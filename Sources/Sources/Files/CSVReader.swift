@@ -1,0 +1,279 @@
+import PipelineCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Streams the records of a CSV file (RFC 4180): a header row, `,` separated, `"` quoted fields that
+/// may hold separators, doubled quotes and newlines; an empty unquoted field is null.
+///
+/// Column types are inferred from the first ``Options/sampleRows`` records (the narrowest of bigint,
+/// double, bool, date, timestamp, else text, that every sampled value fits), unless given in
+/// ``Options/columnTypes``. A later value that does not fit an inferred type keeps its own type (the
+/// normalizer puts it in a variant column); one that does not fit a *given* type is an error.
+public struct CSVReader: Sendable {
+    public struct Options: Sendable {
+        /// Types for columns by header name; these are enforced.
+        public var columnTypes: [String: DataType] = [:]
+        public var delimiter: UInt8 = UInt8(ascii: ",")
+        public var sampleRows = 1000
+        public init(columnTypes: [String: DataType] = [:]) { self.columnTypes = columnTypes }
+    }
+
+    public let path: String
+    public let options: Options
+
+    public init(path: String, options: Options = Options()) {
+        self.path = path
+        self.options = options
+    }
+
+    struct FieldRef {
+        var start: Int
+        var end: Int
+        var quoted: Bool
+        var hasDoubledQuotes: Bool
+    }
+
+    public func read(_ emit: (Row) async throws -> Void) async throws {
+        var buffer = ChunkBuffer(try openByteStream(path: path))
+        var line = 1
+        var header: [String]?
+        var types: [DataType?] = []
+        var sample: [(line: Int, fields: [Value])] = []
+        var sampling = true
+        var fields: [FieldRef] = []
+
+        func typed(_ raw: [Value], _ recordLine: Int) throws -> Row {
+            var row = Row()
+            row.fields.reserveCapacity(raw.count)
+            for (k, v) in raw.enumerated() {
+                row.fields.append(Row.Field(header![k], try convert(v, to: types[k], column: header![k], line: recordLine)))
+            }
+            return row
+        }
+
+        _ = try buffer.fill()
+        if buffer.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.start = 3 }
+        while true {
+            // Parse as many complete records as the buffer holds.
+            while true {
+                let parsed: (Int, Int)?
+                do {
+                    parsed = try parseRecord(buffer.bytes, from: buffer.start, atEnd: buffer.atEnd, into: &fields)
+                } catch var error as SluiceError {
+                    error.line = line
+                    throw error
+                }
+                guard let (next, newlines) = parsed else { break }
+                let recordLine = line
+                line += newlines
+                buffer.start = next
+                if fields.count == 1, fields[0].start == fields[0].end, !fields[0].quoted {
+                    continue  // blank line
+                }
+                guard let names = header else {
+                    header = try fields.map { f in try text(buffer.bytes, f, line: recordLine) }
+                    types = header!.map { options.columnTypes[$0] }
+                    continue
+                }
+                guard fields.count == names.count else {
+                    throw SluiceError(.badInput, "expected \(names.count) fields as in the header, found \(fields.count)",
+                                      file: path, line: recordLine)
+                }
+                var values: [Value] = []
+                values.reserveCapacity(fields.count)
+                for (k, f) in fields.enumerated() {
+                    values.append(try rawValue(buffer.bytes, f, line: recordLine, column: names[k],
+                                               given: options.columnTypes[names[k]], inferring: sampling))
+                }
+                if sampling {
+                    sample.append((recordLine, values))
+                    if sample.count >= options.sampleRows {
+                        sampling = false
+                        inferTypes(sample.map(\.fields), into: &types)
+                        for s in sample { try await emit(try typed(s.fields, s.line)) }
+                        sample = []
+                    }
+                } else {
+                    try await emit(try typed(values, recordLine))
+                }
+            }
+            if !(try buffer.fill()) && buffer.start >= buffer.bytes.count { break }
+        }
+        guard header != nil else {
+            throw SluiceError(.emptyInput, "the file is empty: no header row", file: path)
+        }
+        if sampling {
+            inferTypes(sample.map(\.fields), into: &types)
+            for s in sample { try await emit(try typed(s.fields, s.line)) }
+        }
+    }
+
+    /// Finds the record starting at `from`; returns the index after it and the newlines it spans,
+    /// or `nil` when the buffer ends inside it (and more input may follow).
+    func parseRecord(_ b: [UInt8], from: Int, atEnd: Bool, into fields: inout [FieldRef]) throws -> (Int, Int)? {
+        fields.removeAll(keepingCapacity: true)
+        let n = b.count
+        if from >= n { return nil }
+        let delimiter = options.delimiter
+        return try b.withUnsafeBufferPointer { p -> (Int, Int)? in
+            var i = from
+            var newlines = 0
+            while true {
+                // One field.
+                if i < n, p[i] == 0x22 {
+                    var j = i + 1
+                    var doubled = false
+                    var closed = false
+                    while j < n {
+                        let c = p[j]
+                        if c == 0x22 {
+                            if j + 1 < n, p[j + 1] == 0x22 {
+                                doubled = true
+                                j += 2
+                                continue
+                            }
+                            if j + 1 >= n && !atEnd { return nil }
+                            closed = true
+                            break
+                        }
+                        if c == 0x0A { newlines += 1 }
+                        j += 1
+                    }
+                    if !closed {
+                        if !atEnd { return nil }
+                        throw SluiceError(.badInput, "a quoted field is not closed", file: path, line: nil)
+                    }
+                    fields.append(FieldRef(start: i + 1, end: j, quoted: true, hasDoubledQuotes: doubled))
+                    i = j + 1
+                    // After the closing quote: a delimiter, a line end, or the end.
+                    if i < n, p[i] != delimiter, p[i] != 0x0A, p[i] != 0x0D {
+                        throw SluiceError(.badInput, "unexpected character after a closing quote", file: path, line: nil)
+                    }
+                } else {
+                    var j = i
+                    while j < n {
+                        let c = p[j]
+                        if c == delimiter || c == 0x0A || c == 0x0D { break }
+                        j += 1
+                    }
+                    if j >= n && !atEnd { return nil }
+                    fields.append(FieldRef(start: i, end: j, quoted: false, hasDoubledQuotes: false))
+                    i = j
+                }
+                if i >= n { return (i, newlines) }
+                let c = p[i]
+                if c == delimiter {
+                    i += 1
+                    if i >= n && !atEnd { return nil }
+                    continue
+                }
+                // Line end: \n, \r\n or \r.
+                if c == 0x0D {
+                    if i + 1 >= n && !atEnd { return nil }
+                    i += (i + 1 < n && p[i + 1] == 0x0A) ? 2 : 1
+                } else {
+                    i += 1
+                }
+                return (i, newlines + 1)
+            }
+        }
+    }
+
+    private func text(_ b: [UInt8], _ f: FieldRef, line: Int) throws -> String {
+        let slice = b[f.start..<f.end]
+        var bytes = Array(slice)
+        if f.hasDoubledQuotes {
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count)
+            var k = 0
+            while k < bytes.count {
+                out.append(bytes[k])
+                k += (bytes[k] == 0x22 && k + 1 < bytes.count && bytes[k + 1] == 0x22) ? 2 : 1
+            }
+            bytes = out
+        }
+        guard let s = String(validating: bytes, as: UTF8.self) else {
+            throw SluiceError(.badInput, "invalid UTF-8", file: path, line: line)
+        }
+        return s
+    }
+
+    /// The value of one field: null, or parsed by the given type, or (while sampling) by its own look.
+    private func rawValue(_ b: [UInt8], _ f: FieldRef, line: Int, column: String, given: DataType?,
+                          inferring: Bool) throws -> Value
+    {
+        if f.start == f.end && !f.quoted { return .null }
+        let s: String
+        do { s = try text(b, f, line: line) } catch var e as SluiceError {
+            e.column = column
+            throw e
+        }
+        if f.quoted && s.isEmpty { return .text("") }
+        if let given {
+            guard let v = Value.text(s).coerced(to: given) else {
+                throw SluiceError(.badInput, "cannot read \(Self.excerpt(s)) as \(given.rawValue)", file: path,
+                                  line: line, column: column)
+            }
+            return v
+        }
+        return .text(s)
+    }
+
+    /// Chooses each column's type from the sampled values: the narrowest type all non-null values fit.
+    func inferTypes(_ rows: [[Value]], into types: inout [DataType?]) {
+        for k in types.indices where types[k] == nil {
+            var allInt = true, allNumber = true, allBool = true, allDate = true, allTemporal = true
+            var seen = false
+            for row in rows {
+                guard case .text(let s) = row[k] else { continue }
+                seen = true
+                if allInt, Int64(s) == nil { allInt = false }
+                if allNumber, !allInt || Int64(s) == nil, Value.parseDouble(s) == nil { allNumber = false }
+                if allBool, !["true", "false"].contains(s.lowercased()) { allBool = false }
+                if allDate || allTemporal {
+                    switch Timestamps.parse(s) {
+                    case .date: break
+                    case .timestamp: allDate = false
+                    case nil: allDate = false; allTemporal = false
+                    }
+                }
+                if !allInt && !allNumber && !allBool && !allTemporal { break }
+            }
+            if !seen { types[k] = nil; continue }
+            types[k] = allInt ? .bigint : allNumber ? .double : allBool ? .bool : allDate ? .date
+                : allTemporal ? .timestamp : .text
+        }
+    }
+
+    /// A sampled or streamed value in its column's type; a value that does not fit keeps its own type.
+    private func convert(_ v: Value, to type: DataType?, column: String, line: Int) throws -> Value {
+        guard case .text(let s) = v else { return v }
+        guard let type else { return Self.inferOne(s) }
+        if type == .text { return v }
+        return Value.text(s).coerced(to: type) ?? Self.inferOne(s)
+    }
+
+    /// The type a single text value looks like.
+    static func inferOne(_ s: String) -> Value {
+        if let i = Int64(s) { return .bigint(i) }
+        if let d = Value.parseDouble(s) { return .double(d) }
+        switch s.lowercased() {
+        case "true": return .bool(true)
+        case "false": return .bool(false)
+        default: break
+        }
+        switch Timestamps.parse(s) {
+        case .date(let d): return .date(d)
+        case .timestamp(let t): return .timestamp(t)
+        case nil: return .text(s)
+        }
+    }
+
+    static func excerpt(_ s: String) -> String {
+        s.count <= 40 ? "'\(s)'" : "'\(s.prefix(37))...'"
+    }
+}

@@ -1,0 +1,84 @@
+import PipelineCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Streams the records of a JSON Lines file: one JSON value per line, blank lines skipped.
+///
+/// A line holding an object is a row; any other value becomes a row with one `value` field, as dlt
+/// wraps scalars. A malformed line is an error naming the file, line and byte.
+public struct JSONLinesReader: Sendable {
+    public let path: String
+
+    public init(path: String) { self.path = path }
+
+    public func read(_ emit: (Row) async throws -> Void) async throws {
+        var buffer = ChunkBuffer(try openByteStream(path: path))
+        var line = 0
+        var records = 0
+        var scanFrom = 0
+        while true {
+            let hasMore = try buffer.fill()
+            // Split complete lines; the tail without a newline waits for the next chunk, or is last.
+            while true {
+                let end: Int? = buffer.bytes.withUnsafeBufferPointer { p -> Int? in
+                    let base = p.baseAddress!
+                    let from = max(buffer.start, scanFrom)
+                    guard from < p.count, let hit = memchr(base + from, 0x0A, p.count - from) else { return nil }
+                    return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+                }
+                guard let end else {
+                    scanFrom = buffer.bytes.count
+                    break
+                }
+                line += 1
+                try await parseLine(buffer.bytes, buffer.start, end, line: line, records: &records, emit)
+                buffer.start = end + 1
+                scanFrom = buffer.start
+            }
+            scanFrom -= buffer.start
+            if !hasMore {
+                if buffer.start < buffer.bytes.count {
+                    line += 1
+                    try await parseLine(buffer.bytes, buffer.start, buffer.bytes.count, line: line, records: &records, emit)
+                }
+                break
+            }
+        }
+        if records == 0 {
+            throw SluiceError(.emptyInput, "the file holds no records", file: path)
+        }
+    }
+
+    private func parseLine(_ bytes: [UInt8], _ from: Int, _ to: Int, line: Int, records: inout Int,
+                           _ emit: (Row) async throws -> Void) async throws
+    {
+        var to = to
+        if to > from, bytes[to - 1] == 0x0D { to -= 1 }
+        var blank = true
+        for k in from..<to where !(bytes[k] == 0x20 || bytes[k] == 0x09) {
+            blank = false
+            break
+        }
+        if blank { return }
+        let value: Value
+        do {
+            value = try bytes.withUnsafeBufferPointer { p in
+                try JSONText.decode(UnsafeBufferPointer(rebasing: p[from..<to]))
+            }
+        } catch let error as JSONText.ParseError {
+            throw SluiceError(.badInput, "malformed JSON: \(error)", file: path, line: line)
+        }
+        records += 1
+        try await emit(Self.row(from: value))
+    }
+
+    /// dlt's `wrap_in_dict`: an object is the row; anything else is `{"value": x}`.
+    static func row(from value: Value) -> Row {
+        if case .object(let row) = value { return row }
+        return Row([Row.Field("value", value)])
+    }
+}

@@ -1,0 +1,62 @@
+import Foundation
+import PipelineCore
+
+/// The `files` source package: one resource per table, each reading local JSON Lines, JSON or CSV
+/// files (plain or gzip).
+///
+/// ```toml
+/// [pipelines.sample]
+/// source = "files"
+///
+/// [pipelines.sample.tables.trips]
+/// path = "samples/trips.csv.gz"
+/// write_disposition = "replace"
+/// primary_key = ["trip_id"]
+/// columns = { fare_amount = "double" }
+/// ```
+public enum FilesSource {
+    /// The settings of one table.
+    public struct Table: Codable, Sendable {
+        public var path: String?
+        public var paths: [String]?
+        public var format: FileFormat?
+        public var writeDisposition: WriteDisposition?
+        public var primaryKey: [String]?
+        public var mergeKey: [String]?
+        /// Column types by source column name (`bigint`, `double`, `text`, ...).
+        public var columns: [String: DataType]?
+
+        enum CodingKeys: String, CodingKey {
+            case path, paths, format, columns
+            case writeDisposition = "write_disposition"
+            case primaryKey = "primary_key"
+            case mergeKey = "merge_key"
+        }
+    }
+
+    public struct Settings: Codable, Sendable {
+        public var tables: [String: Table]
+    }
+
+    /// Builds the source from a pipeline section's JSON settings.
+    @Sendable public static func build(pipeline: String, settings: Data) throws -> Source {
+        let decoded: Settings
+        do {
+            decoded = try JSONDecoder().decode(Settings.self, from: settings)
+        } catch {
+            throw SluiceError(.configuration, "pipeline \(pipeline): the files source needs [pipelines.\(pipeline).tables.<name>] sections with a path (\(error))")
+        }
+        let resources = try decoded.tables.keys.sorted().map { name -> Resource in
+            let table = decoded.tables[name]!
+            let paths = table.paths ?? table.path.map { [$0] } ?? []
+            let types = table.columns ?? [:]
+            let hints = ResourceHints(
+                table: name, writeDisposition: table.writeDisposition ?? .append,
+                primaryKey: table.primaryKey ?? [], mergeKey: table.mergeKey ?? [],
+                columns: types.mapValues { ColumnHint(dataType: $0) })
+            return try FileResource.make(name: name, paths: paths, format: table.format, hints: hints,
+                                         csv: CSVReader.Options(columnTypes: types))
+        }
+        return Source(name: "files", resources: resources)
+    }
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Destinations
+import Foundation
+import PipelineCore
+import Pipelines
+import Sources
+
+struct LoadCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "load",
+        abstract: "Load files ad hoc into a table (JSON Lines, JSON or CSV; gzip detected from the name).",
+        discussion: "Example: sluice load data/*.jsonl.gz --table events --write-disposition merge --primary-key id")
+
+    @Argument(help: "Files to load, in order.")
+    var paths: [String]
+
+    @Option(help: "Destination table.")
+    var table: String
+
+    @Option(help: "File format: jsonl, json or csv (default: from the file name).")
+    var format: FileFormat?
+
+    @Option(help: "append, replace or merge.")
+    var writeDisposition: WriteDisposition = .append
+
+    @Option(help: "Primary key column(s), comma separated; required by merge.")
+    var primaryKey: String?
+
+    @Option(help: "Pipeline name (default: the table name).")
+    var pipeline: String?
+
+    @Option(help: "Dataset name (default: the pipeline name).")
+    var dataset: String?
+
+    @Option(help: "Destination: sqlite.")
+    var destination = "sqlite"
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        let logger = global.bootstrap()
+        let name = pipeline ?? table
+        do {
+            let config = try ProjectConfig.load()
+            let keys = primaryKey?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
+            let hints = ResourceHints(table: table, writeDisposition: writeDisposition, primaryKey: keys)
+            let resource = try FileResource.make(name: table, paths: paths, format: format, hints: hints)
+            var settings = Pipeline.Configuration()
+            settings.workingDirectory = global.workingDirectory
+            let pipeline = Pipeline(name: name, destination: try DestinationChoice.make(destination, pipeline: name, config: config),
+                                    dataset: dataset, configuration: settings)
+            logger.info("loading \(paths.count) file(s) into \(table)")
+            let info = try await pipeline.run(Source(name: "files", resources: [resource]))
+            print(info)
+        } catch let error as SluiceError {
+            throw CLIError(error)
+        }
+    }
+}
+
+extension FileFormat: ExpressibleByArgument {}
+extension WriteDisposition: ExpressibleByArgument {}
+
+/// Prints a Sluice error as one clear line and exits non-zero.
+struct CLIError: Error, CustomStringConvertible {
+    let error: SluiceError
+    init(_ error: SluiceError) { self.error = error }
+    var description: String { "error: \(error)" }
+}
