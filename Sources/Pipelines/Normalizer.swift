@@ -87,7 +87,7 @@ final class Normalizer {
         let t = try ensureTable(table, parent: parent, root: parent == nil ? nil : root)
         var flat: [(String, Value)] = []
         var lists: [(String, [Value])] = []
-        flatten(row, into: &flat, lists: &lists)
+        flatten(row, table: t, hint: parent == nil ? hint : nil, into: &flat, lists: &lists)
         let isRoot = parent == nil
         if !isRoot {
             flat.append(contentsOf: extend)
@@ -134,13 +134,24 @@ final class Normalizer {
 
     /// dlt's `_flatten`: scalars of this level first, nested objects after (last pushed, first out),
     /// lists set aside for child tables.
-    private func flatten(_ row: Row, into flat: inout [(String, Value)], lists: inout [(String, [Value])]) {
+    /// A json column keeps nested values whole (by hint, or because the schema says so).
+    private func isJSONColumn(_ name: String, table t: Int, hint: ResolvedHints?) -> Bool {
+        if let c = columnIndex[t][name] { return schema.tables[t].columns[c].dataType == .json }
+        return hint?.columns[name]?.dataType == .json
+    }
+
+    private func flatten(_ row: Row, table t: Int, hint: ResolvedHints?, into flat: inout [(String, Value)],
+                         lists: inout [(String, [Value])])
+    {
         var stack: [(Row, String?)] = [(row, nil)]
         while let (current, path) = stack.popLast() {
             for field in current.fields {
                 let key = normalizedKey(field.name)
                 let name = path.map { $0 + Naming.pathSeparator + key } ?? key
                 switch field.value {
+                case .object where isJSONColumn(name, table: t, hint: hint),
+                     .array where isJSONColumn(name, table: t, hint: hint):
+                    flat.append((name, field.value))
                 case .object(let nested):
                     stack.append((nested, name))
                 case .array(let items):

@@ -55,7 +55,8 @@ public struct SQLiteDestination: Destination {
         case .timestamp: return "TIMESTAMP"
         case .bigint: return "INTEGER"
         case .binary: return "BLOB"
-        case .decimal: return "DECIMAL"
+        // NUMERIC affinity would turn long decimals into lossy REALs: keep them exact as text.
+        case .decimal: return "TEXT"
         case .date: return "DATE"
         }
     }

@@ -1,0 +1,122 @@
+import Foundation
+import PipelineCore
+import Testing
+
+@Suite("JSON scanner")
+struct JSONTextTests {
+    /// Converts Foundation's parse into a Value for comparison (numbers by their text, so exactness shows).
+    func foundationValue(_ any: Any) -> Value {
+        switch any {
+        case is NSNull: return .null
+        case let d as [String: Any]: return .object(Row(d.keys.sorted().map { Row.Field($0, foundationValue(d[$0]!)) }))
+        case let a as [Any]: return .array(a.map(foundationValue))
+        case let s as String: return .text(s)
+        case let n as NSNumber:
+            if String(cString: n.objCType) == "c" { return .bool(n.boolValue) }  // how corelibs boxes JSON booleans
+            return .double(n.doubleValue)
+        default: return .null
+        }
+    }
+
+    /// Our value with object keys sorted and numbers as doubles, to compare with Foundation's.
+    func canonical(_ v: Value) -> Value {
+        switch v {
+        case .object(let r):
+            // Duplicate keys: the last one wins, as in dlt (orjson) and in our normalizer.
+            var last: [String: Value] = [:]
+            for f in r.fields { last[f.name] = canonical(f.value) }
+            return .object(Row(last.keys.sorted().map { Row.Field($0, last[$0]!) }))
+        case .array(let a): return .array(a.map(canonical))
+        case .bigint(let i): return .double(Double(i))
+        case .decimal(let s): return .double(Double(s)!)
+        default: return v
+        }
+    }
+
+    @Test(arguments: [
+        #"{"a":1,"b":[true,false,null],"c":{"d":"e"}}"#,
+        #"["\u00e9\ud83d\ude00", "tab\there", "quote\"back\\slash\/"]"#,
+        #"[1e3, -2.5E-3, 0.1, 123456789.125, -0]"#,
+        #"{"emoji":"😀","cjk":"漢字","nul":"\u0000"}"#,
+        #"[[[[[[[[[[{"deep":[[[]]]}]]]]]]]]]]"#,
+        "  {\"spaced\" :\n [ 1 , 2 ]\t}  ",
+    ])
+    func agreesWithFoundation(text: String) throws {
+        let ours = try JSONText.decode(text)
+        let theirs = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+        #expect(canonical(ours) == canonical(foundationValue(theirs)))
+    }
+
+    @Test func integersStayExact() throws {
+        #expect(try JSONText.decode("9007199254740993") == .bigint(9_007_199_254_740_993))  // 2^53 + 1
+        #expect(try JSONText.decode("-9223372036854775808") == .bigint(Int64.min))
+        #expect(try JSONText.decode("18446744073709551616") == .decimal("18446744073709551616"))
+        #expect(try JSONText.decode("1.5") == .double(1.5))
+    }
+
+    @Test(arguments: [
+        ("{\"a\":1,}", "expected a string key"), ("[1 2]", "expected ',' or ']'"), ("\"\\ud800\"", "unpaired surrogate"),
+        ("01", "unexpected data"), ("[1.]", "digits must follow"), ("\"a\u{01}\"", "control character"),
+        ("nul", "invalid literal"), ("{\"a\" 1}", "expected ':'"), ("NaN", "unexpected character"),
+    ])
+    func rejectsWithReason(text: String, reason: String) {
+        #expect {
+            _ = try JSONText.decode(text)
+        } throws: { error in
+            "\(error)".contains(reason)
+        }
+    }
+
+    @Test func rejectsInvalidUTF8() {
+        let bytes: [UInt8] = [0x22, 0xC3, 0x28, 0x22]
+        #expect(throws: JSONText.ParseError.self) { try JSONText.decode(bytes) }
+    }
+
+    @Test func deepNestingIsAnErrorNotACrash() {
+        let text = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        #expect(throws: JSONText.ParseError.self) { try JSONText.decode(text) }
+    }
+
+    @Test func encodeRoundTrips() throws {
+        let v: Value = .object(["s": "a\"b\n", "n": .bigint(-3), "d": 2.5, "l": .array([.null, true])])
+        #expect(try JSONText.decode(JSONText.encode(v)) == v)
+    }
+
+    @Test func fuzzedInputsNeverCrash() {
+        var rng = SplitMix(seed: 42)
+        let seeds = [#"{"a":[1,2,{"b":"c\u00e9"}],"d":-1.5e3,"e":null}"#, #"[true,false,"x\\y",[[]],{}]"#]
+        var parsed = 0
+        for _ in 0..<20_000 {
+            var bytes = Array(seeds[Int(rng.next() % 2)].utf8)
+            for _ in 0..<(1 + rng.next() % 4) {
+                let i = Int(rng.next() % UInt64(bytes.count))
+                switch rng.next() % 3 {
+                case 0: bytes[i] = UInt8(truncatingIfNeeded: rng.next())
+                case 1: bytes.remove(at: i)
+                default: bytes.insert(UInt8(truncatingIfNeeded: rng.next()), at: i)
+                }
+                if bytes.isEmpty { bytes = [0x7B] }
+            }
+            if let v = try? JSONText.decode(bytes) {
+                parsed += 1
+                // Whatever parses must agree with Foundation.
+                if let theirs = try? JSONSerialization.jsonObject(with: Data(bytes), options: [.fragmentsAllowed]) {
+                    #expect(canonical(v) == canonical(foundationValue(theirs)))
+                }
+            }
+        }
+        #expect(parsed > 0)
+    }
+}
+
+struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

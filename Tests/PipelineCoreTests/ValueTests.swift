@@ -1,0 +1,46 @@
+import Foundation
+import PipelineCore
+import Testing
+
+@Suite("values, coercion and row encoding")
+struct ValueTests {
+    @Test(arguments: [
+        (Value.text("12"), DataType.bigint, Value?.some(.bigint(12))),
+        (.text("12.5"), .bigint, nil),
+        (.double(3.0), .bigint, .bigint(3)),
+        (.double(3.5), .bigint, nil),
+        (.bigint(5), .text, .text("5")),
+        (.bigint(5), .double, .double(5)),
+        (.text("yes"), .bool, .bool(true)),
+        (.text("maybe"), .bool, nil),
+        (.text("2024-01-01T00:00:00Z"), .timestamp, .timestamp(1_704_067_200_000_000)),
+        (.text("17+"), .bigint, nil),
+        (.text("2024-01-01"), .date, .date(19723)),
+        (.text("0x0aff"), .binary, .binary([0x0a, 0xff])),
+        (.text("[1,2]"), .json, .array([.bigint(1), .bigint(2)])),
+    ])
+    func coercesLikeDlt(value: Value, type: DataType, expected: Value?) {
+        #expect(value.coerced(to: type) == expected)
+    }
+
+    struct Trip: Codable {
+        var tripId: Int
+        var fare: Double
+        var pickupAt: Date
+        var note: String?
+        var driver: Driver
+        var tags: [String]
+        struct Driver: Codable { var name: String }
+    }
+
+    @Test func encodesCodableStructsWithoutDictionaries() throws {
+        let trip = Trip(tripId: 7, fare: 12.5, pickupAt: Date(timeIntervalSince1970: 60), note: nil,
+                        driver: .init(name: "Ana"), tags: ["a", "b"])
+        let row = try RowEncoder().encode(trip)
+        #expect(row.fields.map(\.name) == ["tripId", "fare", "pickupAt", "driver", "tags"])
+        #expect(row["tripId"] == .bigint(7))
+        #expect(row["pickupAt"] == .timestamp(60_000_000))
+        #expect(row["driver"] == .object(["name": "Ana"]))
+        #expect(row["tags"] == .array(["a", "b"]))
+    }
+}

@@ -1,0 +1,156 @@
+import Foundation
+import PipelineCore
+import Pipelines
+import Sources
+import Testing
+
+@Suite("engine on real SQLite")
+struct EngineTests {
+    @Test func infersEveryType() async throws {
+        let t = TestPipeline()
+        var hints = ResourceHints()
+        hints.columns["payload"] = ColumnHint(dataType: .json)
+        let row: Row = [
+            "big": .bigint(9_007_199_254_740_993), "dbl": .double(1.25), "flag": .bool(true), "txt": "hello",
+            "at": "2024-01-02T03:04:05Z", "day": .date(19724), "exact": .decimal("123456789012345678901234567890"),
+            "raw": .binary([0, 1, 255]), "payload": .object(["k": .array([1, 2])]), "stamp": .timestamp(0),
+        ]
+        try await t.run("types", [row], hints: hints)
+        let expected: [String: DataType] = [
+            "big": .bigint, "dbl": .double, "flag": .bool, "txt": .text, "at": .timestamp, "day": .date,
+            "exact": .decimal, "raw": .binary, "payload": .json, "stamp": .timestamp,
+        ]
+        for (column, type) in expected { #expect(try await t.type("types", column) == type, "\(column)") }
+        let values = try t.query("SELECT big, dbl, flag, txt, at, day, exact, hex(raw), payload FROM types")[0]
+        #expect(values == ["9007199254740993", "1.25", "1", "hello", "2024-01-02T03:04:05+00:00", "2024-01-02",
+                           "123456789012345678901234567890", "0001FF", #"{"k":[1,2]}"#])
+    }
+
+    @Test func nestedDataUsesDltsLayout() async throws {
+        let t = TestPipeline()
+        let row = try JSONText.decode(#"""
+            {"id": 1, "User": {"Login": "ann", "Address": {"zip": "1000"}}, "labels": [{"name": "bug"}, {"name": "ui"}],
+             "tags": ["a", "b", "c"], "matrix": [[1, 2], [3]], "empty": [], "nothing": null}
+            """#)
+        guard case .object(let r) = row else { Issue.record("not an object"); return }
+        try await t.run("issues", [r])
+        #expect(try t.columns("issues") == ["id", "user__login", "user__address__zip", "_dlt_load_id", "_dlt_id"])
+        #expect(try t.columns("issues__labels") == ["name", "_dlt_parent_id", "_dlt_list_idx", "_dlt_id"])
+        #expect(try t.columns("issues__tags") == ["value", "_dlt_parent_id", "_dlt_list_idx", "_dlt_id"])
+        #expect(try t.count("issues__matrix") == 2)
+        #expect(try t.count("issues__matrix__list") == 3)
+        #expect(try t.query("SELECT value FROM issues__tags ORDER BY _dlt_list_idx").map { $0[0]! } == ["a", "b", "c"])
+        // Every child row points at its parent row.
+        #expect(try t.scalar("""
+            SELECT count(*) FROM issues__labels l JOIN issues i ON l._dlt_parent_id = i._dlt_id
+            """) == "2")
+        #expect(try t.scalar("""
+            SELECT count(*) FROM issues__matrix__list l JOIN issues__matrix m ON l._dlt_parent_id = m._dlt_id
+            """) == "3")
+        let loadId = try t.scalar("SELECT load_id FROM _dlt_loads")
+        #expect(try t.scalar("SELECT _dlt_load_id FROM issues") == loadId)
+    }
+
+    @Test func schemaEvolvesAcrossLoads() async throws {
+        let t = TestPipeline()
+        try await t.run("events", [["id": 1, "kind": "a"]])
+        let info = try await t.run("events", [["id": 2, "kind": "b", "extra": 3.5]])
+        #expect(try t.columns("events").contains("extra"))
+        #expect(try t.query("SELECT id, extra FROM events ORDER BY id").map { $0.map { $0 ?? "NULL" } } == [["1", "NULL"], ["2", "3.5"]])
+        #expect(info.packages[0].schemaChanges == ["new column events.extra double"])
+        #expect(try await t.schema().version == 2)
+    }
+
+    @Test func conflictingTypesGoToVariantColumns() async throws {
+        let t = TestPipeline()
+        try await t.run("issues", [["id": 1, "comments": 5], ["id": 2, "comments": "17+"], ["id": 3, "comments": "9"]])
+        #expect(try await t.type("issues", "comments__v_text") == .text)
+        let rows = try t.query("SELECT id, comments, comments__v_text FROM issues ORDER BY id").map { $0.map { $0 ?? "NULL" } }
+        // "9" coerces into the bigint column, as in dlt; "17+" cannot and keeps its own type in a variant.
+        #expect(rows == [["1", "5", "NULL"], ["2", "NULL", "17+"], ["3", "9", "NULL"]])
+    }
+
+    @Test func replaceSwapsTheWholeChain() async throws {
+        let t = TestPipeline()
+        let hints = ResourceHints(writeDisposition: .replace)
+        try await t.run("t", [["id": 1, "xs": .array([1, 2])], ["id": 2, "xs": .array([3])]], hints: hints)
+        try await t.run("t", [["id": 3, "xs": .array([4])]], hints: hints)
+        #expect(try t.query("SELECT id FROM t").map { $0[0]! } == ["3"])
+        #expect(try t.query("SELECT value FROM t__xs").map { $0[0]! } == ["4"])
+    }
+
+    @Test func mergeUpdatesInsertsAndCollapsesDuplicates() async throws {
+        let t = TestPipeline()
+        let hints = ResourceHints(writeDisposition: .merge, primaryKey: ["id"])
+        try await t.run("users", [["id": 1, "name": "a", "tags": .array(["x", "y"])], ["id": 2, "name": "b", "tags": .array(["z"])]],
+                        hints: hints)
+        try await t.run("users", [
+            ["id": 1, "name": "a2", "tags": .array(["new"])],
+            ["id": 3, "name": "c"],
+            ["id": 3, "name": "c-last", "tags": .array(["last"])],
+        ], hints: hints)
+        #expect(try t.query("SELECT id, name FROM users ORDER BY id").map { $0.map { $0! } } == [["1", "a2"], ["2", "b"], ["3", "c-last"]])
+        let tags = try t.query("""
+            SELECT u.id, x.value FROM users__tags x JOIN users u ON x._dlt_parent_id = u._dlt_id ORDER BY u.id, x._dlt_list_idx
+            """).map { $0.map { $0! } }
+        #expect(tags == [["1", "new"], ["2", "z"], ["3", "last"]])
+        #expect(try t.count("users__tags") == 3)  // children of replaced and collapsed rows are gone
+    }
+
+    @Test func mergeWithoutKeyIsAClearError() async throws {
+        let t = TestPipeline()
+        await #expect {
+            try await t.run("users", [["id": 1]], hints: ResourceHints(writeDisposition: .merge))
+        } throws: { "\($0)".contains("merge needs a primary key") }
+    }
+
+    @Test func failedLoadLeavesTheDatabaseAsItWas() async throws {
+        let t = TestPipeline()
+        try await t.run("orders", [["id": 1, "amount": 10], ["id": 2, "amount": 20]])
+        // A trigger makes the second load fail part-way through its inserts.
+        try t.destination.withConnection {
+            try $0.execute("CREATE TRIGGER boom BEFORE INSERT ON orders WHEN NEW.id = 4 BEGIN SELECT RAISE(ABORT, 'boom'); END")
+        }
+        await #expect(throws: SluiceError.self) {
+            try await t.run("orders", [["id": 3, "amount": 30, "note": "new column"], ["id": 4, "amount": 40]])
+        }
+        #expect(try t.query("SELECT id FROM orders ORDER BY id").map { $0[0]! } == ["1", "2"])
+        #expect(try !t.columns("orders").contains("note"))
+        #expect(try t.count("_dlt_loads") == 1)
+        // The package stays pending; once the fault is gone the next run completes it first.
+        try t.destination.withConnection { try $0.execute("DROP TRIGGER boom") }
+        let info = try await t.run("orders", [["id": 5, "amount": 50]])
+        #expect(info.packages.count == 2 && info.packages[0].resumed)
+        #expect(try t.query("SELECT id FROM orders ORDER BY id").map { $0[0]! } == ["1", "2", "3", "4", "5"])
+    }
+
+    @Test func badInputLoadsNothingFromThatPackage() async throws {
+        let t = TestPipeline()
+        let good = t.file("good.jsonl", "{\"id\":1}\n")
+        let bad = t.file("bad.jsonl", "{\"id\":2}\n{\"id\":3\n")
+        await #expect {
+            try await t.pipeline.run(Source(name: "f", resources: [
+                try FileResource.make(name: "rows", paths: [good]),
+                try FileResource.make(name: "rows", paths: [bad]),
+            ]))
+        } throws: { error in
+            let e = error as! SluiceError
+            return e.file == bad && e.line == 2 && e.stage == "extract"
+        }
+        let exists = FileManager.default.fileExists(atPath: t.destination.path)
+        #expect(try !exists || t.columns("rows").isEmpty)
+        // Nothing was left behind for a later run to load.
+        let info = try await t.pipeline.run(Source(name: "f", resources: [try FileResource.make(name: "rows", paths: [good])]))
+        #expect(info.packages.count == 1)
+        #expect(try t.count("rows") == 1)
+    }
+
+    @Test func restoresSchemaFromTheDestinationWhenLocalStateIsGone() async throws {
+        let t = TestPipeline()
+        try await t.run("t", [["id": 1, "v": 5]])
+        try FileManager.default.removeItem(atPath: t.dir + "/.sluice")
+        try await t.run("t", [["id": 2, "v": "text now"]])
+        // The restored schema knew v was bigint, so the text went to a variant column.
+        #expect(try t.columns("t").contains("v__v_text"))
+    }
+}

@@ -1,0 +1,52 @@
+import CSQLite
+import Destinations
+import Foundation
+import PipelineCore
+import Pipelines
+import Sources
+
+/// A pipeline in a fresh temporary folder, loading into a real SQLite file there.
+struct TestPipeline {
+    let dir: String
+    let pipeline: Pipeline
+    let destination: SQLiteDestination
+
+    init(name: String = "test") {
+        dir = NSTemporaryDirectory() + "sluice-test-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        destination = SQLiteDestination(path: dir + "/\(name).sqlite")
+        var configuration = Pipeline.Configuration()
+        configuration.workingDirectory = dir + "/.sluice"
+        pipeline = Pipeline(name: name, destination: destination, dataset: name, configuration: configuration)
+    }
+
+    /// Runs one resource of in-memory rows.
+    @discardableResult
+    func run(_ table: String, _ rows: [Row], hints: ResourceHints = ResourceHints()) async throws -> LoadInfo {
+        try await pipeline.run(Source(name: "test", resources: [Resource(name: table, hints: hints) { out in
+            try await out.write(contentsOf: rows)
+        }]))
+    }
+
+    func file(_ name: String, _ text: String) -> String {
+        let path = dir + "/" + name
+        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        return path
+    }
+
+    func query(_ sql: String) throws -> [[String?]] {
+        try destination.withConnection { try $0.query(sql) }
+    }
+
+    func scalar(_ sql: String) throws -> String? { try query(sql).first?[0] ?? nil }
+
+    func count(_ table: String) throws -> Int { Int(try scalar("SELECT count(*) FROM \"\(table)\"") ?? "0")! }
+
+    func columns(_ table: String) throws -> [String] { try destination.withConnection { try $0.columns(of: table) } }
+
+    func schema() async throws -> Schema { try await destination.storedSchema(named: pipeline.name)! }
+
+    func type(_ table: String, _ column: String) async throws -> DataType? {
+        try await schema().table(named: table)?.column(named: column)?.dataType
+    }
+}

@@ -1,0 +1,141 @@
+import Foundation
+import PipelineCore
+import Sources
+import Testing
+
+/// A fresh temporary folder per test.
+func temporaryDirectory() -> String {
+    let path = NSTemporaryDirectory() + "sluice-test-" + UUID().uuidString
+    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+func write(_ text: String, to name: String, in dir: String) -> String {
+    let path = dir + "/" + name
+    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    return path
+}
+
+func gzip(_ path: String) -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    p.arguments = ["-kf", path]
+    try! p.run()
+    p.waitUntilExit()
+    return path + ".gz"
+}
+
+func readAll(_ resource: Resource) async throws -> [Row] {
+    let collector = Collector()
+    try await resource.produce(collector)
+    return collector.rows
+}
+
+final class Collector: RowWriter {
+    var rows: [Row] = []
+    func write(_ row: Row) async throws { rows.append(row) }
+}
+
+@Suite("file readers")
+struct FileReaderTests {
+    @Test func csvQuotedFieldsNullsAndInference() async throws {
+        let dir = temporaryDirectory()
+        let path = write("""
+            id,name,score,ok,day,at,note
+            1,"Smith, Jo",1.5,true,2024-01-02,2024-01-02T03:04:05Z,"say ""hi""
+            on two lines"
+            2,Ann,2,false,2024-01-03,2024-01-03T00:00:00Z,
+            3,,,,,,""
+
+            """, to: "people.csv", in: dir)
+        let rows = try await readAll(try FileResource.make(name: "people", paths: [path]))
+        #expect(rows.count == 3)
+        #expect(rows[0]["name"] == .text("Smith, Jo"))
+        #expect(rows[0]["note"] == .text("say \"hi\"\non two lines"))
+        #expect(rows[0]["id"] == .bigint(1))
+        #expect(rows[1]["score"] == .double(2))  // the column is double: 1.5 and 2
+        #expect(rows[0]["ok"] == .bool(true))
+        #expect(rows[0]["day"] == .date(19724))
+        #expect(rows[0]["at"] == .timestamp(1_704_164_645_000_000))
+        #expect(rows[2]["name"] == .null)
+        #expect(rows[1]["note"] == .null)
+        #expect(rows[2]["note"] == .text(""))
+    }
+
+    @Test func csvExplicitTypesAreEnforcedWithFileLineAndColumn() async throws {
+        let dir = temporaryDirectory()
+        let path = write("id,amount\n1,10\n2,ten\n", to: "a.csv", in: dir)
+        let resource = try FileResource.make(name: "a", paths: [path], csv: CSVReader.Options(columnTypes: ["amount": .bigint]))
+        await #expect {
+            _ = try await readAll(resource)
+        } throws: { error in
+            let e = error as! SluiceError
+            return e.file == path && e.line == 3 && e.column == "amount" && "\(e)".contains("cannot read 'ten' as bigint")
+        }
+    }
+
+    @Test func csvRaggedRowNamesItsLine() async throws {
+        let dir = temporaryDirectory()
+        let path = write("a,b\n1,2\n3\n", to: "r.csv", in: dir)
+        await #expect {
+            _ = try await readAll(try FileResource.make(name: "r", paths: [path]))
+        } throws: { error in
+            let e = error as! SluiceError
+            return e.line == 3 && e.file == path && "\(e)".contains("expected 2 fields")
+        }
+    }
+
+    @Test func gzipCsvStreams() async throws {
+        let dir = temporaryDirectory()
+        var text = "n,word\n"
+        for i in 0..<50_000 { text += "\(i),w\(i % 7)\n" }
+        let path = gzip(write(text, to: "big.csv", in: dir))
+        let rows = try await readAll(try FileResource.make(name: "big", paths: [path]))
+        #expect(rows.count == 50_000)
+        #expect(rows.last?["n"] == .bigint(49_999))
+    }
+
+    @Test func jsonLinesMalformedLineIsNamed() async throws {
+        let dir = temporaryDirectory()
+        let path = write("{\"a\":1}\n\n{\"a\":2,}\n", to: "x.jsonl", in: dir)
+        await #expect {
+            _ = try await readAll(try FileResource.make(name: "x", paths: [path]))
+        } throws: { error in
+            let e = error as! SluiceError
+            return e.file == path && e.line == 3 && "\(e)".contains("malformed JSON")
+        }
+    }
+
+    @Test func invalidUTF8IsAnError() async throws {
+        let dir = temporaryDirectory()
+        let path = dir + "/bad.jsonl"
+        FileManager.default.createFile(atPath: path, contents: Data([0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D, 0x0A]))
+        await #expect {
+            _ = try await readAll(try FileResource.make(name: "bad", paths: [path]))
+        } throws: { error in
+            "\(error)".contains("invalid UTF-8") && (error as! SluiceError).line == 1
+        }
+    }
+
+    @Test(arguments: ["empty.jsonl", "empty.csv", "empty.json"])
+    func emptyFilesAreErrors(name: String) async throws {
+        let dir = temporaryDirectory()
+        let path = write("", to: name, in: dir)
+        await #expect {
+            _ = try await readAll(try FileResource.make(name: "e", paths: [path]))
+        } throws: { error in
+            (error as! SluiceError).code == .emptyInput && (error as! SluiceError).file == path
+        }
+    }
+
+    @Test func jsonDocumentArrayAndSingleObject() async throws {
+        let dir = temporaryDirectory()
+        let array = write(#"[ {"a": 1, "s": "x,]}"}, {"a": [2, {"b": "]"}]}, 3 ]"#, to: "arr.json", in: dir)
+        let rows = try await readAll(try FileResource.make(name: "arr", paths: [array]))
+        #expect(rows.count == 3)
+        #expect(rows[0]["s"] == .text("x,]}"))
+        #expect(rows[2]["value"] == .bigint(3))
+        let single = gzip(write(#"{"only": true}"#, to: "one.json", in: dir))
+        #expect(try await readAll(try FileResource.make(name: "one", paths: [single])).first?["only"] == .bool(true))
+    }
+}
