@@ -43,7 +43,7 @@ let package = Package(
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "PipelineCore", "CSQLite"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows"]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "CSQLite"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,93 @@
+import Foundation
+import Testing
+
+/// End-to-end: the real `sluice` binary on the bundled sample and on ad-hoc files.
+@Suite("sluice command")
+struct CLITests {
+    static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+
+    /// The built binary sits beside the test bundle.
+    static var binary: String {
+        var dir = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        while !FileManager.default.fileExists(atPath: dir.appendingPathComponent("sluice").path), dir.path != "/" {
+            dir.deleteLastPathComponent()
+        }
+        return dir.appendingPathComponent("sluice").path
+    }
+
+    struct Result {
+        var status: Int32
+        var output: String
+    }
+
+    func sluice(_ args: [String], in dir: String) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.arguments = args
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return Result(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
+    }
+
+    func sqlite(_ db: String, _ sql: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+        p.arguments = [db, sql]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        try p.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    func scratch() throws -> String {
+        let dir = NSTemporaryDirectory() + "sluice-cli-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    @Test func quickStartRunsTheBundledSample() throws {
+        let dir = try scratch()
+        for item in ["sluice.toml", "samples"] {
+            try FileManager.default.copyItem(atPath: Self.repository.path + "/" + item, toPath: dir + "/" + item)
+        }
+        let run = try sluice(["run", "sample"], in: dir)
+        #expect(run.status == 0, "\(run.output)")
+        #expect(run.output.contains("trips: 3000 rows"))
+        #expect(try sqlite(dir + "/sample.sqlite", "select count(*) from trips") == "3000")
+        #expect(try sqlite(dir + "/sample.sqlite", "select count(*) from issues") == "1500")
+        // Running again: trips is replaced, issues merged by id; the counts stay.
+        #expect(try sluice(["run", "sample"], in: dir).status == 0)
+        #expect(try sqlite(dir + "/sample.sqlite", "select count(*) from trips") == "3000")
+        #expect(try sqlite(dir + "/sample.sqlite", "select count(*) from issues") == "1500")
+        let show = try sluice(["show", "sample"], in: dir)
+        #expect(show.output.contains("issues__labels"))
+        #expect(show.output.contains("comments__v_text  text  (variant)"))
+    }
+
+    @Test func loadReportsBadInputWithFileAndLine() throws {
+        let dir = try scratch()
+        FileManager.default.createFile(atPath: dir + "/e.jsonl", contents: Data("{\"a\":1}\n{\"a\":\n".utf8))
+        let result = try sluice(["load", "e.jsonl", "--table", "events"], in: dir)
+        #expect(result.status != 0)
+        #expect(result.output.contains("e.jsonl:2"))
+        #expect(result.output.contains("malformed JSON"))
+        if FileManager.default.fileExists(atPath: dir + "/events.sqlite") {
+            #expect(try sqlite(dir + "/events.sqlite", "select count(*) from sqlite_master where name = 'events'") == "0")
+        }
+    }
+
+    @Test func unknownPipelineIsNamed() throws {
+        let dir = try scratch()
+        let result = try sluice(["run", "nope"], in: dir)
+        #expect(result.status != 0)
+        #expect(result.output.contains("no pipeline 'nope'"))
+    }
+}
