@@ -72,7 +72,7 @@ public struct FlatRowCursor {
         case .date: return (column, .date(Int32(truncatingIfNeeded: Int64(bitPattern: readFixed64()))))
         case .timestamp: return (column, .timestamp(Int64(bitPattern: readFixed64())))
         case .binary: return (column, .binary(readSlice()))
-        case .object, .array, .none:
+        case .object, .array, .jsonObject, .none:
             // Normalized rows hold scalars only; stop rather than misread.
             offset = end
             return nil

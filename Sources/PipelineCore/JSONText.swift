@@ -29,6 +29,17 @@ public enum JSONText {
         return value
     }
 
+    /// Checks that `bytes` hold exactly one valid JSON value (UTF-8, escapes, numbers, nesting depth)
+    /// without building it: what ``decode(_:)-(UnsafeBufferPointer<UInt8>)`` would accept, at a
+    /// fraction of the cost.
+    public static func validate(_ bytes: UnsafeBufferPointer<UInt8>) throws(ParseError) {
+        var scanner = Scanner(bytes)
+        scanner.skipSpace()
+        try scanner.skipValue(depth: 0)
+        scanner.skipSpace()
+        guard scanner.i == bytes.count else { throw scanner.error("unexpected data after the JSON value") }
+    }
+
     public static func decode(_ text: String) throws(ParseError) -> Value {
         let bytes = Array(text.utf8)
         return try decode(bytes)
@@ -118,6 +129,75 @@ public enum JSONText {
             }
         }
 
+        /// ``parseValue(depth:)`` without building: same grammar, same errors.
+        mutating func skipValue(depth: Int) throws(ParseError) {
+            guard i < p.count else { throw error("unexpected end of input") }
+            switch p[i] {
+            case UInt8(ascii: "{"):
+                guard depth < JSONText.maxDepth else { throw error("nesting deeper than \(JSONText.maxDepth) levels") }
+                i += 1
+                skipSpace()
+                if i < p.count, p[i] == UInt8(ascii: "}") {
+                    i += 1
+                    return
+                }
+                while true {
+                    skipSpace()
+                    guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                    try skipString()
+                    skipSpace()
+                    guard i < p.count, p[i] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
+                    i += 1
+                    skipSpace()
+                    try skipValue(depth: depth + 1)
+                    skipSpace()
+                    guard i < p.count else { throw error("unexpected end of input in an object") }
+                    if p[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if p[i] == UInt8(ascii: "}") { i += 1; return }
+                    throw error("expected ',' or '}' in an object")
+                }
+            case UInt8(ascii: "["):
+                guard depth < JSONText.maxDepth else { throw error("nesting deeper than \(JSONText.maxDepth) levels") }
+                i += 1
+                skipSpace()
+                if i < p.count, p[i] == UInt8(ascii: "]") {
+                    i += 1
+                    return
+                }
+                while true {
+                    skipSpace()
+                    try skipValue(depth: depth + 1)
+                    skipSpace()
+                    guard i < p.count else { throw error("unexpected end of input in a list") }
+                    if p[i] == UInt8(ascii: ",") { i += 1; continue }
+                    if p[i] == UInt8(ascii: "]") { i += 1; return }
+                    throw error("expected ',' or ']' in a list")
+                }
+            case UInt8(ascii: "\""):
+                try skipString()
+            default:
+                _ = try parseValue(depth: depth)  // literals and numbers build nothing on the heap
+            }
+        }
+
+        mutating func skipString() throws(ParseError) {
+            let start = i + 1
+            var j = start
+            while j < p.count {
+                let c = p[j]
+                if c == UInt8(ascii: "\"") {
+                    guard UTF8Text.isValid(UnsafeBufferPointer(rebasing: p[start..<j])) else {
+                        throw ParseError(reason: "invalid UTF-8 in a string", offset: start)
+                    }
+                    i = j + 1
+                    return
+                }
+                if c == UInt8(ascii: "\\") || c < 0x20 { break }
+                j += 1
+            }
+            _ = try parseString()  // escapes or an error: take the full path
+        }
+
         mutating func literal(_ word: StaticString) throws(ParseError) {
             let n = word.utf8CodeUnitCount
             guard i + n <= p.count else { throw error("invalid literal") }
@@ -187,7 +267,7 @@ public enum JSONText {
                 if c == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: p[start..<i])
                     i += 1
-                    guard let s = String(validating: slice, as: UTF8.self) else {
+                    guard let s = UTF8Text.string(slice) else {
                         throw ParseError(reason: "invalid UTF-8 in a string", offset: start)
                     }
                     return s
@@ -202,7 +282,7 @@ public enum JSONText {
                 let c = p[i]
                 if c == UInt8(ascii: "\"") {
                     i += 1
-                    guard let s = String(validating: scratch, as: UTF8.self) else {
+                    guard let s = scratch.withUnsafeBufferPointer({ UTF8Text.string($0) }) else {
                         throw ParseError(reason: "invalid UTF-8 in a string", offset: start)
                     }
                     return s

@@ -7,12 +7,15 @@ import Darwin
 /// The binary row files inside load packages.
 ///
 /// A file is a sequence of frames: a 4-byte little-endian length, then the payload. Values are
-/// tagged (one byte) and lengths are LEB128 varints. Extracted files hold whole nested rows;
+/// tagged (one byte) and lengths are LEB128 varints. Object keys are interned per file: the first
+/// occurrence of a key is written out (`varint(length << 1)`, bytes), later ones as `varint(id << 1 | 1)`. Extracted files hold whole nested rows;
 /// normalized files hold flat rows as `(column index, value)` pairs against the package schema.
 /// The format is private to a package: it never outlives one run of the code that wrote it.
 public enum PackageFile {
     enum Tag: UInt8 {
         case null = 0, falseValue, trueValue, bigint, double, decimal, text, date, timestamp, binary, object, array
+        /// A whole row stored as validated JSON object text (extracted files only).
+        case jsonObject = 0xFE
     }
 }
 
@@ -23,6 +26,7 @@ public final class PackageFileWriter {
     private var buffer: [UInt8] = []
     private var frameStart = 0
     public private(set) var frames = 0
+    private var keyIds: [String: Int] = [:]
 
     public init(path: String) throws(SluiceError) {
         guard let h = fopen(path, "wb") else {
@@ -72,6 +76,19 @@ public final class PackageFileWriter {
         }
     }
 
+    private func writeKey(_ key: String) {
+        if let id = keyIds[key] {
+            writeVarint(id << 1 | 1)
+            return
+        }
+        keyIds[key] = keyIds.count
+        var k = key
+        k.withUTF8 { p in
+            writeVarint(p.count << 1)
+            buffer.append(contentsOf: p)
+        }
+    }
+
     /// Writes one tagged value; nested values recursively.
     public func writeValue(_ value: Value) {
         switch value {
@@ -103,7 +120,7 @@ public final class PackageFileWriter {
             buffer.append(PackageFile.Tag.object.rawValue)
             writeVarint(row.fields.count)
             for field in row.fields {
-                writeBytes(field.name)
+                writeKey(field.name)
                 writeValue(field.value)
             }
         case .array(let items):
@@ -111,6 +128,14 @@ public final class PackageFileWriter {
             writeVarint(items.count)
             for item in items { writeValue(item) }
         }
+    }
+
+    /// Writes a row given as JSON object text, already validated, as one frame (extracted files).
+    public func writeJSONRow(_ json: UnsafeBufferPointer<UInt8>) throws(SluiceError) {
+        beginFrame()
+        buffer.append(PackageFile.Tag.jsonObject.rawValue)
+        buffer.append(contentsOf: json)
+        try endFrame()
     }
 
     /// Writes a nested row as one frame (extracted files).
@@ -143,6 +168,7 @@ public final class PackageFileReader {
     private let handle: UnsafeMutablePointer<FILE>
     public let path: String
     private var frame: [UInt8] = []
+    private var keys: [String] = []
 
     public init(path: String) throws(SluiceError) {
         guard let h = fopen(path, "rb") else {
@@ -179,6 +205,21 @@ public final class PackageFileReader {
     /// Reads the next nested row (extracted files).
     public func nextRow() throws(SluiceError) -> Row? {
         guard var decoder = try nextFrame() else { return nil }
+        if frame.first == PackageFile.Tag.jsonObject.rawValue {
+            let value: Value
+            do {
+                value = try frame.withUnsafeBufferPointer { p throws(JSONText.ParseError) in
+                    try JSONText.decode(UnsafeBufferPointer(rebasing: p[1...]))
+                }
+            } catch {
+                throw SluiceError(.package, "corrupt JSON row in \(path): \(error)")
+            }
+            guard case .object(let row) = value else { throw SluiceError(.package, "JSON frame is not an object in \(path)") }
+            return row
+        }
+        decoder.keys = keys
+        keys = []
+        defer { keys = decoder.keys }
         guard case .object(let row) = try decoder.readValue() else {
             throw SluiceError(.package, "frame is not a row in \(path)")
         }
@@ -190,6 +231,8 @@ public final class PackageFileReader {
 public struct FrameDecoder {
     let bytes: [UInt8]
     var offset = 0
+    /// Interned object keys seen so far in this file.
+    var keys: [String] = []
 
     public init(bytes: [UInt8], offset: Int = 0) {
         self.bytes = bytes
@@ -233,6 +276,7 @@ public struct FrameDecoder {
         }
         offset += 1
         switch tag {
+        case .jsonObject: throw SluiceError(.package, "a JSON row inside a value")
         case .null: return .null
         case .falseValue: return .bool(false)
         case .trueValue: return .bool(true)
@@ -252,7 +296,18 @@ public struct FrameDecoder {
             var row = Row()
             row.fields.reserveCapacity(n)
             for _ in 0..<n {
-                let name = try readString()
+                let tag = try readVarint()
+                let name: String
+                if tag & 1 == 1 {
+                    guard tag >> 1 < keys.count else { throw SluiceError(.package, "corrupt key reference") }
+                    name = keys[tag >> 1]
+                } else {
+                    let length = tag >> 1
+                    guard offset + length <= bytes.count else { throw SluiceError(.package, "corrupt frame") }
+                    name = String(decoding: bytes[offset..<(offset + length)], as: UTF8.self)
+                    offset += length
+                    keys.append(name)
+                }
                 row.fields.append(Row.Field(name, try readValue()))
             }
             return .object(row)

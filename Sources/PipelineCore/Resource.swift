@@ -3,6 +3,14 @@ public protocol RowWriter: AnyObject {
     func write(_ row: Row) async throws
 }
 
+/// A writer that also takes rows as JSON object text. It validates the text and stores it as it is,
+/// which spares a JSON source from building values only to have them encoded again; the engine
+/// parses each row once, when it normalizes.
+public protocol JSONRowWriter: RowWriter {
+    /// Writes one row given as the bytes of a JSON object. Throws ``JSONText/ParseError`` for invalid JSON.
+    func write(jsonObject bytes: ArraySlice<UInt8>) async throws
+}
+
 extension RowWriter {
     /// Writes any `Encodable` value as a row (field names from its `CodingKeys`; `Date` becomes a timestamp).
     public func write<T: Encodable>(_ record: T) async throws {

@@ -22,6 +22,25 @@ final class Normalizer {
     private var tableCache: [String: String] = [:]
     private var hints: [String: ResolvedHints] = [:]
     private var fields: [(Int, Value)] = []
+    /// Per table, per position of a top-level field: the raw key last seen there, its normalized name
+    /// and its column. Rows of one resource nearly always repeat their keys in order, so this skips
+    /// name normalization and the column lookup for most fields.
+    private var slots: [[Slot]] = []
+    private var flat: [Flat] = []
+    private var lists: [(String, [Value])] = []
+
+    struct Slot {
+        var raw: String
+        var name: String
+        var column: Int?
+    }
+
+    struct Flat {
+        var name: String
+        var value: Value
+        /// Index into the table's slots, or -1 for nested and system fields.
+        var slot: Int
+    }
     private(set) var replacedRoots: [String] = []
 
     struct ResolvedHints {
@@ -38,6 +57,7 @@ final class Normalizer {
         for (k, t) in schema.tables.enumerated() {
             tableIndex[t.name] = k
             columnIndex.append(Dictionary(uniqueKeysWithValues: t.columns.enumerated().map { ($1.name, $0) }))
+            slots.append([])
         }
     }
 
@@ -85,22 +105,22 @@ final class Normalizer {
                                  hint: ResolvedHints) throws
     {
         let t = try ensureTable(table, parent: parent, root: parent == nil ? nil : root)
-        var flat: [(String, Value)] = []
-        var lists: [(String, [Value])] = []
-        flatten(row, table: t, hint: parent == nil ? hint : nil, into: &flat, lists: &lists)
+        flat.removeAll(keepingCapacity: true)
+        let listsStart = lists.count
+        flatten(row, table: t, hint: parent == nil ? hint : nil)
         let isRoot = parent == nil
         if !isRoot {
-            flat.append(contentsOf: extend)
-            flat.append(("_dlt_parent_id", .text(parentId!)))
-            flat.append(("_dlt_list_idx", .bigint(Int64(listIndex!))))
+            for (name, value) in extend { flat.append(Flat(name: name, value: value, slot: -1)) }
+            flat.append(Flat(name: "_dlt_parent_id", value: .text(parentId!), slot: -1))
+            flat.append(Flat(name: "_dlt_list_idx", value: .bigint(Int64(listIndex!)), slot: -1))
         } else {
-            flat.append(("_dlt_load_id", .text(loadId)))
+            flat.append(Flat(name: "_dlt_load_id", value: .text(loadId), slot: -1))
         }
-        flat.append(("_dlt_id", .text(ownId)))
+        flat.append(Flat(name: "_dlt_id", value: .text(ownId), slot: -1))
         fields.removeAll(keepingCapacity: true)
-        for (name, value) in flat {
-            if case .null = value { continue }
-            try place(name, value, table: t, hint: isRoot ? hint : nil)
+        for entry in flat {
+            if case .null = entry.value { continue }
+            try place(entry, table: t, hint: isRoot ? hint : nil)
         }
         if isRoot, hint.disposition == .merge {
             for key in hint.primaryKey.union(hint.mergeKey) {
@@ -112,8 +132,10 @@ final class Normalizer {
         }
         try writer(for: t).writer.writeFlatRow(fields)
         writers[t]!.rows += 1
+        let myLists = Array(lists[listsStart...])
+        lists.removeSubrange(listsStart...)
         // Child tables, in the order their lists appeared.
-        for (name, items) in lists {
+        for (name, items) in myLists {
             let childTable = table + Naming.pathSeparator + name
             for (index, item) in items.enumerated() {
                 let childId = RowIds.child(parent: ownId, table: childTable, index: index)
@@ -140,25 +162,44 @@ final class Normalizer {
         return hint?.columns[name]?.dataType == .json
     }
 
-    private func flatten(_ row: Row, table t: Int, hint: ResolvedHints?, into flat: inout [(String, Value)],
-                         lists: inout [(String, [Value])])
-    {
-        var stack: [(Row, String?)] = [(row, nil)]
+    private func flatten(_ row: Row, table t: Int, hint: ResolvedHints?) {
+        // Top level: positions are cached in slots.
+        var stack: [(Row, String)] = []
+        for (i, field) in row.fields.enumerated() {
+            let name: String
+            if i < slots[t].count, slots[t][i].raw == field.name {
+                name = slots[t][i].name
+            } else {
+                name = normalizedKey(field.name)
+                let slot = Slot(raw: field.name, name: name, column: columnIndex[t][name])
+                if i < slots[t].count { slots[t][i] = slot } else if i == slots[t].count { slots[t].append(slot) }
+            }
+            switch field.value {
+            case .object where isJSONColumn(name, table: t, hint: hint),
+                 .array where isJSONColumn(name, table: t, hint: hint):
+                flat.append(Flat(name: name, value: field.value, slot: -1))
+            case .object(let nested):
+                stack.append((nested, name))
+            case .array(let items):
+                lists.append((normalizedKey(field.name), items))
+            default:
+                flat.append(Flat(name: name, value: field.value, slot: i < slots[t].count ? i : -1))
+            }
+        }
+        // Nested objects, last pushed first (dlt's order).
         while let (current, path) = stack.popLast() {
             for field in current.fields {
-                let key = normalizedKey(field.name)
-                let name = path.map { $0 + Naming.pathSeparator + key } ?? key
+                let name = path + Naming.pathSeparator + normalizedKey(field.name)
                 switch field.value {
                 case .object where isJSONColumn(name, table: t, hint: hint),
                      .array where isJSONColumn(name, table: t, hint: hint):
-                    flat.append((name, field.value))
+                    flat.append(Flat(name: name, value: field.value, slot: -1))
                 case .object(let nested):
                     stack.append((nested, name))
                 case .array(let items):
-                    lists.append((path.map { $0 + Naming.pathSeparator + normalizedTableKey(field.name) }
-                                  ?? normalizedTableKey(field.name), items))
+                    lists.append((path + Naming.pathSeparator + normalizedKey(field.name), items))
                 default:
-                    flat.append((name, field.value))
+                    flat.append(Flat(name: name, value: field.value, slot: -1))
                 }
             }
         }
@@ -179,9 +220,12 @@ final class Normalizer {
     }
 
     /// Puts one non-null value in its column (creating the column, coercing, or using a variant).
-    private func place(_ name: String, _ value: Value, table t: Int, hint: ResolvedHints?) throws {
-        var value = value
-        if let c = columnIndex[t][name] {
+    private func place(_ entry: Flat, table t: Int, hint: ResolvedHints?) throws {
+        let name = entry.name
+        var value = entry.value
+        let cached = entry.slot >= 0 ? slots[t][entry.slot].column : nil
+        if let c = cached ?? columnIndex[t][name] {
+            if cached == nil, entry.slot >= 0 { slots[t][entry.slot].column = c }
             let column = schema.tables[t].columns[c]
             if let coerced = value.coerced(to: column.dataType) {
                 fields.append((c, storable(coerced, column.dataType)))
@@ -222,6 +266,7 @@ final class Normalizer {
         }
         if name.hasPrefix("_dlt_") { column.nullable = false }
         let c = addColumn(column, to: t)
+        if entry.slot >= 0 { slots[t][entry.slot].column = c }
         fields.append((c, storable(value, type)))
     }
 
@@ -251,6 +296,7 @@ final class Normalizer {
         let disposition = root.flatMap { hints[$0]?.disposition } ?? hints[name]?.disposition ?? .append
         schema.tables.append(TableSchema(name: name, parent: parent, root: root, writeDisposition: disposition))
         columnIndex.append([:])
+        slots.append([])
         let t = schema.tables.count - 1
         tableIndex[name] = t
         return t

@@ -229,7 +229,7 @@ public struct Pipeline: Sendable {
 }
 
 /// The engine's ``RowWriter``: appends rows to the extracted package file as they come.
-final class ExtractWriter: RowWriter {
+final class ExtractWriter: JSONRowWriter {
     let file: PackageFileWriter
     private(set) var rows = 0
 
@@ -237,6 +237,14 @@ final class ExtractWriter: RowWriter {
 
     func write(_ row: Row) async throws {
         try file.writeRow(row)
+        rows += 1
+    }
+
+    func write(jsonObject bytes: ArraySlice<UInt8>) async throws {
+        try bytes.withUnsafeBufferPointer { p in
+            try JSONText.validate(p)
+            try file.writeJSONRow(p)
+        }
         rows += 1
     }
 }

@@ -55,12 +55,27 @@ struct RowIds {
         return encode(h1 ^ (h2 >> 29), h2 ^ (h1 >> 31))
     }
 
+    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+
+    /// 80 bits as 14 base64 characters, built in place (it runs once per row).
     private static func encode(_ a: UInt64, _ b: UInt64) -> String {
-        var bytes = [UInt8](repeating: 0, count: 10)
-        for k in 0..<8 { bytes[k] = UInt8(truncatingIfNeeded: a >> (8 * UInt64(k))) }
-        bytes[8] = UInt8(truncatingIfNeeded: b)
-        bytes[9] = UInt8(truncatingIfNeeded: b >> 8)
-        return Base64.encode(bytes, padded: false)
+        // 80 bits = 13 full sextets + 2 bits; take them from a (64 bits) then b (16 bits).
+        String(unsafeUninitializedCapacity: 14) { out in
+            alphabet.withUnsafeBufferPointer { table in
+                var hi = a
+                for k in 0..<10 {
+                    out[k] = table[Int(hi >> 58)]
+                    hi <<= 6
+                }
+                // 4 bits left of a, then 16 bits of b: 20 bits -> 4 sextets (the last padded with zeros).
+                let rest = (a & 0xF) << 16 | (b & 0xFFFF)
+                out[10] = table[Int((rest >> 14) & 63)]
+                out[11] = table[Int((rest >> 8) & 63)]
+                out[12] = table[Int((rest >> 2) & 63)]
+                out[13] = table[Int((rest << 4) & 63)]
+            }
+            return 14
+        }
     }
 }
 

@@ -120,3 +120,21 @@ struct SplitMix {
         return z ^ (z >> 31)
     }
 }
+
+@Suite("UTF-8 validation")
+struct UTF8TextTests {
+    @Test func agreesWithTheStandardLibraryOnRandomBytes() {
+        var rng = SplitMix(seed: 7)
+        let samples: [[UInt8]] = [Array("plain ascii text".utf8), Array("é漢😀".utf8), [0xED, 0xA0, 0x80], [0xC0, 0x80],
+                                  [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xF0, 0x9F, 0x98]]
+        for s in samples {
+            #expect(s.withUnsafeBufferPointer { UTF8Text.isValid($0) } == (String(validating: s, as: UTF8.self) != nil), "\(s)")
+        }
+        for _ in 0..<50_000 {
+            let n = Int(rng.next() % 12)
+            let bytes = (0..<n).map { _ in UInt8(truncatingIfNeeded: rng.next() % 3 == 0 ? rng.next() : rng.next() % 128 + (rng.next() % 2 == 0 ? 0 : 0x80)) }
+            let ours = bytes.withUnsafeBufferPointer { UTF8Text.isValid($0) }
+            #expect(ours == (String(validating: bytes, as: UTF8.self) != nil), "\(bytes)")
+        }
+    }
+}

@@ -34,7 +34,9 @@ public struct SQLiteDestination: Destination {
 
     public func load(_ package: NormalizedPackage) async throws {
         try withConnection { db in
-            try db.execute("PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA temp_store = MEMORY;")
+            // The rollback journal (SQLite's default) records only pages that existed before the load; WAL
+            // would write every new page twice. FULL sync makes the commit durable before the package moves on.
+            try db.execute("PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;")
             try db.execute("BEGIN IMMEDIATE")
             do {
                 try SQLiteLoad(db: db, package: package).run()

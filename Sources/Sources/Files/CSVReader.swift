@@ -196,7 +196,7 @@ public struct CSVReader: Sendable {
             }
             bytes = out
         }
-        guard let s = String(validating: bytes, as: UTF8.self) else {
+        guard let s = bytes.withUnsafeBufferPointer({ UTF8Text.string($0) }) else {
             throw SluiceError(.badInput, "invalid UTF-8", file: path, line: line)
         }
         return s

@@ -40,7 +40,7 @@ public enum FileResource {
         return Resource(name: name, hints: hints) { out in
             for (path, f) in plan {
                 switch f {
-                case .jsonl: try await JSONLinesReader(path: path).read { try await out.write($0) }
+                case .jsonl: try await JSONLinesReader(path: path).read(into: out)
                 case .json: try await JSONDocumentReader(path: path).read { try await out.write($0) }
                 case .csv: try await CSVReader(path: path, options: csv).read { try await out.write($0) }
                 }

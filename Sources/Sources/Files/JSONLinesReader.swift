@@ -15,7 +15,16 @@ public struct JSONLinesReader: Sendable {
 
     public init(path: String) { self.path = path }
 
+    /// Streams rows into `out`; objects go as JSON text when `out` is a ``JSONRowWriter``.
+    public func read(into out: any RowWriter) async throws {
+        try await read(json: out as? any JSONRowWriter) { try await out.write($0) }
+    }
+
     public func read(_ emit: (Row) async throws -> Void) async throws {
+        try await read(json: nil, emit)
+    }
+
+    func read(json: (any JSONRowWriter)?, _ emit: (Row) async throws -> Void) async throws {
         var buffer = ChunkBuffer(try openByteStream(path: path))
         var line = 0
         var records = 0
@@ -35,7 +44,7 @@ public struct JSONLinesReader: Sendable {
                     break
                 }
                 line += 1
-                try await parseLine(buffer.bytes, buffer.start, end, line: line, records: &records, emit)
+                try await parseLine(buffer.bytes, buffer.start, end, line: line, records: &records, json, emit)
                 buffer.start = end + 1
                 scanFrom = buffer.start
             }
@@ -43,7 +52,7 @@ public struct JSONLinesReader: Sendable {
             if !hasMore {
                 if buffer.start < buffer.bytes.count {
                     line += 1
-                    try await parseLine(buffer.bytes, buffer.start, buffer.bytes.count, line: line, records: &records, emit)
+                    try await parseLine(buffer.bytes, buffer.start, buffer.bytes.count, line: line, records: &records, json, emit)
                 }
                 break
             }
@@ -54,16 +63,25 @@ public struct JSONLinesReader: Sendable {
     }
 
     private func parseLine(_ bytes: [UInt8], _ from: Int, _ to: Int, line: Int, records: inout Int,
-                           _ emit: (Row) async throws -> Void) async throws
+                           _ json: (any JSONRowWriter)?, _ emit: (Row) async throws -> Void) async throws
     {
         var to = to
         if to > from, bytes[to - 1] == 0x0D { to -= 1 }
-        var blank = true
+        var first: UInt8?
         for k in from..<to where !(bytes[k] == 0x20 || bytes[k] == 0x09) {
-            blank = false
+            first = bytes[k]
             break
         }
-        if blank { return }
+        guard let first else { return }
+        if let json, first == UInt8(ascii: "{") {
+            do {
+                try await json.write(jsonObject: bytes[from..<to])
+            } catch let error as JSONText.ParseError {
+                throw SluiceError(.badInput, "malformed JSON: \(error)", file: path, line: line)
+            }
+            records += 1
+            return
+        }
         let value: Value
         do {
             value = try bytes.withUnsafeBufferPointer { p in
