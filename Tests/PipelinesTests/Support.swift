@@ -50,3 +50,29 @@ struct TestPipeline {
         try await schema().table(named: table)?.column(named: column)?.dataType
     }
 }
+
+extension TestPipeline {
+    /// Every value of a column in its SQLite storage class, for exact comparisons.
+    func typedValues(_ table: String, _ column: String) throws -> [Value] {
+        try destination.withConnection { db in
+            let stmt = try db.prepare("SELECT \"\(column)\" FROM \"\(table)\"")
+            var out: [Value] = []
+            while try stmt.step() {
+                let h = stmtHandle(stmt)
+                switch sqlite3_column_type(h, 0) {
+                case SQLITE_NULL: out.append(.null)
+                case SQLITE_INTEGER: out.append(.bigint(sqlite3_column_int64(h, 0)))
+                case SQLITE_FLOAT: out.append(.double(sqlite3_column_double(h, 0)))
+                case SQLITE_BLOB:
+                    let n = Int(sqlite3_column_bytes(h, 0))
+                    let p = sqlite3_column_blob(h, 0)!.assumingMemoryBound(to: UInt8.self)
+                    out.append(.binary(Array(UnsafeBufferPointer(start: p, count: n))))
+                default: out.append(.text(String(cString: sqlite3_column_text(h, 0))))
+                }
+            }
+            return out
+        }
+    }
+}
+
+func stmtHandle(_ stmt: SQLiteConnection.Statement) -> OpaquePointer { stmt.rawHandle }

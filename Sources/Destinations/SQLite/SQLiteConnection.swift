@@ -77,6 +77,9 @@ public final class SQLiteConnection {
 
         deinit { sqlite3_finalize(handle) }
 
+        /// The `sqlite3_stmt` pointer, for reading columns with the C API.
+        public var rawHandle: OpaquePointer { handle }
+
         /// Steps once; `true` while a row is available.
         @discardableResult
         public func step() throws -> Bool {
