@@ -24,13 +24,16 @@ public struct SluiceError: Error, Sendable, CustomStringConvertible {
     public var file: String?
     /// 1-based line (JSON Lines, CSV) or record number (JSON documents).
     public var line: Int?
+    /// 1-based row of a resource, when the fault is found after extraction (normalize, load).
+    public var row: Int?
     public var column: String?
     public var table: String?
     public var loadId: String?
 
     public init(_ code: Code, _ message: String, stage: String? = nil, file: String? = nil, line: Int? = nil,
-                column: String? = nil, table: String? = nil, loadId: String? = nil)
+                row: Int? = nil, column: String? = nil, table: String? = nil, loadId: String? = nil)
     {
+        self.row = row
         self.code = code
         self.message = message
         self.stage = stage
@@ -44,6 +47,7 @@ public struct SluiceError: Error, Sendable, CustomStringConvertible {
     public var description: String {
         var place: [String] = []
         if let file { place.append(line.map { "\(file):\($0)" } ?? file) } else if let line { place.append("line \(line)") }
+        if let row { place.append("row \(row)") }
         if let table { place.append("table \(table)") }
         if let column { place.append("column \(column)") }
         var s = place.isEmpty ? "" : place.joined(separator: ", ") + ": "

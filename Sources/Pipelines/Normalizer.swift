@@ -48,6 +48,8 @@ final class Normalizer {
         var primaryKey: Set<String>
         var mergeKey: Set<String>
         var columns: [String: ColumnHint]
+        /// Columns that must hold a value in every row: hinted `nullable = false`, and merge keys.
+        var required: [String]
     }
 
     init(schema: Schema, loadId: String, directory: String) {
@@ -66,12 +68,16 @@ final class Normalizer {
         let name = Naming.normalizePath(rawName)
         var columns: [String: ColumnHint] = [:]
         for (k, v) in raw.columns { columns[Naming.normalizePath(k)] = v }
-        let resolved = ResolvedHints(
+        var resolved = ResolvedHints(
             disposition: raw.writeDisposition,
             primaryKey: Set(raw.primaryKey.map(Naming.normalizePath)),
             mergeKey: Set(raw.mergeKey.map(Naming.normalizePath)),
-            columns: columns)
-        if raw.writeDisposition == .merge && resolved.primaryKey.isEmpty && resolved.mergeKey.isEmpty {
+            columns: columns,
+            required: [])
+        var required = Set(columns.filter { $0.value.nullable == false }.map(\.key))
+        if raw.writeDisposition == .merge { required.formUnion(resolved.primaryKey.union(resolved.mergeKey)) }
+        resolved.required = required.sorted()
+        if raw.writeDisposition == .merge && raw.primaryKey.isEmpty && raw.mergeKey.isEmpty {
             throw SluiceError(.configuration, "merge needs a primary key or a merge key", stage: "normalize", table: name)
         }
         hints[name] = resolved
@@ -122,11 +128,12 @@ final class Normalizer {
             if case .null = entry.value { continue }
             try place(entry, table: t, hint: isRoot ? hint : nil)
         }
-        if isRoot, hint.disposition == .merge {
-            for key in hint.primaryKey.union(hint.mergeKey) {
+        if isRoot {
+            for key in hint.required {
                 guard let c = columnIndex[t][key], fields.contains(where: { $0.0 == c }) else {
-                    throw SluiceError(.badInput, "the key column is null or missing in a row to merge", stage: "normalize",
-                                      column: key, table: table)
+                    let why = hint.primaryKey.contains(key) || hint.mergeKey.contains(key)
+                        ? "a key column of a merge is null or missing" : "a column hinted not nullable is null or missing"
+                    throw SluiceError(.badInput, why, stage: "normalize", column: key, table: table)
                 }
             }
         }

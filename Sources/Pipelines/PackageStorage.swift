@@ -8,6 +8,8 @@ import PipelineCore
 struct PackageStorage: Sendable {
     enum Stage: String, CaseIterable {
         case extracted, normalized, loaded
+        /// Packages whose data cannot be normalized (bad input): kept for inspection, never retried.
+        case failed
     }
 
     let root: String

@@ -163,8 +163,15 @@ public struct Pipeline: Sendable {
                             try normalizer.normalize(row, table: table)
                         } catch var error as SluiceError {
                             error.stage = "normalize"
-                            error.line = error.line ?? rowNumber
+                            error.row = error.row ?? rowNumber
                             error.loadId = loadId
+                            if error.code == .badInput || error.code == .schema {
+                                // Retrying cannot help: set the package aside, visibly, so later runs proceed.
+                                try? storage.advance(loadId, from: .extracted, to: .failed)
+                                try? "\(error)\n".write(toFile: storage.path(.failed, loadId) + "/error.txt",
+                                                         atomically: true, encoding: .utf8)
+                                error.message += "; the package was set aside in \(storage.path(.failed, loadId))"
+                            }
                             throw error
                         }
                     }

@@ -154,3 +154,35 @@ struct EngineTests {
         #expect(try t.columns("t").contains("v__v_text"))
     }
 }
+
+@Suite("hints")
+struct HintTests {
+    @Test func notNullableColumnsNameTheRow() async throws {
+        let t = TestPipeline()
+        var hints = ResourceHints()
+        hints.columns["email"] = ColumnHint(nullable: false)
+        await #expect {
+            try await t.run("users", [["id": 1, "email": "a@x"], ["id": 2, "email": nil]], hints: hints)
+        } throws: { error in
+            let e = error as! SluiceError
+            return e.row == 2 && e.column == "email" && e.stage == "normalize" && "\(e)".contains("row 2")
+        }
+        #expect(try !t.destination.withConnection { try $0.tableExists("users") })
+        // The package is set aside, not retried: the next run loads only its own data.
+        let failed = try FileManager.default.contentsOfDirectory(atPath: t.dir + "/.sluice/test/packages/failed")
+        #expect(failed.count == 1)
+        try await t.run("users", [["id": 3, "email": "c@x"]], hints: hints)
+        #expect(try t.count("users") == 1)
+    }
+
+    @Test func typeHintsWinOverInference() async throws {
+        let t = TestPipeline()
+        var hints = ResourceHints()
+        hints.columns["zip"] = ColumnHint(dataType: .text)
+        hints.columns["amount"] = ColumnHint(dataType: .decimal)
+        try await t.run("orders", [["zip": 1000, "amount": "12.50"]], hints: hints)
+        #expect(try await t.type("orders", "zip") == .text)
+        #expect(try await t.type("orders", "amount") == .decimal)
+        #expect(try t.query("SELECT zip, amount FROM orders")[0] == ["1000", "12.50"])
+    }
+}

@@ -41,7 +41,7 @@ public enum FileResource {
             for (path, f) in plan {
                 switch f {
                 case .jsonl: try await JSONLinesReader(path: path).read(into: out)
-                case .json: try await JSONDocumentReader(path: path).read { try await out.write($0) }
+                case .json: try await JSONDocumentReader(path: path).read(into: out)
                 case .csv: try await CSVReader(path: path, options: csv).read { try await out.write($0) }
                 }
             }

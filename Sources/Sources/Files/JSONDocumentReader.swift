@@ -7,7 +7,16 @@ public struct JSONDocumentReader: Sendable {
 
     public init(path: String) { self.path = path }
 
+    /// Streams rows into `out`; objects go as JSON text when `out` is a ``JSONRowWriter``.
+    public func read(into out: any RowWriter) async throws {
+        try await read(json: out as? any JSONRowWriter) { try await out.write($0) }
+    }
+
     public func read(_ emit: (Row) async throws -> Void) async throws {
+        try await read(json: nil, emit)
+    }
+
+    func read(json: (any JSONRowWriter)?, _ emit: (Row) async throws -> Void) async throws {
         var buffer = ChunkBuffer(try openByteStream(path: path))
         _ = try buffer.fill()
         var line = 1
@@ -94,17 +103,22 @@ public struct JSONDocumentReader: Sendable {
                 throw SluiceError(.badInput, "malformed JSON: the top-level list is not closed", file: path,
                                   line: elementLine)
             }
-            let value: Value
             do {
-                value = try buffer.bytes.withUnsafeBufferPointer { p in
-                    try JSONText.decode(UnsafeBufferPointer(rebasing: p[buffer.start..<end]))
+                if let json, buffer.bytes[buffer.start] == UInt8(ascii: "{") {
+                    var last = end
+                    while last > buffer.start, [0x20, 0x0A, 0x0D, 0x09].contains(buffer.bytes[last - 1]) { last -= 1 }
+                    try await json.write(jsonObject: buffer.bytes[buffer.start..<last])
+                } else {
+                    let value = try buffer.bytes.withUnsafeBufferPointer { p in
+                        try JSONText.decode(UnsafeBufferPointer(rebasing: p[buffer.start..<end]))
+                    }
+                    try await emit(JSONLinesReader.row(from: value))
                 }
             } catch let error as JSONText.ParseError {
                 throw SluiceError(.badInput, "malformed JSON in record \(records + 1): \(error.reason)", file: path,
                                   line: elementLine)
             }
             records += 1
-            try await emit(JSONLinesReader.row(from: value))
             closed = buffer.bytes[end] == UInt8(ascii: "]")
             buffer.start = end + 1
         }
