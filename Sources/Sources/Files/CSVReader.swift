@@ -19,6 +19,8 @@ public struct CSVReader: Sendable {
         public var columnTypes: [String: DataType] = [:]
         public var delimiter: UInt8 = UInt8(ascii: ",")
         public var sampleRows = 1000
+        /// Bytes read at a time; memory stays near this plus the longest record.
+        public var chunkSize = 1 << 20
         public init(columnTypes: [String: DataType] = [:]) { self.columnTypes = columnTypes }
     }
 
@@ -38,7 +40,7 @@ public struct CSVReader: Sendable {
     }
 
     public func read(_ emit: (Row) async throws -> Void) async throws {
-        var buffer = ChunkBuffer(try openByteStream(path: path))
+        var buffer = ChunkBuffer(try openByteStream(path: path), chunkSize: options.chunkSize)
         var line = 1
         var header: [String]?
         var types: [DataType?] = []

@@ -9,10 +9,13 @@ struct ChunkBuffer {
     var start = 0
     private(set) var atEnd = false
     let chunkSize: Int
+    /// Where each read lands before it is appended (one allocation, reused).
+    private var chunk: [UInt8]
 
     init(_ stream: any ByteStream, chunkSize: Int = 1 << 20) {
         self.stream = stream
         self.chunkSize = chunkSize
+        chunk = [UInt8](repeating: 0, count: chunkSize)
         bytes.reserveCapacity(chunkSize * 2)
     }
 
@@ -23,12 +26,8 @@ struct ChunkBuffer {
             bytes.removeSubrange(0..<start)
             start = 0
         }
-        let old = bytes.count
-        bytes.append(contentsOf: repeatElement(0, count: chunkSize))
-        let n = try bytes.withUnsafeMutableBytes { p throws in
-            try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: p[old...]))
-        }
-        bytes.removeSubrange((old + n)...)
+        let n = try chunk.withUnsafeMutableBytes { p throws in try stream.read(into: p) }
+        chunk.withUnsafeBufferPointer { p in bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[0..<n])) }
         if n == 0 { atEnd = true }
         return n > 0
     }
