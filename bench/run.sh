@@ -47,6 +47,6 @@ done
 
 if [ -n "${DLT_PYTHON:-}" ]; then
   for w in trips issues; do
-    measure "dlt sqlite $w.jsonl" "$DLT_PYTHON" ../shared/bench/dlt_run.py sqlite "$PWD/$data/$w.jsonl" "$w" "$work/dlt-$w"
+    measure "dlt sqlite $w.jsonl" "$DLT_PYTHON" ../shared/bench/dlt_run.py sqlite "$data/$w.jsonl" "$w" "$work/dlt-$w"
   done
 fi
