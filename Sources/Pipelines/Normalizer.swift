@@ -19,7 +19,6 @@ final class Normalizer {
     private var columnIndex: [[String: Int]] = []
     private var writers: [Int: (writer: PackageFileWriter, rows: Int)] = [:]
     private var pathCache: [String: String] = [:]
-    private var tableCache: [String: String] = [:]
     private var hints: [String: ResolvedHints] = [:]
     private var fields: [(Int, Value)] = []
     /// Per table, per position of a top-level field: the raw key last seen there, its normalized name
@@ -181,34 +180,39 @@ final class Normalizer {
                 let slot = Slot(raw: field.name, name: name, column: columnIndex[t][name])
                 if i < slots[t].count { slots[t][i] = slot } else if i == slots[t].count { slots[t].append(slot) }
             }
-            switch field.value {
-            case .object where isJSONColumn(name, table: t, hint: hint),
-                 .array where isJSONColumn(name, table: t, hint: hint):
-                flat.append(Flat(name: name, value: field.value, slot: -1))
-            case .object(let nested):
-                stack.append((nested, name))
-            case .array(let items):
-                lists.append((normalizedKey(field.name), items))
-            default:
-                flat.append(Flat(name: name, value: field.value, slot: i < slots[t].count ? i : -1))
-            }
+            classify(field, name: name, table: t, hint: hint, slot: i < slots[t].count ? i : -1, stack: &stack)
         }
         // Nested objects, last pushed first (dlt's order).
         while let (current, path) = stack.popLast() {
             for field in current.fields {
                 let name = path + Naming.pathSeparator + normalizedKey(field.name)
-                switch field.value {
-                case .object where isJSONColumn(name, table: t, hint: hint),
-                     .array where isJSONColumn(name, table: t, hint: hint):
-                    flat.append(Flat(name: name, value: field.value, slot: -1))
-                case .object(let nested):
-                    stack.append((nested, name))
-                case .array(let items):
-                    lists.append((path + Naming.pathSeparator + normalizedKey(field.name), items))
-                default:
-                    flat.append(Flat(name: name, value: field.value, slot: -1))
-                }
+                classify(field, name: name, table: t, hint: hint, slot: -1, stack: &stack)
             }
+        }
+    }
+
+    /// Sends a field to its place: a column (scalars, and nested values of json columns), the stack of
+    /// objects to flatten, or the lists that become child tables.
+    @inline(__always)
+    private func classify(_ field: Row.Field, name: String, table t: Int, hint: ResolvedHints?, slot: Int,
+                          stack: inout [(Row, String)])
+    {
+        switch field.value {
+        case .object(let nested):
+            if isJSONColumn(name, table: t, hint: hint) {
+                flat.append(Flat(name: name, value: field.value, slot: -1))
+            } else {
+                stack.append((nested, name))
+            }
+        case .array(let items):
+            if isJSONColumn(name, table: t, hint: hint) {
+                flat.append(Flat(name: name, value: field.value, slot: -1))
+            } else {
+                // dlt names the child table from the key normalized as a table name (same rules here).
+                lists.append((name, items))
+            }
+        default:
+            flat.append(Flat(name: name, value: field.value, slot: slot))
         }
     }
 
@@ -216,13 +220,6 @@ final class Normalizer {
         if let hit = pathCache[raw] { return hit }
         let n = Naming.normalizePath(raw)
         pathCache[raw] = n
-        return n
-    }
-
-    private func normalizedTableKey(_ raw: String) -> String {
-        if let hit = tableCache[raw] { return hit }
-        let n = Naming.normalizePath(raw)
-        tableCache[raw] = n
         return n
     }
 

@@ -2,19 +2,10 @@ import PipelineCore
 
 /// Streams the records of a JSON document: a top-level array of records (read one element at a
 /// time, so memory does not grow with the file), or a single object (one record).
-public struct JSONDocumentReader: Sendable {
+public struct JSONDocumentReader: JSONRecordReader {
     public let path: String
 
     public init(path: String) { self.path = path }
-
-    /// Streams rows into `out`; objects go as JSON text when `out` is a ``JSONRowWriter``.
-    public func read(into out: any RowWriter) async throws {
-        try await read(json: out as? any JSONRowWriter) { try await out.write($0) }
-    }
-
-    public func read(_ emit: (Row) async throws -> Void) async throws {
-        try await read(json: nil, emit)
-    }
 
     func read(json: (any JSONRowWriter)?, _ emit: (Row) async throws -> Void) async throws {
         var buffer = ChunkBuffer(try openByteStream(path: path))

@@ -10,19 +10,10 @@ import Darwin
 ///
 /// A line holding an object is a row; any other value becomes a row with one `value` field, as dlt
 /// wraps scalars. A malformed line is an error naming the file, line and byte.
-public struct JSONLinesReader: Sendable {
+public struct JSONLinesReader: JSONRecordReader {
     public let path: String
 
     public init(path: String) { self.path = path }
-
-    /// Streams rows into `out`; objects go as JSON text when `out` is a ``JSONRowWriter``.
-    public func read(into out: any RowWriter) async throws {
-        try await read(json: out as? any JSONRowWriter) { try await out.write($0) }
-    }
-
-    public func read(_ emit: (Row) async throws -> Void) async throws {
-        try await read(json: nil, emit)
-    }
 
     func read(json: (any JSONRowWriter)?, _ emit: (Row) async throws -> Void) async throws {
         var buffer = ChunkBuffer(try openByteStream(path: path))
@@ -98,5 +89,23 @@ public struct JSONLinesReader: Sendable {
     static func row(from value: Value) -> Row {
         if case .object(let row) = value { return row }
         return Row([Row.Field("value", value)])
+    }
+}
+
+/// A reader of JSON records that can hand objects over as validated text (see ``JSONRowWriter``).
+protocol JSONRecordReader: Sendable {
+    /// Emits each record; objects go to `json` as text when it is given, everything else to `emit`.
+    func read(json: (any JSONRowWriter)?, _ emit: (Row) async throws -> Void) async throws
+}
+
+extension JSONRecordReader {
+    /// Streams rows into `out`; objects go as JSON text when `out` is a ``JSONRowWriter``.
+    public func read(into out: any RowWriter) async throws {
+        try await read(json: out as? any JSONRowWriter) { try await out.write($0) }
+    }
+
+    /// Emits every record as a ``Row``.
+    public func read(_ emit: (Row) async throws -> Void) async throws {
+        try await read(json: nil, emit)
     }
 }
