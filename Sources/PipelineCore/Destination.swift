@@ -12,6 +12,10 @@ public protocol Destination: Sendable {
     func load(_ package: NormalizedPackage) async throws
     /// The newest schema stored under this name, or `nil` when the destination has none.
     func storedSchema(named name: String) async throws -> Schema?
+    /// The newest pipeline state stored for `pipeline`, or `nil`.
+    func storedState(pipeline: String) async throws -> PipelineState?
+    /// Drops the tables of `schema` and the pipeline's stored state and schema (a full refresh).
+    func drop(_ schema: Schema) async throws
 }
 
 /// A normalized load package: the schema it was normalized against and one row file per table.
@@ -36,12 +40,17 @@ public struct NormalizedPackage: Sendable {
     public var files: [TableFile]
     /// Root tables whose chains this load replaces (write disposition `replace`).
     public var replacedRoots: [String]
+    /// The pipeline state to store with this load, when it changed.
+    public var state: PipelineState?
 
-    public init(loadId: String, dataset: String, schema: Schema, files: [TableFile], replacedRoots: [String]) {
+    public init(loadId: String, dataset: String, schema: Schema, files: [TableFile], replacedRoots: [String],
+                state: PipelineState? = nil)
+    {
         self.loadId = loadId
         self.dataset = dataset
         self.schema = schema
         self.files = files
         self.replacedRoots = replacedRoots
+        self.state = state
     }
 }

@@ -1,6 +1,18 @@
 /// Receives the rows a resource produces. Writes suspend while the engine catches up (backpressure).
 public protocol RowWriter: AnyObject {
     func write(_ row: Row) async throws
+    /// This run's incremental window, when the resource declared a cursor; push it into the query.
+    var window: IncrementalWindow? { get }
+    /// A value the resource kept from an earlier run (stored with the load that follows the run).
+    func state(_ key: String) -> String?
+    /// Keeps a value for the next run; it is committed with this run's rows, never before.
+    func setState(_ key: String, _ value: String)
+}
+
+extension RowWriter {
+    public var window: IncrementalWindow? { nil }
+    public func state(_ key: String) -> String? { nil }
+    public func setState(_ key: String, _ value: String) {}
 }
 
 /// A writer that also takes rows as JSON object text. It validates the text and stores it as it is,

@@ -16,11 +16,14 @@ public struct ResourceHints: Sendable, Codable, Hashable {
     public var mergeKey: [String]
     /// Per-column overrides, keyed by source column name.
     public var columns: [String: ColumnHint]
+    /// An incremental cursor; rows outside its window are dropped at extract.
+    public var incremental: Incremental?
 
     public init(
         table: String? = nil, writeDisposition: WriteDisposition = .append, primaryKey: [String] = [],
-        mergeKey: [String] = [], columns: [String: ColumnHint] = [:]
+        mergeKey: [String] = [], columns: [String: ColumnHint] = [:], incremental: Incremental? = nil
     ) {
+        self.incremental = incremental
         self.table = table
         self.writeDisposition = writeDisposition
         self.primaryKey = primaryKey

@@ -11,6 +11,10 @@ public struct LoadInfo: Sendable, CustomStringConvertible {
         public var schemaChanges: [String]
         /// `true` for a package a previous run left unfinished and this run completed.
         public var resumed: Bool
+        /// Rows an incremental cursor dropped at extract (outside the window or loaded before).
+        public var skippedRows: Int = 0
+        /// The pipeline state committed with this package, if it changed.
+        public var state: PipelineState?
     }
 
     public var pipeline: String
@@ -36,6 +40,13 @@ public struct LoadInfo: Sendable, CustomStringConvertible {
             lines.append("Load package \(p.loadId) is LOADED\(p.resumed ? " (left unfinished by an earlier run, completed now)" : "")")
             for (table, rows) in p.rowCounts {
                 lines.append("  \(table): \(rows) row\(rows == 1 ? "" : "s")")
+            }
+            if p.rowCounts.isEmpty { lines.append("  no new rows") }
+            if p.skippedRows > 0 { lines.append("  \(p.skippedRows) row(s) outside the incremental window or loaded before, skipped") }
+            for (resource, state) in (p.state?.resources ?? [:]).sorted(by: { $0.key < $1.key }) {
+                if let cursor = state.cursor, let last = cursor.lastValue {
+                    lines.append("  cursor \(resource).\(cursor.path) = \(last)")
+                }
             }
             for change in p.schemaChanges { lines.append("  \(change)") }
         }

@@ -79,10 +79,14 @@ struct ExtractedManifest: Codable {
         var hints: ResourceHints
         var file: String
         var rows: Int
+        /// Rows the incremental cursor dropped.
+        var skipped: Int?
     }
     var loadId: String
     var source: String
     var entries: [Entry]
+    /// The pipeline state this package commits when it loads, if the run changed it.
+    var state: PipelineState?
 }
 
 /// What a normalized package holds: the schema it was normalized against and one row file per table.
@@ -98,7 +102,8 @@ struct NormalizedManifest: Codable {
     var files: [File]
     var replacedRoots: [String]
     var changes: [String]
-    var discardedRows: Int?
+    var state: PipelineState?
+    var skipped: Int?
 }
 
 enum ManifestIO {

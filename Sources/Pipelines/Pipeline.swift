@@ -40,56 +40,33 @@ public struct Pipeline: Sendable {
     var schemaPath: String { directory + "/schemas/" + name + ".schema.json" }
 
     /// Finishes pending packages, then extracts, normalizes and loads `source`.
+    ///
+    /// Holds the pipeline's lock throughout: a second run of the same pipeline fails at once, naming the holder.
     public func run(_ source: Source) async throws -> LoadInfo {
+        let lock = try PipelineLock(directory: directory, pipeline: name)
+        defer { withExtendedLifetime(lock) {} }
         try storage.prepare()
-        let pending = Set(storage.packages(in: .extracted) + storage.packages(in: .normalized))
         let clock = ContinuousClock()
         let t0 = clock.now
-        if !pending.isEmpty {
-            // Finish what an earlier run left, before new data is extracted.
-            _ = try await normalize()
-            _ = try await loadPackages()
-        }
+        // Finish what an earlier run left, before new data is extracted (its cursor must be committed first).
+        try await normalize()
+        var resumed = try await loadPackages()
+        for k in resumed.indices { resumed[k].resumed = true }
         let tResumed = clock.now
-        _ = try await extract(source)
+        try await extract(source)
         let t1 = clock.now
         try await normalize()
         let t2 = clock.now
         let loaded = try await loadPackages()
         let t3 = clock.now
-        var info = makeInfo(loaded)
-        for k in info.packages.indices where pending.contains(info.packages[k].loadId) { info.packages[k].resumed = true }
-        // Packages finished from an earlier run were loaded before this run's extraction.
-        let resumedPackages = try pending.isEmpty ? [] : resumedInfo(pending)
-        info.packages = resumedPackages + info.packages
-        info.extractSeconds = seconds(t1 - tResumed)
-        info.normalizeSeconds = seconds(t2 - t1)
-        info.loadSeconds = seconds(t3 - t2) + seconds(tResumed - t0)
-        return info
-    }
-
-    private func resumedInfo(_ ids: Set<String>) throws -> [LoadInfo.Package] {
-        try ids.sorted().compactMap { id in
-            let path = storage.path(.loaded, id) + "/manifest.json"
-            guard FileManager.default.fileExists(atPath: path) else { return nil }
-            let m = try ManifestIO.read(NormalizedManifest.self, from: path)
-            return LoadInfo.Package(loadId: id, rowCounts: m.files.map { ($0.table, $0.rows) }, schemaChanges: [], resumed: true)
-        }
+        return LoadInfo(
+            pipeline: name, destination: destination.name, location: destination.location, dataset: dataset,
+            packages: resumed + loaded, extractSeconds: seconds(t1 - tResumed), normalizeSeconds: seconds(t2 - t1),
+            loadSeconds: seconds(t3 - t2) + seconds(tResumed - t0))
     }
 
     private func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
-    }
-
-    private func makeInfo(_ manifests: [NormalizedManifest]) -> LoadInfo {
-        LoadInfo(
-            pipeline: name, destination: destination.name, location: destination.location, dataset: dataset,
-            packages: manifests.map { m in
-                LoadInfo.Package(loadId: m.loadId, rowCounts: m.files.map { ($0.table, $0.rows) },
-                                 schemaChanges: m.changes,
-                                 resumed: false)
-            },
-            extractSeconds: 0, normalizeSeconds: 0, loadSeconds: 0)
     }
 
     // MARK: - extract
@@ -103,23 +80,29 @@ public struct Pipeline: Sendable {
         let previous = (storage.packages(in: .extracted) + storage.packages(in: .normalized)
             + storage.packages(in: .loaded)).max()
         let loadId = LoadIds.make(after: previous)
+        let state = try await currentState()
+        var next = state
         let dir = try storage.beginTemporary(.extracted, loadId)
         var entries: [ExtractedManifest.Entry] = []
         do {
             for (k, resource) in source.resources.enumerated() {
                 let file = "\(k).items"
-                let writer = ExtractWriter(try PackageFileWriter(path: dir + "/" + file))
+                let writer = ExtractWriter(try PackageFileWriter(path: dir + "/" + file), hints: resource.hints,
+                                           prior: state.resources[resource.name])
                 do {
                     try await resource.produce(writer)
+                    if let changed = try writer.finalState() { next.resources[resource.name] = changed }
                 } catch var error as SluiceError {
                     error.stage = error.stage ?? "extract"
                     throw error
                 }
                 try writer.file.sync()
                 entries.append(.init(resource: resource.name, table: resource.tableName, hints: resource.hints,
-                                     file: file, rows: writer.rows))
+                                     file: file, rows: writer.rows, skipped: writer.skipped))
             }
-            try ManifestIO.write(ExtractedManifest(loadId: loadId, source: source.name, entries: entries),
+            if next != state { next.version = state.version + 1 }
+            try ManifestIO.write(ExtractedManifest(loadId: loadId, source: source.name, entries: entries,
+                                                   state: next != state ? next : nil),
                                  to: dir + "/manifest.json")
             try storage.publish(.extracted, loadId)
         } catch {
@@ -182,7 +165,8 @@ public struct Pipeline: Sendable {
                 if !changes.isEmpty || schema != before { schema.version = before.version + 1 }
                 try ManifestIO.write(
                     NormalizedManifest(loadId: loadId, dataset: dataset, schema: schema, files: files,
-                                       replacedRoots: normalizer.replacedRoots, changes: changes.map(\.description)),
+                                       replacedRoots: normalizer.replacedRoots, changes: changes.map(\.description),
+                                       state: manifest.state, skipped: manifest.entries.reduce(0) { $0 + ($1.skipped ?? 0) }),
                     to: dir + "/manifest.json")
                 try storage.publish(.normalized, loadId)
                 storage.remove(.extracted, loadId)
@@ -211,15 +195,15 @@ public struct Pipeline: Sendable {
         try await loadPackages().map(\.loadId)
     }
 
-    func loadPackages() async throws -> [NormalizedManifest] {
-        var loaded: [NormalizedManifest] = []
+    func loadPackages() async throws -> [LoadInfo.Package] {
+        var loaded: [LoadInfo.Package] = []
         for loadId in storage.packages(in: .normalized) {
             let dir = storage.path(.normalized, loadId)
             let manifest = try ManifestIO.read(NormalizedManifest.self, from: dir + "/manifest.json")
             let package = NormalizedPackage(
                 loadId: loadId, dataset: manifest.dataset, schema: manifest.schema,
                 files: manifest.files.map { .init(table: $0.table, path: dir + "/" + $0.file, rowCount: $0.rows) },
-                replacedRoots: manifest.replacedRoots)
+                replacedRoots: manifest.replacedRoots, state: manifest.state)
             do {
                 try await destination.load(package)
             } catch var error as SluiceError {
@@ -227,31 +211,15 @@ public struct Pipeline: Sendable {
                 error.loadId = loadId
                 throw error
             }
+            // Committed: only now does the local copy of the state move on.
+            if let state = manifest.state { try saveLocalState(state) }
             try storage.advance(loadId, from: .normalized, to: .loaded)
-            loaded.append(manifest)
+            loaded.append(LoadInfo.Package(loadId: loadId, rowCounts: manifest.files.map { ($0.table, $0.rows) },
+                                           schemaChanges: manifest.changes, resumed: false,
+                                           skippedRows: manifest.skipped ?? 0, state: manifest.state))
         }
         storage.pruneLoaded(keep: configuration.keepLoadedPackages)
         return loaded
     }
 }
 
-/// The engine's ``RowWriter``: appends rows to the extracted package file as they come.
-final class ExtractWriter: JSONRowWriter {
-    let file: PackageFileWriter
-    private(set) var rows = 0
-
-    init(_ file: PackageFileWriter) { self.file = file }
-
-    func write(_ row: Row) async throws {
-        try file.writeRow(row)
-        rows += 1
-    }
-
-    func write(jsonObject bytes: ArraySlice<UInt8>) async throws {
-        try bytes.withUnsafeBufferPointer { p in
-            try JSONText.validate(p)
-            try file.writeJSONRow(p)
-        }
-        rows += 1
-    }
-}

@@ -26,6 +26,15 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Primary key column(s), comma separated; required by merge.")
     var primaryKey: String?
 
+    @Option(help: "Load incrementally on this cursor column (or nested path a.b): only rows past the stored cursor.")
+    var incremental: String?
+
+    @Option(help: "With --incremental: where the first run starts.")
+    var initialValue: String?
+
+    @Option(help: "With --incremental: backfill up to (excluding) this value, leaving the stored cursor alone.")
+    var endValue: String?
+
     @Option(help: "Pipeline name (default: the table name).")
     var pipeline: String?
 
@@ -43,7 +52,13 @@ struct LoadCommand: AsyncParsableCommand {
         do {
             let config = try ProjectConfig.load()
             let keys = primaryKey?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
-            let hints = ResourceHints(table: table, writeDisposition: writeDisposition, primaryKey: keys)
+            var hints = ResourceHints(table: table, writeDisposition: writeDisposition, primaryKey: keys)
+            if let cursor = incremental {
+                hints.incremental = Incremental(cursor: cursor, initialValue: initialValue.map(CursorValue.init(parsing:)),
+                                                endValue: endValue.map(CursorValue.init(parsing:)))
+            } else if initialValue != nil || endValue != nil {
+                throw SluiceError(.configuration, "--initial-value and --end-value need --incremental CURSOR")
+            }
             let resource = try FileResource.make(name: table, paths: paths, format: format, hints: hints)
             var settings = Pipeline.Configuration()
             settings.workingDirectory = global.workingDirectory

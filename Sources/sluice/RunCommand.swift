@@ -16,6 +16,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(help: "Override the pipeline's destination: sqlite.")
     var destination: String?
 
+    @Flag(help: "Drop the pipeline's tables, schema and state first, then load from the start.")
+    var fullRefresh = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -29,6 +32,10 @@ struct RunCommand: AsyncParsableCommand {
             options.workingDirectory = global.workingDirectory
             let p = Pipeline(name: pipeline, destination: try DestinationChoice.make(destinationName, pipeline: pipeline, config: config),
                              dataset: section.dataset, configuration: options)
+            if fullRefresh {
+                logger.info("full refresh of \(pipeline): dropping its tables and state")
+                try await p.fullRefresh()
+            }
             logger.info("running pipeline \(pipeline) into \(destinationName)")
             print(try await p.run(source))
         } catch let error as SluiceError {

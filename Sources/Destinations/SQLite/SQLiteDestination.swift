@@ -32,6 +32,39 @@ public struct SQLiteDestination: Destination {
         }
     }
 
+    public func storedState(pipeline: String) async throws -> PipelineState? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        return try withConnection { db -> PipelineState? in
+            guard try db.tableExists("_dlt_pipeline_state") else { return nil }
+            let rows = try db.query(
+                "SELECT state FROM _dlt_pipeline_state WHERE pipeline_name = ? ORDER BY version DESC LIMIT 1", [pipeline])
+            guard let text = rows.first?[0] else { return nil }
+            return try JSONDecoder().decode(PipelineState.self, from: Data(text.utf8))
+        }
+    }
+
+    public func drop(_ schema: Schema) async throws {
+        guard FileManager.default.fileExists(atPath: path) else { return }
+        try withConnection { db in
+            try db.execute("BEGIN IMMEDIATE")
+            do {
+                for table in schema.dataTables.reversed() {
+                    try db.execute("DROP TABLE IF EXISTS \(quoteIdentifier(table.name))")
+                }
+                if try db.tableExists("_dlt_version") {
+                    _ = try db.query("DELETE FROM _dlt_version WHERE schema_name = ?", [schema.name])
+                }
+                if try db.tableExists("_dlt_pipeline_state") {
+                    _ = try db.query("DELETE FROM _dlt_pipeline_state WHERE pipeline_name = ?", [schema.name])
+                }
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
     public func load(_ package: NormalizedPackage) async throws {
         try withConnection { db in
             // The rollback journal (SQLite's default) records only pages that existed before the load; WAL
@@ -104,6 +137,9 @@ struct SQLiteLoad {
                 inserted_at TIMESTAMP NOT NULL, schema_version_hash TEXT);
             CREATE TABLE IF NOT EXISTS _dlt_version (version INTEGER NOT NULL, engine_version INTEGER NOT NULL,
                 inserted_at TIMESTAMP NOT NULL, schema_name TEXT NOT NULL, version_hash TEXT NOT NULL, schema TEXT NOT NULL);
+            CREATE TABLE IF NOT EXISTS _dlt_pipeline_state (version INTEGER NOT NULL, engine_version INTEGER NOT NULL,
+                pipeline_name TEXT NOT NULL, state TEXT NOT NULL, created_at TIMESTAMP NOT NULL, version_hash TEXT,
+                _dlt_load_id TEXT NOT NULL, _dlt_id TEXT NOT NULL);
             """)
     }
 
@@ -176,6 +212,18 @@ struct SQLiteLoad {
             sqlite3_bind_text(stmt.handle, 3, package.schema.name, -1, csqlite_transient())
             sqlite3_bind_text(stmt.handle, 4, hash, -1, csqlite_transient())
             sqlite3_bind_text(stmt.handle, 5, schemaJSON, -1, csqlite_transient())
+            try stmt.step()
+        }
+        if let state = package.state {
+            let stateJSON = String(decoding: try encoder.encode(state), as: UTF8.self)
+            let stmt = try db.prepare("INSERT INTO _dlt_pipeline_state VALUES (?, 1, ?, ?, ?, ?, ?, ?)")
+            sqlite3_bind_int64(stmt.handle, 1, Int64(state.version))
+            sqlite3_bind_text(stmt.handle, 2, state.pipeline, -1, csqlite_transient())
+            sqlite3_bind_text(stmt.handle, 3, stateJSON, -1, csqlite_transient())
+            sqlite3_bind_text(stmt.handle, 4, now, -1, csqlite_transient())
+            sqlite3_bind_text(stmt.handle, 5, SchemaHash.of(stateJSON), -1, csqlite_transient())
+            sqlite3_bind_text(stmt.handle, 6, package.loadId, -1, csqlite_transient())
+            sqlite3_bind_text(stmt.handle, 7, StableHash.of(package.loadId + "state"), -1, csqlite_transient())
             try stmt.step()
         }
         let stmt = try db.prepare("INSERT INTO _dlt_loads VALUES (?, ?, 0, ?, ?)")

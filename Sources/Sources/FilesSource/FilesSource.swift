@@ -25,12 +25,33 @@ public enum FilesSource {
         public var mergeKey: [String]?
         /// Column types by source column name (`bigint`, `double`, `text`, ...).
         public var columns: [String: DataType]?
+        /// `{ cursor = "updated_at", initial_value = "2024-01-01" }`: load only rows past the stored cursor.
+        public var incremental: IncrementalSettings?
 
         enum CodingKeys: String, CodingKey {
-            case path, paths, format, columns
+            case path, paths, format, columns, incremental
             case writeDisposition = "write_disposition"
             case primaryKey = "primary_key"
             case mergeKey = "merge_key"
+        }
+    }
+
+    /// An incremental cursor as written in `sluice.toml`.
+    public struct IncrementalSettings: Codable, Sendable {
+        public var cursor: String
+        public var initialValue: String?
+        public var endValue: String?
+        public var lag: Double?
+
+        enum CodingKeys: String, CodingKey {
+            case cursor, lag
+            case initialValue = "initial_value"
+            case endValue = "end_value"
+        }
+
+        var incremental: Incremental {
+            Incremental(cursor: cursor, initialValue: initialValue.map(CursorValue.init(parsing:)),
+                        endValue: endValue.map(CursorValue.init(parsing:)), lag: lag)
         }
     }
 
@@ -53,7 +74,7 @@ public enum FilesSource {
             let hints = ResourceHints(
                 table: name, writeDisposition: table.writeDisposition ?? .append,
                 primaryKey: table.primaryKey ?? [], mergeKey: table.mergeKey ?? [],
-                columns: types.mapValues { ColumnHint(dataType: $0) })
+                columns: types.mapValues { ColumnHint(dataType: $0) }, incremental: table.incremental?.incremental)
             return try FileResource.make(name: name, paths: paths, format: table.format, hints: hints,
                                          csv: CSVReader.Options(columnTypes: types))
         }
