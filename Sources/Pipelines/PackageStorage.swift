@@ -22,12 +22,23 @@ struct PackageStorage: Sendable {
     func path(_ stage: Stage, _ loadId: String) -> String { directory(stage) + "/" + loadId }
     func temporaryPath(_ stage: Stage, _ loadId: String) -> String { root + "/" + stage.rawValue + "-tmp/" + loadId }
 
+    var trash: String { root + "/trash" }
+
     func prepare() throws {
         for stage in Stage.allCases {
             try FileManager.default.createDirectory(atPath: directory(stage), withIntermediateDirectories: true)
             try FileManager.default.createDirectory(atPath: root + "/" + stage.rawValue + "-tmp",
                                                     withIntermediateDirectories: true)
         }
+        try FileManager.default.createDirectory(atPath: trash, withIntermediateDirectories: true)
+        // Whatever a killed run was deleting.
+        for item in (try? FileManager.default.contentsOfDirectory(atPath: trash)) ?? [] {
+            try? FileManager.default.removeItem(atPath: trash + "/" + item)
+        }
+        // A run killed between publishing a package's next stage and removing the previous one
+        // leaves the old copy behind: the newer stage wins.
+        let later = Set(packages(in: .normalized) + packages(in: .loaded))
+        for id in packages(in: .extracted) where later.contains(id) { remove(.extracted, id) }
     }
 
     /// Load ids in a stage, oldest first.
@@ -54,8 +65,13 @@ struct PackageStorage: Sendable {
         try move(path(from, loadId), path(to, loadId))
     }
 
+    /// Removes a package: one atomic rename out of its stage, then the deletion, so a kill mid-way never
+    /// leaves a half-deleted package where a run would find it.
     func remove(_ stage: Stage, _ loadId: String) {
-        try? FileManager.default.removeItem(atPath: path(stage, loadId))
+        let doomed = trash + "/" + stage.rawValue + "-" + loadId
+        try? FileManager.default.removeItem(atPath: doomed)
+        guard rename(path(stage, loadId), doomed) == 0 else { return }
+        try? FileManager.default.removeItem(atPath: doomed)
     }
 
     private func move(_ from: String, _ to: String) throws {

@@ -68,7 +68,6 @@ extension Pipeline {
         let package = NormalizedPackage(loadId: loadId, dataset: dataset, schema: try await currentSchema(), files: [],
                                         replacedRoots: [], state: state)
         try await destination.load(package)
-        try FileManager.default.removeItem(atPath: localStatePath)
         try saveLocalState(state)
     }
 

@@ -4,6 +4,8 @@ import Testing
 /// End-to-end: the real `sluice` binary on the bundled sample and on ad-hoc files.
 @Suite("sluice command")
 struct CLITests {
+    init() {}
+
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent()
 
