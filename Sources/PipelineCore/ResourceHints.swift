@@ -18,6 +18,8 @@ public struct ResourceHints: Sendable, Codable, Hashable {
     public var columns: [String: ColumnHint]
     /// An incremental cursor; rows outside its window are dropped at extract.
     public var incremental: Incremental?
+    /// How `merge` combines rows (default `delete-insert`).
+    public var mergeStrategy: MergeStrategy?
 
     public init(
         table: String? = nil, writeDisposition: WriteDisposition = .append, primaryKey: [String] = [],
@@ -32,14 +34,18 @@ public struct ResourceHints: Sendable, Codable, Hashable {
     }
 }
 
-/// A hint for one column: its type and whether it may hold nulls.
+/// A hint for one column: its type, whether it may hold nulls, and its role.
 public struct ColumnHint: Sendable, Codable, Hashable {
     public var dataType: DataType?
     /// `false` makes a null in this column an error that names the row.
     public var nullable: Bool?
+    /// Under `merge`: a row whose value here is set (true, or any non-null non-boolean) deletes the
+    /// row with its key instead of being loaded (scd2: retires it).
+    public var hardDelete: Bool?
 
-    public init(dataType: DataType? = nil, nullable: Bool? = nil) {
+    public init(dataType: DataType? = nil, nullable: Bool? = nil, hardDelete: Bool? = nil) {
         self.dataType = dataType
         self.nullable = nullable
+        self.hardDelete = hardDelete
     }
 }

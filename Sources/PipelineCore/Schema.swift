@@ -68,11 +68,15 @@ public struct TableSchema: Sendable, Codable, Hashable {
     /// The root table of the chain; `nil` for a root table.
     public var root: String?
     public var writeDisposition: WriteDisposition
+    /// For `merge`; `nil` means delete-insert.
+    public var mergeStrategy: MergeStrategy?
     public var columns: [ColumnSchema]
 
     public init(name: String, parent: String? = nil, root: String? = nil,
-                writeDisposition: WriteDisposition = .append, columns: [ColumnSchema] = [])
+                writeDisposition: WriteDisposition = .append, mergeStrategy: MergeStrategy? = nil,
+                columns: [ColumnSchema] = [])
     {
+        self.mergeStrategy = mergeStrategy
         self.name = name
         self.parent = parent
         self.root = root
@@ -84,6 +88,8 @@ public struct TableSchema: Sendable, Codable, Hashable {
     public func columnIndex(named name: String) -> Int? { columns.firstIndex { $0.name == name } }
 
     public var primaryKey: [String] { columns.filter(\.primaryKey).map(\.name) }
+    /// The column whose set value marks a row for deletion, if any.
+    public var hardDeleteColumn: ColumnSchema? { columns.first { $0.hardDelete == true } }
     public var mergeKey: [String] { columns.filter(\.mergeKey).map(\.name) }
     public var isChild: Bool { parent != nil }
 }
@@ -97,6 +103,8 @@ public struct ColumnSchema: Sendable, Codable, Hashable {
     public var mergeKey: Bool
     /// A variant column holds the values of another column whose type conflicted (`comments__v_text`).
     public var variant: Bool
+    /// Marks rows to delete under `merge` (see ``ColumnHint/hardDelete``).
+    public var hardDelete: Bool?
 
     public init(name: String, dataType: DataType, nullable: Bool = true, primaryKey: Bool = false,
                 mergeKey: Bool = false, variant: Bool = false)

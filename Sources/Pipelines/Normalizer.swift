@@ -44,6 +44,9 @@ final class Normalizer {
 
     struct ResolvedHints {
         var disposition: WriteDisposition
+        var strategy: MergeStrategy
+        /// Primary key in the order given (for key hashes).
+        var keyOrder: [String]
         var primaryKey: Set<String>
         var mergeKey: Set<String>
         var columns: [String: ColumnHint]
@@ -69,6 +72,8 @@ final class Normalizer {
         for (k, v) in raw.columns { columns[Naming.normalizePath(k)] = v }
         var resolved = ResolvedHints(
             disposition: raw.writeDisposition,
+            strategy: raw.mergeStrategy ?? .deleteInsert,
+            keyOrder: raw.primaryKey.map(Naming.normalizePath),
             primaryKey: Set(raw.primaryKey.map(Naming.normalizePath)),
             mergeKey: Set(raw.mergeKey.map(Naming.normalizePath)),
             columns: columns,
@@ -76,17 +81,29 @@ final class Normalizer {
         var required = Set(columns.filter { $0.value.nullable == false }.map(\.key))
         if raw.writeDisposition == .merge { required.formUnion(resolved.primaryKey.union(resolved.mergeKey)) }
         resolved.required = required.sorted()
-        if raw.writeDisposition == .merge && raw.primaryKey.isEmpty && raw.mergeKey.isEmpty {
+        let strategy = raw.mergeStrategy ?? .deleteInsert
+        if raw.writeDisposition == .merge && strategy != .scd2 && raw.primaryKey.isEmpty && raw.mergeKey.isEmpty {
             throw SluiceError(.configuration, "merge needs a primary key or a merge key", stage: "normalize", table: name)
+        }
+        if raw.writeDisposition == .merge && strategy == .upsert && raw.primaryKey.isEmpty {
+            throw SluiceError(.configuration, "upsert needs a primary key", stage: "normalize", table: name)
         }
         hints[name] = resolved
         let t = try ensureTable(name, parent: nil, root: nil)
         // Hints of this load win over what the schema had.
         schema.tables[t].writeDisposition = raw.writeDisposition
+        schema.tables[t].mergeStrategy = raw.writeDisposition == .merge ? strategy : nil
+        if raw.writeDisposition == .merge && strategy == .scd2 {
+            // The validity columns exist from the first load (valid_to starts out null).
+            for column in ["_dlt_valid_from", "_dlt_valid_to"] where columnIndex[t][column] == nil {
+                _ = addColumn(ColumnSchema(name: column, dataType: .timestamp), to: t)
+            }
+        }
         for c in schema.tables[t].columns.indices {
             let col = schema.tables[t].columns[c].name
             schema.tables[t].columns[c].primaryKey = resolved.primaryKey.contains(col)
             schema.tables[t].columns[c].mergeKey = resolved.mergeKey.contains(col)
+            schema.tables[t].columns[c].hardDelete = resolved.columns[col]?.hardDelete == true ? true : nil
         }
         for child in schema.tables.indices where schema.tables[child].root == name {
             schema.tables[child].writeDisposition = raw.writeDisposition
@@ -98,12 +115,32 @@ final class Normalizer {
     /// Normalizes one root row of `table` (a name returned by ``register(table:hints:)``).
     func normalize(_ row: Row, table: String) throws {
         let hint = hints[table]!
-        let rootId = ids.random()
+        // Row ids as dlt makes them: random, a hash of the primary key (upsert: an updated row keeps its
+        // id and its children's links), or a hash of the whole row (scd2: a changed row is a new version).
+        let rootId: String
+        var rootExtras: [(String, Value)] = []
+        switch (hint.disposition, hint.strategy) {
+        case (.merge, .upsert):
+            rootId = StableHash.of(hint.keyOrder.map { JSONText.encode(CursorTracker.lookup($0, in: row) ?? .null) }
+                .joined(separator: "\u{1F}"))
+        case (.merge, .scd2):
+            rootId = StableHash.of(JSONText.encode(.object(row)))
+            rootExtras.append(("_dlt_valid_from", .timestamp(loadTime)))
+        default:
+            rootId = ids.random()
+        }
         var extend: [(String, Value)] = []
         if hint.disposition == .merge { extend.append(("_dlt_root_id", .text(rootId))) }
+        self.rootExtras = rootExtras
         try normalizeObject(row, table: table, parent: nil, root: table, ownId: rootId, parentId: nil,
                             listIndex: nil, extend: extend, hint: hint)
     }
+
+    /// System values added to the root row being normalized (scd2's `_dlt_valid_from`).
+    private var rootExtras: [(String, Value)] = []
+
+    /// The load's time (from its id), used as scd2's validity start.
+    private var loadTime: Int64 { LoadIds.parse(loadId) ?? 0 }
 
     private func normalizeObject(_ row: Row, table: String, parent: String?, root: String, ownId: String,
                                  parentId: String?, listIndex: Int?, extend: [(String, Value)],
@@ -119,6 +156,7 @@ final class Normalizer {
             flat.append(Flat(name: "_dlt_parent_id", value: .text(parentId!), slot: -1))
             flat.append(Flat(name: "_dlt_list_idx", value: .bigint(Int64(listIndex!)), slot: -1))
         } else {
+            for (name, value) in rootExtras { flat.append(Flat(name: name, value: value, slot: -1)) }
             flat.append(Flat(name: "_dlt_load_id", value: .text(loadId), slot: -1))
         }
         flat.append(Flat(name: "_dlt_id", value: .text(ownId), slot: -1))
@@ -267,6 +305,7 @@ final class Normalizer {
             column.primaryKey = hint.primaryKey.contains(name)
             column.mergeKey = hint.mergeKey.contains(name)
             if let nullable = columnHint?.nullable { column.nullable = nullable }
+            if columnHint?.hardDelete == true { column.hardDelete = true }
         }
         if name.hasPrefix("_dlt_") { column.nullable = false }
         let c = addColumn(column, to: t)

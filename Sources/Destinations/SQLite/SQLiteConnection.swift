@@ -90,6 +90,13 @@ public final class SQLiteConnection {
             }
         }
 
+        /// Binds text (copied) to a 1-based parameter.
+        public func bindText(_ index: Int32, _ text: String) throws {
+            guard sqlite3_bind_text(handle, index, text, -1, csqlite_transient()) == SQLITE_OK else {
+                throw SluiceError(.destination, "SQLite: \(connection.lastError)")
+            }
+        }
+
         public func reset() {
             sqlite3_reset(handle)
             sqlite3_clear_bindings(handle)
