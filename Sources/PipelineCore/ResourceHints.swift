@@ -20,6 +20,8 @@ public struct ResourceHints: Sendable, Codable, Hashable {
     public var incremental: Incremental?
     /// How `merge` combines rows (default `delete-insert`).
     public var mergeStrategy: MergeStrategy?
+    /// What may change in the schema, and what happens to data that would change it.
+    public var contract: SchemaContract?
 
     public init(
         table: String? = nil, writeDisposition: WriteDisposition = .append, primaryKey: [String] = [],
@@ -48,4 +50,41 @@ public struct ColumnHint: Sendable, Codable, Hashable {
         self.nullable = nullable
         self.hardDelete = hardDelete
     }
+}
+
+/// What a load may change in the schema, per kind of change, as dlt's schema contracts.
+///
+/// `tables` governs new tables; `columns` new columns of tables that existed before the load (a new
+/// table takes all its columns); `dataType` variant columns (a value whose type conflicts).
+public struct SchemaContract: Sendable, Codable, Hashable {
+    public enum Mode: String, Sendable, Codable, CaseIterable {
+        /// Accept the change (the default).
+        case evolve
+        /// Fail the load, naming the change.
+        case freeze
+        /// Drop the whole row that carries the change; counted in the load info.
+        case discardRow = "discard_row"
+        /// Drop only the value that would change the schema; counted in the load info.
+        case discardValue = "discard_value"
+    }
+
+    public var tables: Mode
+    public var columns: Mode
+    public var dataType: Mode
+
+    public init(tables: Mode = .evolve, columns: Mode = .evolve, dataType: Mode = .evolve) {
+        self.tables = tables
+        self.columns = columns
+        self.dataType = dataType
+    }
+
+    /// The same mode for all three.
+    public init(_ all: Mode) { self.init(tables: all, columns: all, dataType: all) }
+
+    enum CodingKeys: String, CodingKey {
+        case tables, columns
+        case dataType = "data_type"
+    }
+
+    public var isEvolve: Bool { tables == .evolve && columns == .evolve && dataType == .evolve }
 }

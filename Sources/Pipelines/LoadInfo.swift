@@ -13,6 +13,10 @@ public struct LoadInfo: Sendable, CustomStringConvertible {
         public var resumed: Bool
         /// Rows an incremental cursor dropped at extract (outside the window or loaded before).
         public var skippedRows: Int = 0
+        /// Rows a schema contract discarded (`discard_row`).
+        public var discardedRows: Int = 0
+        /// Values a schema contract discarded (`discard_value`).
+        public var discardedValues: Int = 0
         /// The pipeline state committed with this package, if it changed.
         public var state: PipelineState?
     }
@@ -42,6 +46,8 @@ public struct LoadInfo: Sendable, CustomStringConvertible {
                 lines.append("  \(table): \(rows) row\(rows == 1 ? "" : "s")")
             }
             if p.rowCounts.isEmpty { lines.append("  no new rows") }
+            if p.discardedRows > 0 { lines.append("  \(p.discardedRows) row(s) discarded by the schema contract") }
+            if p.discardedValues > 0 { lines.append("  \(p.discardedValues) value(s) discarded by the schema contract") }
             if p.skippedRows > 0 { lines.append("  \(p.skippedRows) row(s) outside the incremental window or loaded before, skipped") }
             for (resource, state) in (p.state?.resources ?? [:]).sorted(by: { $0.key < $1.key }) {
                 if let cursor = state.cursor, let last = cursor.lastValue {

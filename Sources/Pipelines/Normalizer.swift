@@ -52,10 +52,23 @@ final class Normalizer {
         var columns: [String: ColumnHint]
         /// Columns that must hold a value in every row: hinted `nullable = false`, and merge keys.
         var required: [String]
+        var contract: SchemaContract
     }
+
+    /// Thrown inside a row when a contract discards it; never leaves the normalizer.
+    private struct DiscardRow: Error {}
+
+    /// Tables that existed before this package: the `columns` contract applies only to them.
+    private let existingTables: Set<String>
+    /// Rows of the current root row's tree, held back while a contract may still discard it.
+    private var held: [(Int, [(Int, Value)])] = []
+    private var holding = false
+    private(set) var discardedRows = 0
+    private(set) var discardedValues = 0
 
     init(schema: Schema, loadId: String, directory: String) {
         self.schema = schema
+        existingTables = Set(schema.tables.map(\.name))
         self.loadId = loadId
         self.directory = directory
         for (k, t) in schema.tables.enumerated() {
@@ -77,7 +90,8 @@ final class Normalizer {
             primaryKey: Set(raw.primaryKey.map(Naming.normalizePath)),
             mergeKey: Set(raw.mergeKey.map(Naming.normalizePath)),
             columns: columns,
-            required: [])
+            required: [],
+            contract: raw.contract ?? SchemaContract())
         var required = Set(columns.filter { $0.value.nullable == false }.map(\.key))
         if raw.writeDisposition == .merge { required.formUnion(resolved.primaryKey.union(resolved.mergeKey)) }
         resolved.required = required.sorted()
@@ -89,7 +103,7 @@ final class Normalizer {
             throw SluiceError(.configuration, "upsert needs a primary key", stage: "normalize", table: name)
         }
         hints[name] = resolved
-        let t = try ensureTable(name, parent: nil, root: nil)
+        let t = try ensureTable(name, parent: nil, root: nil)  // the tables contract is checked per row
         // Hints of this load win over what the schema had.
         schema.tables[t].writeDisposition = raw.writeDisposition
         schema.tables[t].mergeStrategy = raw.writeDisposition == .merge ? strategy : nil
@@ -132,8 +146,40 @@ final class Normalizer {
         var extend: [(String, Value)] = []
         if hint.disposition == .merge { extend.append(("_dlt_root_id", .text(rootId))) }
         self.rootExtras = rootExtras
-        try normalizeObject(row, table: table, parent: nil, root: table, ownId: rootId, parentId: nil,
-                            listIndex: nil, extend: extend, hint: hint)
+        holding = !hint.contract.isEvolve
+        do {
+            if hint.contract.tables != .evolve, !existingTables.contains(table) {
+                let mode: SchemaContract.Mode = hint.contract.tables == .discardValue ? .discardRow : hint.contract.tables
+                _ = try allow(mode, "new tables (\(table))", table: table, column: nil)
+            }
+            try normalizeObject(row, table: table, parent: nil, root: table, ownId: rootId, parentId: nil,
+                                listIndex: nil, extend: extend, hint: hint)
+        } catch is DiscardRow {
+            discardedRows += 1
+            held.removeAll(keepingCapacity: true)
+            return
+        }
+        if holding {
+            for (t, fields) in held {
+                try writer(for: t).writer.writeFlatRow(fields)
+                writers[t]!.rows += 1
+            }
+            held.removeAll(keepingCapacity: true)
+        }
+    }
+
+    /// Applies a contract mode to a change: `true` to go ahead, `false` to drop the value; throws to
+    /// fail the load or to discard the row.
+    private func allow(_ mode: SchemaContract.Mode, _ what: String, table: String, column: String?) throws -> Bool {
+        switch mode {
+        case .evolve: return true
+        case .freeze:
+            throw SluiceError(.schema, "the schema contract freezes \(what)", stage: "normalize", column: column, table: table)
+        case .discardRow: throw DiscardRow()
+        case .discardValue:
+            discardedValues += 1
+            return false
+        }
     }
 
     /// System values added to the root row being normalized (scd2's `_dlt_valid_from`).
@@ -146,7 +192,7 @@ final class Normalizer {
                                  parentId: String?, listIndex: Int?, extend: [(String, Value)],
                                  hint: ResolvedHints) throws
     {
-        let t = try ensureTable(table, parent: parent, root: parent == nil ? nil : root)
+        let t = try ensureTable(table, parent: parent, root: parent == nil ? nil : root, contract: hint.contract)
         flat.removeAll(keepingCapacity: true)
         let listsStart = lists.count
         flatten(row, table: t, hint: parent == nil ? hint : nil)
@@ -163,7 +209,7 @@ final class Normalizer {
         fields.removeAll(keepingCapacity: true)
         for entry in flat {
             if case .null = entry.value { continue }
-            try place(entry, table: t, hint: isRoot ? hint : nil)
+            try place(entry, table: t, hint: isRoot ? hint : nil, contract: hint.contract)
         }
         if isRoot {
             for key in hint.required {
@@ -174,8 +220,12 @@ final class Normalizer {
                 }
             }
         }
-        try writer(for: t).writer.writeFlatRow(fields)
-        writers[t]!.rows += 1
+        if holding {
+            held.append((t, fields))
+        } else {
+            try writer(for: t).writer.writeFlatRow(fields)
+            writers[t]!.rows += 1
+        }
         let myLists = Array(lists[listsStart...])
         lists.removeSubrange(listsStart...)
         // Child tables, in the order their lists appeared.
@@ -262,7 +312,7 @@ final class Normalizer {
     }
 
     /// Puts one non-null value in its column (creating the column, coercing, or using a variant).
-    private func place(_ entry: Flat, table t: Int, hint: ResolvedHints?) throws {
+    private func place(_ entry: Flat, table t: Int, hint: ResolvedHints?, contract: SchemaContract) throws {
         let name = entry.name
         var value = entry.value
         let cached = entry.slot >= 0 ? slots[t][entry.slot].column : nil
@@ -283,12 +333,20 @@ final class Normalizer {
                 }
                 fields.append((v, storable(coerced, schema.tables[t].columns[v].dataType)))
             } else {
+                guard try allow(contract.dataType, "the type of column \(name) (a \(own.rawValue) value would add \(variant))",
+                                table: schema.tables[t].name, column: name)
+                else { return }
                 let v = addColumn(ColumnSchema(name: variant, dataType: own, variant: true), to: t)
                 fields.append((v, storable(value, own)))
             }
             return
         }
         // A new column: a hint's type, else the value's type (ISO date-time text infers to timestamp).
+        if !name.hasPrefix("_dlt_"), existingTables.contains(schema.tables[t].name) {
+            guard try allow(contract.columns, "the columns of \(schema.tables[t].name) (new column \(name))",
+                            table: schema.tables[t].name, column: name)
+            else { return }
+        }
         let columnHint = hint?.columns[name]
         var type = value.dataType!
         if let hinted = columnHint?.dataType {
@@ -334,8 +392,15 @@ final class Normalizer {
         return c
     }
 
-    private func ensureTable(_ name: String, parent: String?, root: String?) throws -> Int {
+    private func ensureTable(_ name: String, parent: String?, root: String?,
+                             contract: SchemaContract = SchemaContract()) throws -> Int
+    {
         if let t = tableIndex[name] { return t }
+        if contract.tables != .evolve {
+            // discard_value cannot drop part of a table: it discards the row, as in dlt.
+            let mode: SchemaContract.Mode = contract.tables == .discardValue ? .discardRow : contract.tables
+            _ = try allow(mode, "new tables (\(name))", table: name, column: nil)
+        }
         let disposition = root.flatMap { hints[$0]?.disposition } ?? hints[name]?.disposition ?? .append
         schema.tables.append(TableSchema(name: name, parent: parent, root: root, writeDisposition: disposition))
         columnIndex.append([:])
@@ -353,13 +418,16 @@ final class Normalizer {
     }
 
     /// Flushes and syncs every row file; returns the files in schema (parent-first) order.
+    /// Tables that never got a column (every row discarded) leave the schema.
     func finish() throws -> [NormalizedManifest.File] {
+        let empty = Set(schema.tables.indices.filter { schema.tables[$0].columns.isEmpty && writers[$0] == nil })
         var files: [NormalizedManifest.File] = []
         for t in schema.tables.indices {
             guard let (w, rows) = writers[t] else { continue }
             try w.sync()
             files.append(.init(table: schema.tables[t].name, file: schema.tables[t].name + ".rows", rows: rows))
         }
+        schema.tables = schema.tables.enumerated().filter { !empty.contains($0.offset) }.map(\.element)
         return files
     }
 }

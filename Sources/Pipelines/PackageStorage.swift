@@ -120,6 +120,8 @@ struct NormalizedManifest: Codable {
     var changes: [String]
     var state: PipelineState?
     var skipped: Int?
+    var discardedRows: Int?
+    var discardedValues: Int?
 }
 
 enum ManifestIO {

@@ -166,7 +166,8 @@ public struct Pipeline: Sendable {
                 try ManifestIO.write(
                     NormalizedManifest(loadId: loadId, dataset: dataset, schema: schema, files: files,
                                        replacedRoots: normalizer.replacedRoots, changes: changes.map(\.description),
-                                       state: manifest.state, skipped: manifest.entries.reduce(0) { $0 + ($1.skipped ?? 0) }),
+                                       state: manifest.state, skipped: manifest.entries.reduce(0) { $0 + ($1.skipped ?? 0) },
+                                       discardedRows: normalizer.discardedRows, discardedValues: normalizer.discardedValues),
                     to: dir + "/manifest.json")
                 try storage.publish(.normalized, loadId)
                 storage.remove(.extracted, loadId)
@@ -216,7 +217,8 @@ public struct Pipeline: Sendable {
             try storage.advance(loadId, from: .normalized, to: .loaded)
             loaded.append(LoadInfo.Package(loadId: loadId, rowCounts: manifest.files.map { ($0.table, $0.rows) },
                                            schemaChanges: manifest.changes, resumed: false,
-                                           skippedRows: manifest.skipped ?? 0, state: manifest.state))
+                                           skippedRows: manifest.skipped ?? 0, discardedRows: manifest.discardedRows ?? 0,
+                                           discardedValues: manifest.discardedValues ?? 0, state: manifest.state))
         }
         storage.pruneLoaded(keep: configuration.keepLoadedPackages)
         return loaded
