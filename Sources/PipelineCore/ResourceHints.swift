@@ -44,12 +44,24 @@ public struct ColumnHint: Sendable, Codable, Hashable {
     /// Under `merge`: a row whose value here is set (true, or any non-null non-boolean) deletes the
     /// row with its key instead of being loaded (scd2: retires it).
     public var hardDelete: Bool?
+    /// Keeps a sensitive value from leaving the source as it is.
+    public var privacy: Privacy?
 
-    public init(dataType: DataType? = nil, nullable: Bool? = nil, hardDelete: Bool? = nil) {
+    public init(dataType: DataType? = nil, nullable: Bool? = nil, hardDelete: Bool? = nil, privacy: Privacy? = nil) {
         self.dataType = dataType
         self.nullable = nullable
         self.hardDelete = hardDelete
+        self.privacy = privacy
     }
+}
+
+/// What happens to a sensitive column before anything is written, even to the load package.
+public enum Privacy: String, Sendable, Codable, Hashable {
+    /// The column is dropped at extract: it never leaves the source.
+    case exclude
+    /// The value is replaced by the hex SHA-256 of the salt followed by the value's text; null stays null.
+    /// Equal values hash equal, so the column still joins and counts. The salt comes from secrets.
+    case hash
 }
 
 /// What a load may change in the schema, per kind of change, as dlt's schema contracts.
@@ -84,6 +96,14 @@ public struct SchemaContract: Sendable, Codable, Hashable {
     enum CodingKeys: String, CodingKey {
         case tables, columns
         case dataType = "data_type"
+    }
+
+    /// Missing entries default to `evolve`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(tables: try c.decodeIfPresent(Mode.self, forKey: .tables) ?? .evolve,
+                  columns: try c.decodeIfPresent(Mode.self, forKey: .columns) ?? .evolve,
+                  dataType: try c.decodeIfPresent(Mode.self, forKey: .dataType) ?? .evolve)
     }
 
     public var isEvolve: Bool { tables == .evolve && columns == .evolve && dataType == .evolve }

@@ -10,12 +10,57 @@ final class ExtractWriter: JSONRowWriter {
     private var tracker: CursorTracker?
     private let priorState: ResourceState?
     private var values: [String: String]
+    /// Privacy hints by column path, applied before a row is written anywhere.
+    private let privacy: [(path: [String], rule: Privacy)]
+    private let salt: String
 
-    init(_ file: PackageFileWriter, hints: ResourceHints, prior: ResourceState?) {
+    init(_ file: PackageFileWriter, hints: ResourceHints, prior: ResourceState?, salt: String?) throws {
         self.file = file
         priorState = prior
         values = prior?.values ?? [:]
         tracker = hints.incremental.map { CursorTracker($0, prior: prior?.cursor, primaryKey: hints.primaryKey) }
+        privacy = hints.columns.compactMap { name, hint in
+            hint.privacy.map { (name.split(separator: ".").map(String.init), $0) }
+        }.sorted { $0.path.joined() < $1.path.joined() }
+        if let hashed = privacy.first(where: { $0.rule == .hash }), salt?.isEmpty ?? true {
+            throw SluiceError(.configuration, """
+                the hash privacy hint on \(hashed.path.joined(separator: ".")) needs a salt: set [privacy] salt in \
+                secrets.toml or the PRIVACY__SALT environment variable
+                """, stage: "extract", column: hashed.path.joined(separator: "."))
+        }
+        self.salt = salt ?? ""
+    }
+
+    /// `row` with excluded columns removed and hashed columns replaced.
+    private func protect(_ row: Row) -> Row {
+        var row = row
+        for (path, rule) in privacy { row = Self.apply(rule, at: path[...], in: row, salt: salt) }
+        return row
+    }
+
+    private static func apply(_ rule: Privacy, at path: ArraySlice<String>, in row: Row, salt: String) -> Row {
+        guard let step = path.first else { return row }
+        let normalized = Naming.normalizePath(step)
+        var row = row
+        for k in row.fields.indices.reversed()
+        where row.fields[k].name == step || Naming.normalizePath(row.fields[k].name) == normalized {
+            if path.count > 1 {
+                if case .object(let nested) = row.fields[k].value {
+                    row.fields[k].value = .object(apply(rule, at: path.dropFirst(), in: nested, salt: salt))
+                }
+                continue
+            }
+            switch rule {
+            case .exclude: row.fields.remove(at: k)
+            case .hash:
+                let value = row.fields[k].value
+                guard !value.isNull else { continue }
+                let text: String
+                if case .text(let s) = value { text = s } else { text = JSONText.encode(value) }
+                row.fields[k].value = .text(SHA256.hex(salt + text))
+            }
+        }
+        return row
     }
 
     var window: IncrementalWindow? { tracker?.window }
@@ -34,13 +79,13 @@ final class ExtractWriter: JSONRowWriter {
                 throw error
             }
         }
-        try file.writeRow(row)
+        try file.writeRow(privacy.isEmpty ? row : protect(row))
         rows += 1
     }
 
     func write(jsonObject bytes: ArraySlice<UInt8>) async throws {
-        if tracker != nil {
-            // The cursor needs the row's values.
+        if tracker != nil || !privacy.isEmpty {
+            // The cursor and privacy hints need the row's values.
             let value = try bytes.withUnsafeBufferPointer { try JSONText.decode($0) }
             guard case .object(let row) = value else { throw SluiceError(.badInput, "a JSON row is not an object") }
             try await write(row)

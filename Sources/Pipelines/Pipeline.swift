@@ -18,6 +18,8 @@ public struct Pipeline: Sendable {
         public var workingDirectory: String = ".sluice"
         /// How many loaded packages to keep for inspection; older ones are pruned.
         public var keepLoadedPackages: Int = 10
+        /// The salt of the `hash` privacy hint (a secret: it never appears in logs, errors or state).
+        public var hashSalt: String?
         public init() {}
     }
 
@@ -87,8 +89,8 @@ public struct Pipeline: Sendable {
         do {
             for (k, resource) in source.resources.enumerated() {
                 let file = "\(k).items"
-                let writer = ExtractWriter(try PackageFileWriter(path: dir + "/" + file), hints: resource.hints,
-                                           prior: state.resources[resource.name])
+                let writer = try ExtractWriter(try PackageFileWriter(path: dir + "/" + file), hints: resource.hints,
+                                               prior: state.resources[resource.name], salt: configuration.hashSalt)
                 do {
                     try await resource.produce(writer)
                     if let changed = try writer.finalState() { next.resources[resource.name] = changed }

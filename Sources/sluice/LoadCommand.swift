@@ -35,6 +35,24 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "With --incremental: backfill up to (excluding) this value, leaving the stored cursor alone.")
     var endValue: String?
 
+    @Option(help: "With merge: delete-insert, upsert or scd2.")
+    var mergeStrategy: MergeStrategy?
+
+    @Option(help: "Merge key column(s), comma separated: rows whose merge key is in the load are replaced.")
+    var mergeKey: String?
+
+    @Option(help: "With merge: a column whose set value deletes the row with that key.")
+    var hardDelete: String?
+
+    @Option(help: "A column to drop at extract, so it never leaves the source (repeatable).")
+    var exclude: [String] = []
+
+    @Option(help: "A column to replace by its salted SHA-256 (repeatable; the salt is [privacy] salt in secrets.toml or PRIVACY__SALT).")
+    var hash: [String] = []
+
+    @Option(help: "Schema contract for all changes: evolve, freeze, discard_row or discard_value.")
+    var contract: SchemaContract.Mode?
+
     @Option(help: "Pipeline name (default: the table name).")
     var pipeline: String?
 
@@ -51,8 +69,14 @@ struct LoadCommand: AsyncParsableCommand {
         let name = pipeline ?? table
         do {
             let config = try ProjectConfig.load()
-            let keys = primaryKey?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) } ?? []
-            var hints = ResourceHints(table: table, writeDisposition: writeDisposition, primaryKey: keys)
+            let keys = Self.list(primaryKey)
+            var hints = ResourceHints(table: table, writeDisposition: writeDisposition, primaryKey: keys,
+                                      mergeKey: Self.list(mergeKey))
+            hints.mergeStrategy = mergeStrategy
+            hints.contract = contract.map(SchemaContract.init)
+            if let hardDelete { hints.columns[hardDelete, default: ColumnHint()].hardDelete = true }
+            for column in exclude { hints.columns[column, default: ColumnHint()].privacy = .exclude }
+            for column in hash { hints.columns[column, default: ColumnHint()].privacy = .hash }
             if let cursor = incremental {
                 hints.incremental = Incremental(cursor: cursor, initialValue: initialValue.map(CursorValue.init(parsing:)),
                                                 endValue: endValue.map(CursorValue.init(parsing:)))
@@ -62,6 +86,7 @@ struct LoadCommand: AsyncParsableCommand {
             let resource = try FileResource.make(name: table, paths: paths, format: format, hints: hints)
             var settings = Pipeline.Configuration()
             settings.workingDirectory = global.workingDirectory
+            settings.hashSalt = try Secrets.load().value(["privacy", "salt"])
             let pipeline = Pipeline(name: name, destination: try DestinationChoice.make(destination, pipeline: name, config: config),
                                     dataset: dataset, configuration: settings)
             logger.info("loading \(paths.count) file(s) into \(table)")
@@ -73,7 +98,16 @@ struct LoadCommand: AsyncParsableCommand {
     }
 }
 
+extension LoadCommand {
+    /// `a, b` -> `["a", "b"]`.
+    static func list(_ text: String?) -> [String] {
+        text?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []
+    }
+}
+
 extension FileFormat: ExpressibleByArgument {}
+extension MergeStrategy: ExpressibleByArgument {}
+extension SchemaContract.Mode: ExpressibleByArgument {}
 extension WriteDisposition: ExpressibleByArgument {}
 
 /// Prints a Sluice error as one clear line and exits non-zero.

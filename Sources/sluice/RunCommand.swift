@@ -30,6 +30,7 @@ struct RunCommand: AsyncParsableCommand {
             let destinationName = destination ?? section.destination ?? "sqlite"
             var options = Pipeline.Configuration()
             options.workingDirectory = global.workingDirectory
+            options.hashSalt = try Secrets.load().value(["privacy", "salt"])
             let p = Pipeline(name: pipeline, destination: try DestinationChoice.make(destinationName, pipeline: pipeline, config: config),
                              dataset: section.dataset, configuration: options)
             if fullRefresh {

@@ -44,3 +44,18 @@ struct ValueTests {
         #expect(row["tags"] == .array(["a", "b"]))
     }
 }
+
+@Suite("SHA-256")
+struct SHA256Tests {
+    // Expected digests from Python's hashlib.sha256.
+    @Test(arguments: [
+        ("", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"),
+        ("abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"),
+        (String(repeating: "a", count: 64), "ffe054fe7ae0cb6dc65c3af9b61d5209f439851db43d0ba5997337df154668eb"),
+        (String(repeating: "a", count: 1000), "41edece42d63e8d9bf515a9ba6932e1c20cbc9f5a5d134645adb5db1b9737ea3"),
+        ("é漢😀", "3ea0588400cb4af7b15d0edd7dc2fe1e359a94ab6822abe8c535f4281f330a20"),
+    ])
+    func matchesKnownDigests(text: String, digest: String) {
+        #expect(SHA256.hex(text) == digest)
+    }
+}

@@ -93,3 +93,39 @@ struct CLITests {
         #expect(result.output.contains("no pipeline 'nope'"))
     }
 }
+
+@Suite("sluice command: hints and secrets")
+struct CLIHintTests {
+    let cli = CLITests()
+
+    @Test func hashSaltComesFromSecretsAndNeverShows() throws {
+        let dir = try cli.scratch()
+        FileManager.default.createFile(atPath: dir + "/p.jsonl", contents: Data(#"{"id":1,"email":"a@b.c","ssn":"123"}"#.utf8 + [0x0A]))
+        try "[privacy]\nsalt = \"s3cret-salt-value\"\n".write(toFile: dir + "/secrets.toml", atomically: true, encoding: .utf8)
+        let result = try cli.sluice(["load", "p.jsonl", "--table", "people", "--hash", "email", "--exclude", "ssn", "-v"], in: dir)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(!result.output.contains("s3cret-salt-value"))
+        let hashed = try cli.sqlite(dir + "/people.sqlite", "select email from people")
+        #expect(hashed.count == 64 && hashed != "a@b.c")
+        #expect(try cli.sqlite(dir + "/people.sqlite", "select count(*) from pragma_table_info('people') where name = 'ssn'") == "0")
+        // The same salt from the environment gives the same hash; a different one a different hash.
+        try FileManager.default.removeItem(atPath: dir + "/secrets.toml")
+        let missing = try cli.sluice(["load", "p.jsonl", "--table", "other", "--hash", "email"], in: dir)
+        #expect(missing.status != 0 && missing.output.contains("needs a salt"))
+    }
+
+    @Test func mergeStrategyAndIncrementalFromTheCommandLine() throws {
+        let dir = try cli.scratch()
+        let lines = (1...5).map { #"{"id":\#($0),"v":"a","seq":\#($0)}"# }.joined(separator: "\n") + "\n"
+        FileManager.default.createFile(atPath: dir + "/d.jsonl", contents: Data(lines.utf8))
+        let args = ["load", "d.jsonl", "--table", "t", "--write-disposition", "merge", "--primary-key", "id",
+                    "--merge-strategy", "upsert", "--incremental", "seq", "--initial-value", "3"]
+        #expect(try cli.sluice(args, in: dir).status == 0)
+        #expect(try cli.sqlite(dir + "/t.sqlite", "select group_concat(id) from t") == "3,4,5")
+        let state = try cli.sluice(["state", "t"], in: dir)
+        #expect(state.output.contains("t: cursor seq = 5"))
+        let reset = try cli.sluice(["reset", "t", "--resource", "t"], in: dir)
+        #expect(reset.status == 0, "\(reset.output)")
+        #expect(try cli.sluice(["state", "t"], in: dir).output.contains("no resource state"))
+    }
+}

@@ -27,9 +27,20 @@ public enum FilesSource {
         public var columns: [String: DataType]?
         /// `{ cursor = "updated_at", initial_value = "2024-01-01" }`: load only rows past the stored cursor.
         public var incremental: IncrementalSettings?
+        public var mergeStrategy: MergeStrategy?
+        /// A column whose set value deletes the row with its key (merge).
+        public var hardDelete: String?
+        /// Columns dropped at extract.
+        public var exclude: [String]?
+        /// Columns replaced by their salted SHA-256.
+        public var hash: [String]?
+        /// `{ tables = "evolve", columns = "freeze", data_type = "discard_value" }`.
+        public var contract: SchemaContract?
 
         enum CodingKeys: String, CodingKey {
-            case path, paths, format, columns, incremental
+            case path, paths, format, columns, incremental, exclude, hash, contract
+            case mergeStrategy = "merge_strategy"
+            case hardDelete = "hard_delete"
             case writeDisposition = "write_disposition"
             case primaryKey = "primary_key"
             case mergeKey = "merge_key"
@@ -75,7 +86,13 @@ public enum FilesSource {
                 table: name, writeDisposition: table.writeDisposition ?? .append,
                 primaryKey: table.primaryKey ?? [], mergeKey: table.mergeKey ?? [],
                 columns: types.mapValues { ColumnHint(dataType: $0) }, incremental: table.incremental?.incremental)
-            return try FileResource.make(name: name, paths: paths, format: table.format, hints: hints,
+            var all = hints
+            all.mergeStrategy = table.mergeStrategy
+            all.contract = table.contract
+            if let column = table.hardDelete { all.columns[column, default: ColumnHint()].hardDelete = true }
+            for column in table.exclude ?? [] { all.columns[column, default: ColumnHint()].privacy = .exclude }
+            for column in table.hash ?? [] { all.columns[column, default: ColumnHint()].privacy = .hash }
+            return try FileResource.make(name: name, paths: paths, format: table.format, hints: all,
                                          csv: CSVReader.Options(columnTypes: types))
         }
         return Source(name: "files", resources: resources)
