@@ -15,6 +15,14 @@ public struct Schema: Sendable, Codable, Hashable {
         self.tables = tables
     }
 
+    enum CodingKeys: String, CodingKey { case name, version, tables }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), version: try c.decodeIfPresent(Int.self, forKey: .version) ?? 0,
+                  tables: try c.decodeIfPresent([TableSchema].self, forKey: .tables) ?? [])
+    }
+
     public func table(named name: String) -> TableSchema? {
         tables.first { $0.name == name }
     }
@@ -84,6 +92,23 @@ public struct TableSchema: Sendable, Codable, Hashable {
         self.columns = columns
     }
 
+    enum CodingKeys: String, CodingKey {
+        case name, parent, root, columns
+        case writeDisposition = "write_disposition"
+        case mergeStrategy = "merge_strategy"
+    }
+
+    /// Omitted fields take their defaults, so a hand-written schema file needs only names and types.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name),
+                  parent: try c.decodeIfPresent(String.self, forKey: .parent),
+                  root: try c.decodeIfPresent(String.self, forKey: .root),
+                  writeDisposition: try c.decodeIfPresent(WriteDisposition.self, forKey: .writeDisposition) ?? .append,
+                  mergeStrategy: try c.decodeIfPresent(MergeStrategy.self, forKey: .mergeStrategy),
+                  columns: try c.decodeIfPresent([ColumnSchema].self, forKey: .columns) ?? [])
+    }
+
     public func column(named name: String) -> ColumnSchema? { columns.first { $0.name == name } }
     public func columnIndex(named name: String) -> Int? { columns.firstIndex { $0.name == name } }
 
@@ -115,5 +140,24 @@ public struct ColumnSchema: Sendable, Codable, Hashable {
         self.primaryKey = primaryKey
         self.mergeKey = mergeKey
         self.variant = variant
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, nullable, variant
+        case dataType = "data_type"
+        case primaryKey = "primary_key"
+        case mergeKey = "merge_key"
+        case hardDelete = "hard_delete"
+    }
+
+    /// Omitted fields take their defaults (nullable, not a key, not a variant).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), dataType: try c.decode(DataType.self, forKey: .dataType),
+                  nullable: try c.decodeIfPresent(Bool.self, forKey: .nullable) ?? true,
+                  primaryKey: try c.decodeIfPresent(Bool.self, forKey: .primaryKey) ?? false,
+                  mergeKey: try c.decodeIfPresent(Bool.self, forKey: .mergeKey) ?? false,
+                  variant: try c.decodeIfPresent(Bool.self, forKey: .variant) ?? false)
+        hardDelete = try c.decodeIfPresent(Bool.self, forKey: .hardDelete)
     }
 }

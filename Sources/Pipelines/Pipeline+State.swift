@@ -83,3 +83,34 @@ extension Pipeline {
         }
     }
 }
+
+extension Pipeline {
+    /// Pins types and hints from a schema file: its tables and columns become this pipeline's schema
+    /// (merged over the current one, the file winning), so later loads coerce to those types.
+    /// Returns the schema now in force. It reaches the destination with the next load.
+    @discardableResult
+    public func importSchema(_ imported: Schema) async throws -> Schema {
+        let lock = try PipelineLock(directory: directory, pipeline: name)
+        defer { withExtendedLifetime(lock) {} }
+        var schema = try await currentSchema()
+        for table in imported.tables {
+            var table = table
+            table.name = Naming.normalizePath(table.name)
+            for k in table.columns.indices { table.columns[k].name = Naming.normalizePath(table.columns[k].name) }
+            if let i = schema.tableIndex(named: table.name) {
+                var merged = schema.tables[i]
+                merged.writeDisposition = table.writeDisposition
+                merged.mergeStrategy = table.mergeStrategy ?? merged.mergeStrategy
+                for column in table.columns {
+                    if let c = merged.columnIndex(named: column.name) { merged.columns[c] = column } else { merged.columns.append(column) }
+                }
+                schema.tables[i] = merged
+            } else {
+                schema.tables.append(table)
+            }
+        }
+        schema.version += 1
+        try saveSchema(schema)
+        return schema
+    }
+}

@@ -7,7 +7,7 @@ struct SluiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "Extract-load pipelines: stream typed rows from sources into SQLite and other destinations.",
-        subcommands: [LoadCommand.self, RunCommand.self, ShowCommand.self, StateCommand.self, ResetCommand.self])
+        subcommands: [LoadCommand.self, RunCommand.self, ShowCommand.self, StateCommand.self, ResetCommand.self, SchemaCommand.self])
 }
 
 /// Options every command shares.

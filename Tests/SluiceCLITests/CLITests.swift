@@ -129,3 +129,29 @@ struct CLIHintTests {
         #expect(try cli.sluice(["state", "t"], in: dir).output.contains("no resource state"))
     }
 }
+
+@Suite("sluice command: schema as data")
+struct CLISchemaTests {
+    let cli = CLITests()
+
+    @Test func exportsAndImportsSchemas() throws {
+        let dir = try cli.scratch()
+        FileManager.default.createFile(atPath: dir + "/a.jsonl", contents: Data(#"{"id":1,"name":"x","tags":["a"]}"#.utf8 + [0x0A]))
+        #expect(try cli.sluice(["load", "a.jsonl", "--table", "t"], in: dir).status == 0)
+        let yaml = try cli.sluice(["schema", "t", "--format", "yaml"], in: dir).output
+        #expect(yaml.contains("  - name: t\n    write_disposition: append\n    columns:\n      - name: id\n        data_type: bigint\n"))
+        #expect(yaml.contains("  - name: t__tags\n    parent: t\n"))
+        let json = try cli.sluice(["schema", "t"], in: dir).output
+        #expect(json.contains("\"data_type\" : \"bigint\""))
+        // Pin a column's type before data arrives: an integer zip code stays text.
+        try #"{"name": "t", "tables": [{"name": "t", "columns": [{"name": "zip", "data_type": "text"}]}]}"#
+            .write(toFile: dir + "/pin.json", atomically: true, encoding: .utf8)
+        let imported = try cli.sluice(["schema", "t", "--import", "pin.json"], in: dir)
+        #expect(imported.status == 0, "\(imported.output)")
+        FileManager.default.createFile(atPath: dir + "/b.jsonl", contents: Data(#"{"id":2,"zip":1000}"#.utf8 + [0x0A]))
+        #expect(try cli.sluice(["load", "b.jsonl", "--table", "t"], in: dir).status == 0)
+        #expect(try cli.sqlite(dir + "/t.sqlite", "select typeof(zip) || ':' || zip from t where id = 2") == "text:1000")
+        let bad = try cli.sluice(["schema", "t", "--import", "a.jsonl"], in: dir)
+        #expect(bad.status != 0 && bad.output.contains("a.jsonl: not a schema of pipeline t"))
+    }
+}
