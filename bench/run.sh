@@ -27,6 +27,10 @@ for i in $(seq "$runs"); do
   done
   rm -rf "$work/s" && mkdir "$work/s"
   (cd "$work/s" && measure "sluice trips.csv.gz" "$bin" load "$data/trips.csv.gz" --table trips)
+  # Merge: 100k rows (half updates, half new keys) into the 1M-row table, by primary key.
+  (cd "$work/s" && "$bin" load "$data/trips.jsonl" --table trips --write-disposition merge --primary-key trip_id >/dev/null \
+    && measure "sluice merge trips_update" "$bin" load "$data/trips_update.jsonl" --table trips \
+       --write-disposition merge --primary-key trip_id)
 done
 
 # Ceiling: sqlite3's .import of the same rows as CSV into a typed table, in one transaction.

@@ -17,6 +17,9 @@ public enum JSONText {
         public var description: String { "\(reason) at byte \(offset + 1)" }
     }
 
+    /// 10^0 ... 10^22, all exact doubles.
+    static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { acc, _ in acc * 10 } }
+
     /// The deepest nesting accepted; deeper input is an error, never a stack overflow.
     public static let maxDepth = 512
 
@@ -216,6 +219,7 @@ public enum JSONText {
             guard i < p.count, p[i] >= 48, p[i] <= 57 else { throw error("invalid number") }
             var magnitude: UInt64 = 0
             var overflow = false
+            var integerDigits = 0
             if p[i] == 48 {
                 i += 1
             } else {
@@ -224,22 +228,45 @@ public enum JSONText {
                     let (m2, o2) = m1.addingReportingOverflow(UInt64(p[i] - 48))
                     if o1 || o2 { overflow = true }
                     magnitude = m2
+                    integerDigits += 1
                     i += 1
                 }
             }
             var isFloat = false
+            // Decimal significand and exponent, for the exact fast path below.
+            var significand = magnitude
+            var significandDigits = overflow ? 20 : integerDigits
+            var exponent = 0
             if i < p.count, p[i] == UInt8(ascii: ".") {
                 isFloat = true
                 i += 1
                 guard i < p.count, p[i] >= 48, p[i] <= 57 else { throw error("invalid number: digits must follow '.'") }
-                while i < p.count, p[i] >= 48, p[i] <= 57 { i += 1 }
+                while i < p.count, p[i] >= 48, p[i] <= 57 {
+                    if significandDigits < 19 {
+                        significand = significand &* 10 &+ UInt64(p[i] - 48)
+                        if significand > 0 { significandDigits += 1 }
+                        exponent -= 1
+                    } else {
+                        significandDigits = 20  // too many digits: leave it to strtod
+                    }
+                    i += 1
+                }
             }
             if i < p.count, p[i] == UInt8(ascii: "e") || p[i] == UInt8(ascii: "E") {
                 isFloat = true
                 i += 1
-                if i < p.count, p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-") { i += 1 }
+                var negativeExponent = false
+                if i < p.count, p[i] == UInt8(ascii: "+") || p[i] == UInt8(ascii: "-") {
+                    negativeExponent = p[i] == UInt8(ascii: "-")
+                    i += 1
+                }
                 guard i < p.count, p[i] >= 48, p[i] <= 57 else { throw error("invalid number: digits must follow the exponent") }
-                while i < p.count, p[i] >= 48, p[i] <= 57 { i += 1 }
+                var e = 0
+                while i < p.count, p[i] >= 48, p[i] <= 57 {
+                    if e < 100_000 { e = e * 10 + Int(p[i] - 48) }
+                    i += 1
+                }
+                exponent += negativeExponent ? -e : e
             }
             if !isFloat {
                 if !overflow {
@@ -247,6 +274,13 @@ public enum JSONText {
                     if negative, magnitude <= UInt64(Int64.max) + 1 { return .bigint(Int64(truncatingIfNeeded: 0 &- magnitude)) }
                 }
                 return .decimal(String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self))
+            }
+            // Clinger's fast path: a significand below 2^53 and a power of ten up to 10^22 are both exact
+            // doubles, so one multiplication or division rounds correctly, as strtod would.
+            if significandDigits <= 19, significand < (1 << 53), exponent >= -22, exponent <= 22 {
+                let m = Double(significand)
+                let d = exponent < 0 ? m / JSONText.powersOfTen[-exponent] : m * JSONText.powersOfTen[exponent]
+                return .double(negative ? -d : d)
             }
             let len = i - start
             let d: Double = withUnsafeTemporaryAllocation(of: CChar.self, capacity: len + 1) { buf in

@@ -138,3 +138,27 @@ struct UTF8TextTests {
         }
     }
 }
+
+@Suite("JSON numbers")
+struct JSONNumberTests {
+    /// The fast path must round exactly as strtod does.
+    @Test func doublesMatchStrtod() throws {
+        var rng = SplitMix(seed: 11)
+        var cases = ["0.1", "-0.0", "1e22", "1e23", "9007199254740993.0", "123456789012345678.5", "4.9e-324",
+                     "1.7976931348623157e308", "0.000001", "2.2250738585072014e-308", "12.35", "100.0", "3.14159265358979323846"]
+        for _ in 0..<20_000 {
+            let digits = String(rng.next() % 10_000_000_000_000)
+            let point = Int(rng.next() % UInt64(digits.count + 1))
+            var text = String(digits.prefix(point)) + "." + String(digits.dropFirst(point))
+            if text.hasPrefix(".") { text = "0" + text }
+            if text.hasSuffix(".") { text += "0" }
+            if rng.next() % 4 == 0 { text += "e" + String(Int(rng.next() % 50) - 25) }
+            cases.append(rng.next() % 2 == 0 ? "-" + text : text)
+        }
+        for text in cases {
+            guard case .double(let ours) = try JSONText.decode(text) else { Issue.record("\(text) is not a double"); continue }
+            let theirs = text.withCString { strtod($0, nil) }
+            #expect(ours.bitPattern == theirs.bitPattern, "\(text)")
+        }
+    }
+}
