@@ -67,7 +67,7 @@ struct LoadCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = global.bootstrap()
         let name = pipeline ?? table
-        do {
+        try await reportingErrors {
             let config = try ProjectConfig.load()
             let keys = Self.list(primaryKey)
             var hints = ResourceHints(table: table, writeDisposition: writeDisposition, primaryKey: keys,
@@ -92,8 +92,6 @@ struct LoadCommand: AsyncParsableCommand {
             logger.info("loading \(paths.count) file(s) into \(table)")
             let info = try await pipeline.run(Source(name: "files", resources: [resource]))
             print(info)
-        } catch let error as SluiceError {
-            throw CLIError(error)
         }
     }
 }

@@ -14,8 +14,7 @@ struct SchemaCommand: AsyncParsableCommand {
 
     enum Format: String, ExpressibleByArgument, CaseIterable { case json, yaml }
 
-    @Argument(help: "The pipeline.")
-    var pipeline: String
+    @OptionGroup var target: PipelineOptions
 
     @Option(help: "json or yaml.")
     var format: Format = .json
@@ -23,15 +22,13 @@ struct SchemaCommand: AsyncParsableCommand {
     @Option(name: .customLong("import"), help: "A schema file (JSON) to pin into the pipeline's schema.")
     var importPath: String?
 
-    @Option(help: "Destination: sqlite.")
-    var destination: String?
-
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         _ = global.bootstrap()
-        do {
-            let p = try maintenancePipeline(pipeline, destination: destination, global: global)
+        try await reportingErrors {
+            let p = try target.make(global).pipeline
+            let pipeline = target.pipeline
             if let importPath {
                 guard let data = FileManager.default.contents(atPath: importPath) else {
                     throw SluiceError(.configuration, "cannot read the schema file", file: importPath)
@@ -53,8 +50,6 @@ struct SchemaCommand: AsyncParsableCommand {
             let schema = try await p.currentSchema()
             guard !schema.tables.isEmpty else { throw SluiceError(.configuration, "pipeline \(pipeline) has no schema yet") }
             print(format == .json ? try schema.jsonText() : schema.yamlText(), terminator: format == .json ? "\n" : "")
-        } catch let error as SluiceError {
-            throw CLIError(error)
         }
     }
 }

@@ -9,22 +9,18 @@ struct ShowCommand: AsyncParsableCommand {
         commandName: "show",
         abstract: "Show a pipeline's tables, columns with types, row counts and last loads.")
 
-    @Argument(help: "The pipeline.")
-    var pipeline: String
-
-    @Option(help: "Destination: sqlite.")
-    var destination = "sqlite"
-
+    @OptionGroup var target: PipelineOptions
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         _ = global.bootstrap()
-        do {
-            let config = try ProjectConfig.load()
-            guard let sqlite = try DestinationChoice.make(destination, pipeline: pipeline, config: config) as? SQLiteDestination,
+        try await reportingErrors {
+            let pipeline = target.pipeline
+            let destination = try target.make(global).pipeline.destination
+            guard let sqlite = destination as? SQLiteDestination,
                 FileManager.default.fileExists(atPath: sqlite.path)
             else {
-                throw SluiceError(.configuration, "pipeline \(pipeline) has not loaded anything into \(destination) yet")
+                throw SluiceError(.configuration, "pipeline \(pipeline) has not loaded anything into \(destination.name) yet")
             }
             guard let schema = try await sqlite.storedSchema(named: pipeline) else {
                 throw SluiceError(.configuration, "no schema stored for pipeline \(pipeline)", file: sqlite.path)
@@ -49,8 +45,6 @@ struct ShowCommand: AsyncParsableCommand {
                     print("  \(row[0] ?? "")  \(row[1] ?? "")")
                 }
             }
-        } catch let error as SluiceError {
-            throw CLIError(error)
         }
     }
 }

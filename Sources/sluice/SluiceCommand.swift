@@ -1,5 +1,8 @@
 import ArgumentParser
+import Foundation
 import Logging
+import PipelineCore
+import Pipelines
 
 /// `sluice`: extract-load pipelines and their orchestration, from one command.
 @main
@@ -26,5 +29,36 @@ struct GlobalOptions: ParsableArguments {
             return handler
         }
         return Logger(label: "sluice")
+    }
+}
+
+/// The pipeline a command works on, and the destination to reach it in.
+struct PipelineOptions: ParsableArguments {
+    @Argument(help: "The pipeline, as named in [pipelines.<name>] or by an earlier `sluice load`.")
+    var pipeline: String
+
+    @Option(help: "Destination: sqlite (default: the pipeline's in sluice.toml, else sqlite).")
+    var destination: String?
+
+    /// The pipeline with its destination and dataset from `sluice.toml` (or the defaults), and its section there.
+    func make(_ global: GlobalOptions) throws -> (pipeline: Pipeline, section: ProjectConfig.PipelineSection?, settings: Data?) {
+        let config = try ProjectConfig.load()
+        let declared = config.pipelineNames.contains(pipeline) ? try config.pipeline(pipeline) : nil
+        var options = Pipeline.Configuration()
+        options.workingDirectory = global.workingDirectory
+        options.hashSalt = try Secrets.load().value(["privacy", "salt"])
+        let destinationName = destination ?? declared?.section.destination ?? "sqlite"
+        let p = Pipeline(name: pipeline, destination: try DestinationChoice.make(destinationName, pipeline: pipeline, config: config),
+                         dataset: declared?.section.dataset, configuration: options)
+        return (p, declared?.section, declared?.settings)
+    }
+}
+
+/// Runs a command's body; a ``SluiceError`` becomes one clear line on standard error and a non-zero exit.
+func reportingErrors(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as SluiceError {
+        throw CLIError(error)
     }
 }
