@@ -69,6 +69,11 @@ struct CLITests {
         #expect(try sluice(["run", "sample"], in: dir).status == 0)
         #expect(try sqlite(dir + "/sample.sqlite", "select count(*) from trips") == "3000")
         #expect(try sqlite(dir + "/sample.sqlite", "select count(*) from issues") == "1500")
+        // A full refresh drops and reloads: same counts, one load in the history.
+        let refreshed = try sluice(["run", "sample", "--full-refresh"], in: dir)
+        #expect(refreshed.status == 0, "\(refreshed.output)")
+        #expect(try sqlite(dir + "/sample.sqlite", "select count(*) from issues") == "1500")
+        #expect(try sqlite(dir + "/sample.sqlite", "select count(*) from _dlt_version") == "1")
         let show = try sluice(["show", "sample"], in: dir)
         #expect(show.output.contains("issues__labels"))
         #expect(show.output.contains("comments__v_text  text  (variant)"))

@@ -1,0 +1,64 @@
+import PipelineCore
+import Testing
+
+@testable import Pipelines
+
+@Suite("cursor rules, without I/O")
+struct CursorTrackerTests {
+    @Test(arguments: [
+        (CursorValue.int(1), CursorValue.double(1.5), true),
+        (.double(2.5), .int(3), true),
+        (.date(19723), .timestamp(1_704_067_200_000_001), true),  // 2024-01-01 < 2024-01-01T00:00:00.000001
+        (.timestamp(1_704_067_200_000_000), .date(19723), false),
+        (.string("a"), .string("b"), true),
+        (.string("10"), .string("9"), true),  // strings order as text
+    ])
+    func typedCursorsOrder(a: CursorValue, b: CursorValue, less: Bool) {
+        #expect((a < b) == less)
+    }
+
+    @Test func textParsesToTheRightKind() {
+        #expect(CursorValue(parsing: "42") == .int(42))
+        #expect(CursorValue(parsing: "4.5") == .double(4.5))
+        #expect(CursorValue(parsing: "2024-01-01") == .date(19723))
+        #expect(CursorValue(parsing: "2024-01-01T00:00:00Z") == .timestamp(1_704_067_200_000_000))
+        #expect(CursorValue(parsing: "v1.2") == .string("v1.2"))
+        #expect(!CursorValue.int(1).isComparable(to: .string("1")))
+    }
+
+    func row(_ id: Int64, _ at: Int64) -> Row { ["id": .bigint(id), "at": .bigint(at)] }
+
+    @Test func windowBoundaryAndNextState() throws {
+        let prior = CursorState(path: "at", lastValue: .int(10), boundaryKeys: [])
+        var first = CursorTracker(Incremental(cursor: "at"), prior: nil, primaryKey: ["id"])
+        for (id, at) in [(1, 10), (2, 10), (3, 9)] as [(Int64, Int64)] { #expect(try first.admit(row(id, at))) }
+        let state = try #require(try first.finalState())
+        #expect(state.lastValue == .int(10) && state.boundaryKeys.count == 2)
+
+        var second = CursorTracker(Incremental(cursor: "at"), prior: state, primaryKey: ["id"])
+        #expect(second.window == IncrementalWindow(start: .int(10), startInclusive: true, end: nil))
+        #expect(try !second.admit(row(1, 10)))  // seen on the boundary
+        #expect(try second.admit(row(4, 10)))   // new on the boundary
+        #expect(try !second.admit(row(5, 9)))   // before the window
+        #expect(try second.admit(row(6, 11)))
+        let next = try #require(try second.finalState())
+        #expect(next.lastValue == .int(11) && next.boundaryKeys.count == 1)
+
+        // A cursor on another path starts over; a backfill keeps the prior state.
+        let other = CursorTracker(Incremental(cursor: "other", initialValue: 3), prior: prior, primaryKey: [])
+        #expect(other.window.start == .int(3))
+        var backfill = CursorTracker(Incremental(cursor: "at", initialValue: 1, endValue: 5), prior: prior, primaryKey: [])
+        #expect(try backfill.admit(row(7, 2)))
+        #expect(try !backfill.admit(row(8, 5)))
+        #expect(try backfill.finalState() == prior)
+    }
+
+    @Test func lagMovesTheStartBackAndTurnsOffDedup() throws {
+        let prior = CursorState(path: "at", lastValue: .int(10), boundaryKeys: ["k"])
+        var t = CursorTracker(Incremental(cursor: "at", lag: 3), prior: prior, primaryKey: ["id"])
+        #expect(t.window.start == .int(7))
+        #expect(try t.admit(row(1, 8)))
+        #expect(try t.finalState()?.lastValue == .int(10))  // the stored cursor never moves back
+        #expect(try t.finalState()?.boundaryKeys == [])
+    }
+}
