@@ -30,11 +30,12 @@ let package = Package(
         // System libraries: on the image, installed by .ci/run when missing (libsqlite3-dev, zlib1g-dev).
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", providers: [.apt(["libpq-dev"])]),
 
         .target(name: "PipelineCore", swiftSettings: hotPath),
         .target(name: "Sources", dependencies: ["PipelineCore", "CZlib"], swiftSettings: hotPath),
         .target(name: "Pipelines", dependencies: ["PipelineCore"], swiftSettings: hotPath),
-        .target(name: "Destinations", dependencies: ["PipelineCore", "CSQLite"], swiftSettings: hotPath),
+        .target(name: "Destinations", dependencies: ["PipelineCore", "CSQLite", "CPostgres"], swiftSettings: hotPath),
         .target(name: "Flows"),
         .executableTarget(
             name: "sluice",
@@ -50,7 +51,7 @@ let package = Package(
         .testTarget(name: "SourcesTests", dependencies: ["Sources", "PipelineCore"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "PipelineCore", "Sources", "Destinations", "CSQLite"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "PipelineCore", "CSQLite"]),
+        .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "PipelineCore", "CSQLite", "Pipelines"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
     ],

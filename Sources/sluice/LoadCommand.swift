@@ -59,7 +59,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Dataset name (default: the pipeline name).")
     var dataset: String?
 
-    @Option(help: "Destination: sqlite.")
+    @Option(help: "Destination: sqlite or postgres (credentials: [destination.postgres.credentials] in secrets.toml).")
     var destination = "sqlite"
 
     @OptionGroup var global: GlobalOptions
@@ -87,7 +87,7 @@ struct LoadCommand: AsyncParsableCommand {
             var settings = Pipeline.Configuration()
             settings.workingDirectory = global.workingDirectory
             settings.hashSalt = try Secrets.load().value(["privacy", "salt"])
-            let pipeline = Pipeline(name: name, destination: try DestinationChoice.make(destination, pipeline: name, config: config),
+            let pipeline = Pipeline(name: name, destination: try DestinationChoice.make(destination, pipeline: name, dataset: dataset, config: config),
                                     dataset: dataset, configuration: settings)
             logger.info("loading \(paths.count) file(s) into \(table)")
             let info = try await pipeline.run(Source(name: "files", resources: [resource]))

@@ -37,7 +37,7 @@ struct PipelineOptions: ParsableArguments {
     @Argument(help: "The pipeline, as named in [pipelines.<name>] or by an earlier `sluice load`.")
     var pipeline: String
 
-    @Option(help: "Destination: sqlite (default: the pipeline's in sluice.toml, else sqlite).")
+    @Option(help: "Destination: sqlite or postgres (default: the pipeline's in sluice.toml, else sqlite).")
     var destination: String?
 
     /// The pipeline with its destination and dataset from `sluice.toml` (or the defaults), and its section there.
@@ -48,7 +48,8 @@ struct PipelineOptions: ParsableArguments {
         options.workingDirectory = global.workingDirectory
         options.hashSalt = try Secrets.load().value(["privacy", "salt"])
         let destinationName = destination ?? declared?.section.destination ?? "sqlite"
-        let p = Pipeline(name: pipeline, destination: try DestinationChoice.make(destinationName, pipeline: pipeline, config: config),
+        let p = Pipeline(name: pipeline, destination: try DestinationChoice.make(destinationName, pipeline: pipeline,
+                                                                                 dataset: declared?.section.dataset, config: config),
                          dataset: declared?.section.dataset, configuration: options)
         return (p, declared?.section, declared?.settings)
     }

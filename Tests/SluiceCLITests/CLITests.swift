@@ -23,10 +23,11 @@ struct CLITests {
         var output: String
     }
 
-    func sluice(_ args: [String], in dir: String) throws -> Result {
+    func sluice(_ args: [String], in dir: String, environment: [String: String] = [:]) throws -> Result {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: Self.binary)
         p.arguments = args
+        p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         let pipe = Pipe()
         p.standardOutput = pipe
@@ -158,5 +159,33 @@ struct CLISchemaTests {
         #expect(try cli.sqlite(dir + "/t.sqlite", "select typeof(zip) || ':' || zip from t where id = 2") == "text:1000")
         let bad = try cli.sluice(["schema", "t", "--import", "a.jsonl"], in: dir)
         #expect(bad.status != 0 && bad.output.contains("a.jsonl: not a schema of pipeline t"))
+    }
+}
+
+@Suite("sluice command: Postgres", .enabled(if: ProcessInfo.processInfo.environment["SLUICE_TEST_POSTGRES"] != nil))
+struct CLIPostgresTests {
+    let cli = CLITests()
+
+    @Test func loadsIntoPostgresWithCredentialsFromTheEnvironment() throws {
+        let dir = try cli.scratch()
+        let connection = ProcessInfo.processInfo.environment["SLUICE_TEST_POSTGRES"]!
+        let password = connection.split(separator: " ").first { $0.hasPrefix("password=") }!.dropFirst("password=".count)
+        FileManager.default.createFile(atPath: dir + "/e.jsonl", contents: Data("{\"id\":1,\"tags\":[\"a\"]}\n{\"id\":2}\n".utf8))
+        let dataset = "cli_" + UUID().uuidString.prefix(8).lowercased()
+        let env = ["DESTINATION__POSTGRES__CREDENTIALS": connection]
+        let result = try cli.sluice(["load", "e.jsonl", "--table", "events", "--destination", "postgres", "--dataset", dataset, "-v"],
+                                    in: dir, environment: env)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("loaded to postgres at sluice@127.0.0.1"))
+        #expect(!result.output.contains(String(password)))
+        // The same pipeline, switched back to SQLite, needs no code change.
+        #expect(try cli.sluice(["load", "e.jsonl", "--table", "events", "--dataset", dataset], in: dir).status == 0)
+        #expect(try cli.sqlite(dir + "/events.sqlite", "select count(*) from events") == "2")
+        // A wrong password: a clear error that does not show it.
+        let wrong = connection.replacingOccurrences(of: "password=\(password)", with: "password=wrong-pw-91c2")
+        let failed = try cli.sluice(["load", "e.jsonl", "--table", "x", "--destination", "postgres", "--dataset", dataset],
+                                    in: dir, environment: ["DESTINATION__POSTGRES__CREDENTIALS": wrong])
+        #expect(failed.status != 0 && failed.output.contains("password authentication failed"))
+        #expect(!failed.output.contains("wrong-pw-91c2"))
     }
 }

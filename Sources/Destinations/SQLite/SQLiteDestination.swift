@@ -168,12 +168,20 @@ struct SQLiteLoad {
             try db.execute("CREATE TEMP TABLE \(quoteIdentifier("_sluice_stage_" + table.name)) AS SELECT * FROM main.\(quoteIdentifier(table.name)) WHERE 0")
             try insert(files[table.name]!, into: table, as: "temp." + "_sluice_stage_" + table.name, quoted: false)
         }
-        let merge = Merge(db: db, root: root, schema: package.schema, stage: stage, staged: chain,
-                          now: Timestamps.formatTimestamp(LoadIdTime.micros(package.loadId)))
-        switch root.mergeStrategy ?? .deleteInsert {
-        case .deleteInsert: try merge.deleteInsert()
-        case .upsert: try merge.upsert()
-        case .scd2: try merge.scd2()
+        let merge = SQLMerge(
+            root: root, schema: package.schema, target: { "main." + quoteIdentifier($0) }, stage: stage, staged: chain,
+            dialect: .init(
+                keepLast: { "DELETE FROM \($0) WHERE rowid NOT IN (SELECT max(rowid) FROM \($0) GROUP BY \($1))" },
+                keepFirst: { "DELETE FROM \($0) WHERE rowid NOT IN (SELECT min(rowid) FROM \($0) GROUP BY \($1))" },
+                createIndex: { name, table, columns in
+                    // SQLite names the schema on the index, not on the table.
+                    "CREATE INDEX IF NOT EXISTS main.\(quoteIdentifier(name)) ON \(quoteIdentifier(root.name)) (\(columns))"
+                }))
+        let now = Timestamps.formatTimestamp(LoadIdTime.micros(package.loadId))
+        for statement in try merge.statements() {
+            let stmt = try db.prepare(statement.sql.replacingOccurrences(of: "$1", with: "?1"))
+            if statement.bindsNow { try stmt.bindText(1, now) }
+            try stmt.step()
         }
         for table in chain { try db.execute("DROP TABLE \(stage(table.name))") }
     }
@@ -289,131 +297,5 @@ enum SchemaHash {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
         return Base64.encode((0..<8).map { UInt8(truncatingIfNeeded: h >> (8 * UInt64($0))) })
-    }
-}
-
-/// Load ids are `<seconds>.<microseconds>`: the load's start time.
-enum LoadIdTime {
-    static func micros(_ loadId: String) -> Int64 {
-        let parts = loadId.split(separator: ".")
-        guard parts.count == 2, let s = Int64(parts[0]), let f = Int64(parts[1]) else { return 0 }
-        return s * 1_000_000 + f
-    }
-}
-
-/// The SQL of the three merge strategies, over staging tables that hold the load's rows.
-struct Merge {
-    let db: SQLiteConnection
-    let root: TableSchema
-    let schema: Schema
-    let stage: (String) -> String
-    /// Tables of the chain that have rows in this load (staged), parents first.
-    let staged: [TableSchema]
-    /// The load's time, as stored text.
-    let now: String
-
-    var target: String { "main." + quoteIdentifier(root.name) }
-    var rootStage: String { stage(root.name) }
-    var children: [TableSchema] { schema.tableChain(root: root.name).filter(\.isChild) }
-
-    /// Columns selecting rows to replace: the merge key when given, else the primary key.
-    var keys: [String] { (root.mergeKey.isEmpty ? root.primaryKey : root.mergeKey).map(quoteIdentifier) }
-    var keyList: String { keys.joined(separator: ", ") }
-    var keyTuple: String { keys.count == 1 ? keys[0] : "(\(keyList))" }
-
-    /// SQL true for staged rows that are not marked for deletion (`alias` qualifies the column).
-    func kept(_ alias: String = "") -> String {
-        guard let flag = root.hardDeleteColumn else { return "1" }
-        let c = alias + quoteIdentifier(flag.name)
-        return flag.dataType == .bool ? "COALESCE(\(c), 0) = 0" : "\(c) IS NULL"
-    }
-
-    func columns(_ table: TableSchema) -> String { table.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ") }
-
-    func ensureKeyIndex() throws {
-        guard !keys.isEmpty else { return }
-        try db.execute("CREATE INDEX IF NOT EXISTS \(quoteIdentifier(root.name + "__merge_key")) ON \(quoteIdentifier(root.name)) (\(keyList))")
-    }
-
-    /// Keeps the last staged row of each primary key.
-    func dedupStage() throws {
-        guard !root.primaryKey.isEmpty else { return }
-        let pk = root.primaryKey.map(quoteIdentifier).joined(separator: ", ")
-        try db.execute("DELETE FROM \(rootStage) WHERE rowid NOT IN (SELECT max(rowid) FROM \(rootStage) GROUP BY \(pk))")
-    }
-
-    /// Child rows of the given root ids (an SQL list) go.
-    func deleteChildren(ofRoots rootIds: String) throws {
-        for child in children where try db.columns(of: child.name).contains("_dlt_root_id") {
-            try db.execute("DELETE FROM main.\(quoteIdentifier(child.name)) WHERE _dlt_root_id IN (\(rootIds))")
-        }
-    }
-
-    /// Staged child rows of the root rows that were inserted.
-    func insertChildren(ofRoots rootIds: String) throws {
-        for child in staged where child.isChild {
-            let cols = columns(child)
-            try db.execute("""
-                INSERT INTO main.\(quoteIdentifier(child.name)) (\(cols)) SELECT \(cols) FROM \(stage(child.name))
-                WHERE _dlt_root_id IN (\(rootIds))
-                """)
-        }
-    }
-
-    func deleteInsert() throws {
-        guard !keys.isEmpty else { throw SluiceError(.configuration, "merge needs a primary key or a merge key", table: root.name) }
-        try ensureKeyIndex()
-        try dedupStage()
-        try deleteChildren(ofRoots: "SELECT _dlt_id FROM \(target) WHERE \(keyTuple) IN (SELECT \(keyList) FROM \(rootStage))")
-        try db.execute("DELETE FROM \(target) WHERE \(keyTuple) IN (SELECT \(keyList) FROM \(rootStage))")
-        let cols = columns(root)
-        try db.execute("INSERT INTO \(target) (\(cols)) SELECT \(cols) FROM \(rootStage) WHERE \(kept())")
-        try insertChildren(ofRoots: "SELECT _dlt_id FROM \(rootStage) WHERE \(kept())")
-    }
-
-    /// Update in place by primary key, insert new keys; updated rows' children are replaced.
-    func upsert() throws {
-        let pk = root.primaryKey.map(quoteIdentifier)
-        guard !pk.isEmpty else { throw SluiceError(.configuration, "upsert needs a primary key", table: root.name) }
-        try ensureKeyIndex()
-        try dedupStage()
-        let match = pk.map { "\(target).\($0) = s.\($0)" }.joined(separator: " AND ")
-        // Children of every staged key go (updated, deleted or re-sent rows get their new children).
-        try deleteChildren(ofRoots: "SELECT _dlt_id FROM \(rootStage)")
-        if root.hardDeleteColumn != nil {
-            try db.execute("DELETE FROM \(target) WHERE _dlt_id IN (SELECT _dlt_id FROM \(rootStage) WHERE NOT (\(kept())))")
-        }
-        let settable = root.columns.filter { !$0.primaryKey }.map { quoteIdentifier($0.name) }
-        if !settable.isEmpty {
-            try db.execute("""
-                UPDATE \(target) SET (\(settable.joined(separator: ", "))) = (\(settable.map { "s." + $0 }.joined(separator: ", ")))
-                FROM \(rootStage) s WHERE \(match) AND \(kept("s."))
-                """)
-        }
-        let cols = columns(root)
-        try db.execute("""
-            INSERT INTO \(target) (\(cols)) SELECT \(cols) FROM \(rootStage) s
-            WHERE \(kept()) AND NOT EXISTS (SELECT 1 FROM \(target) WHERE \(match))
-            """)
-        try insertChildren(ofRoots: "SELECT _dlt_id FROM \(rootStage) WHERE \(kept())")
-    }
-
-    /// History: rows whose content changed or that vanished are retired (`_dlt_valid_to` = the load's
-    /// time); new versions are inserted open-ended. With a merge key, only rows whose key is in the load
-    /// can be retired (incremental history); hard-deleted rows are retired.
-    func scd2() throws {
-        // Identical rows in one load are one version.
-        try db.execute("DELETE FROM \(rootStage) WHERE rowid NOT IN (SELECT min(rowid) FROM \(rootStage) GROUP BY _dlt_id)")
-        try db.execute("CREATE INDEX IF NOT EXISTS \(quoteIdentifier(root.name + "__dlt_id")) ON \(quoteIdentifier(root.name)) (_dlt_id)")
-        let scope = root.mergeKey.isEmpty ? "" : " AND \(keyTuple) IN (SELECT \(keyList) FROM \(rootStage))"
-        let retired = "SELECT _dlt_id FROM \(target) WHERE _dlt_valid_to IS NULL AND _dlt_id NOT IN (SELECT _dlt_id FROM \(rootStage) WHERE \(kept()))\(scope)"
-        let stmt = try db.prepare("UPDATE \(target) SET _dlt_valid_to = ? WHERE _dlt_id IN (\(retired)) AND _dlt_valid_to IS NULL")
-        try stmt.bindText(1, now)
-        try stmt.step()
-        let cols = columns(root)
-        let newRows = "SELECT _dlt_id FROM \(rootStage) WHERE \(kept()) AND _dlt_id NOT IN (SELECT _dlt_id FROM \(target) WHERE _dlt_valid_to IS NULL)"
-        // Children first: afterwards the new versions are in the target and no longer "new".
-        try insertChildren(ofRoots: newRows)
-        try db.execute("INSERT INTO \(target) (\(cols)) SELECT \(cols) FROM \(rootStage) WHERE _dlt_id IN (\(newRows))")
     }
 }

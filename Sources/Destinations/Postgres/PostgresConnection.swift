@@ -1,0 +1,191 @@
+import CPostgres
+import Foundation
+import PipelineCore
+
+/// Where and how to connect, from `[destination.postgres.credentials]` or a connection string.
+///
+/// `description` never shows the password.
+public struct PostgresCredentials: Sendable, Hashable, CustomStringConvertible {
+    public var host: String = "127.0.0.1"
+    public var port: Int = 5432
+    public var database: String = "postgres"
+    public var username: String = "postgres"
+    public var password: String?
+    public var sslmode: String?
+    public var connectTimeout: Int = 15
+
+    public init() {}
+
+    /// Reads `key=value` pairs (libpq's connection string) or a `postgresql://user:pass@host:port/db` URL.
+    public init(connectionString: String) throws {
+        if connectionString.hasPrefix("postgres://") || connectionString.hasPrefix("postgresql://") {
+            let rest = connectionString.split(separator: "/", maxSplits: 2, omittingEmptySubsequences: false)
+            guard rest.count == 3 else { throw SluiceError(.configuration, "invalid Postgres URL (expected postgresql://user:password@host:port/database)") }
+            let body = rest[2]
+            let parts = body.split(separator: "@", maxSplits: 1)
+            let (userInfo, hostPart) = parts.count == 2 ? (String(parts[0]), String(parts[1])) : (nil, String(parts[0]))
+            if let userInfo {
+                let up = userInfo.split(separator: ":", maxSplits: 1)
+                username = String(up[0]).removingPercentEncoding
+                if up.count == 2 { password = String(up[1]).removingPercentEncoding }
+            }
+            let hostAndDb = hostPart.split(separator: "/", maxSplits: 1)
+            let hp = hostAndDb[0].split(separator: ":")
+            if let h = hp.first, !h.isEmpty { host = String(h) }
+            if hp.count > 1 { port = Int(hp[1]) ?? port }
+            if hostAndDb.count > 1 {
+                let dbAndQuery = hostAndDb[1].split(separator: "?", maxSplits: 1)
+                database = String(dbAndQuery[0])
+                if dbAndQuery.count > 1 {
+                    for pair in dbAndQuery[1].split(separator: "&") {
+                        let kv = pair.split(separator: "=", maxSplits: 1)
+                        if kv.count == 2, kv[0] == "sslmode" { sslmode = String(kv[1]) }
+                        if kv.count == 2, kv[0] == "connect_timeout" { connectTimeout = Int(kv[1]) ?? connectTimeout }
+                    }
+                }
+            }
+            return
+        }
+        for pair in connectionString.split(separator: " ") {
+            let kv = pair.split(separator: "=", maxSplits: 1).map(String.init)
+            guard kv.count == 2 else { continue }
+            switch kv[0] {
+            case "host": host = kv[1]
+            case "port": port = Int(kv[1]) ?? port
+            case "dbname", "database": database = kv[1]
+            case "user", "username": username = kv[1]
+            case "password": password = kv[1]
+            case "sslmode": sslmode = kv[1]
+            case "connect_timeout": connectTimeout = Int(kv[1]) ?? connectTimeout
+            default: break
+            }
+        }
+    }
+
+    public var description: String { "\(username)@\(host):\(port)/\(database)" }
+
+    var keywords: [(String, String)] {
+        var kv = [("host", host), ("port", String(port)), ("dbname", database), ("user", username),
+                  ("connect_timeout", String(connectTimeout)), ("application_name", "sluice"), ("client_encoding", "UTF8")]
+        if let password { kv.append(("password", password)) }
+        if let sslmode { kv.append(("sslmode", sslmode)) }
+        return kv
+    }
+}
+
+extension String {
+    var removingPercentEncoding: String {
+        var out: [UInt8] = []
+        var bytes = Array(utf8)[...]
+        while let b = bytes.first {
+            bytes = bytes.dropFirst()
+            if b == UInt8(ascii: "%"), bytes.count >= 2, let v = UInt8(String(decoding: bytes.prefix(2), as: UTF8.self), radix: 16) {
+                out.append(v)
+                bytes = bytes.dropFirst(2)
+            } else {
+                out.append(b)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// One libpq connection, lent by ``PostgresDestination/withConnection(_:)``.
+public final class PostgresConnection {
+    let conn: OpaquePointer
+    private let secret: String?
+
+    init(_ credentials: PostgresCredentials) throws {
+        let kv = credentials.keywords
+        let keys = kv.map { strdup($0.0) }
+        let values = kv.map { strdup($0.1) }
+        defer {
+            keys.forEach { free($0) }
+            values.forEach { free($0) }
+        }
+        var keyPointers = keys.map { UnsafePointer<CChar>($0) } + [nil]
+        var valuePointers = values.map { UnsafePointer<CChar>($0) } + [nil]
+        guard let c = PQconnectdbParams(&keyPointers, &valuePointers, 0) else {
+            throw SluiceError(.destination, "cannot allocate a Postgres connection")
+        }
+        secret = credentials.password
+        if PQstatus(c) != CONNECTION_OK {
+            let message = Self.clean(String(cString: PQerrorMessage(c)), secret: credentials.password)
+            PQfinish(c)
+            throw SluiceError(.destination, "cannot connect to Postgres at \(credentials): \(message)")
+        }
+        conn = c
+    }
+
+    deinit { PQfinish(conn) }
+
+    /// libpq's message, trimmed, with the password cut out should a server ever echo it.
+    static func clean(_ message: String, secret: String?) -> String {
+        var m = message.trimmingCharacters(in: [" ", "\n"])
+        if let secret, !secret.isEmpty { m = m.replacingOccurrences(of: secret, with: "***") }
+        return m
+    }
+
+    var lastError: String { Self.clean(String(cString: PQerrorMessage(conn)), secret: secret) }
+
+    /// Runs statements that return no rows (several may be separated by `;`).
+    public func execute(_ sql: String) throws {
+        guard let r = PQexec(conn, sql) else { throw SluiceError(.destination, "Postgres: \(lastError)") }
+        defer { PQclear(r) }
+        let status = PQresultStatus(r)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            throw SluiceError(.destination, "Postgres: \(Self.clean(String(cString: PQresultErrorMessage(r)), secret: secret))")
+        }
+    }
+
+    /// Runs a query with text parameters ($1, $2, ...), values bound, never interpolated.
+    public func query(_ sql: String, _ parameters: [String?] = []) throws -> [[String?]] {
+        let copies: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
+        defer { copies.forEach { free($0) } }
+        var pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
+        guard let r = PQexecParams(conn, sql, Int32(parameters.count), nil, &pointers, nil, nil, 0) else {
+            throw SluiceError(.destination, "Postgres: \(lastError)")
+        }
+        defer { PQclear(r) }
+        let status = PQresultStatus(r)
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
+            throw SluiceError(.destination, "Postgres: \(Self.clean(String(cString: PQresultErrorMessage(r)), secret: secret))")
+        }
+        var rows: [[String?]] = []
+        for row in 0..<PQntuples(r) {
+            rows.append((0..<PQnfields(r)).map { c in
+                PQgetisnull(r, row, c) == 1 ? nil : String(cString: PQgetvalue(r, row, c))
+            })
+        }
+        return rows
+    }
+
+    /// Streams `COPY ... FROM STDIN` data produced by `body` (which calls `send` with chunks).
+    func copy(_ sql: String, _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+        guard let r = PQexec(conn, sql) else { throw SluiceError(.destination, "Postgres: \(lastError)") }
+        let status = PQresultStatus(r)
+        let message = Self.clean(String(cString: PQresultErrorMessage(r)), secret: secret)
+        PQclear(r)
+        guard status == PGRES_COPY_IN else { throw SluiceError(.destination, "Postgres: \(message)") }
+        var failure: Error?
+        do {
+            try body { chunk in
+                guard PQputCopyData(conn, chunk.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(chunk.count)) == 1 else {
+                    throw SluiceError(.destination, "Postgres COPY: \(lastError)")
+                }
+            }
+        } catch {
+            failure = error
+        }
+        PQputCopyEnd(conn, failure == nil ? nil : "aborted by sluice")
+        var copyError: String?
+        while let result = PQgetResult(conn) {
+            if PQresultStatus(result) != PGRES_COMMAND_OK {
+                copyError = Self.clean(String(cString: PQresultErrorMessage(result)), secret: secret)
+            }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+        if let copyError { throw SluiceError(.destination, "Postgres COPY: \(copyError)") }
+    }
+}

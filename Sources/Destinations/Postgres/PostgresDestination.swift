@@ -1,0 +1,213 @@
+import CPostgres
+import Foundation
+import PipelineCore
+
+/// Postgres: dataset = schema (created if missing), bulk loads by binary `COPY ... FROM STDIN`, merges
+/// through temporary staging tables and set-based SQL, one transaction per load that also writes
+/// `_dlt_version`, `_dlt_pipeline_state` and `_dlt_loads`.
+public struct PostgresDestination: Destination {
+    public let credentials: PostgresCredentials
+    /// The Postgres schema tables go to.
+    public let dataset: String
+    public var name: String { "postgres" }
+    public var location: String { "\(credentials)" }
+
+    public init(credentials: PostgresCredentials, dataset: String) {
+        self.credentials = credentials
+        self.dataset = Naming.normalizePath(dataset)
+    }
+
+    /// Lends an open connection for the duration of `body`.
+    public func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        try body(try PostgresConnection(credentials))
+    }
+
+    var schemaSQL: String { quoteIdentifier(dataset) }
+    func qualified(_ table: String) -> String { schemaSQL + "." + quoteIdentifier(table) }
+
+    public func storedSchema(named name: String) async throws -> Schema? {
+        try withConnection { db -> Schema? in
+            guard try tableExists(db, "_dlt_version") else { return nil }
+            let rows = try db.query("SELECT schema FROM \(qualified("_dlt_version")) WHERE schema_name = $1 ORDER BY version DESC, inserted_at DESC LIMIT 1", [name])
+            guard let text = rows.first?[0] ?? nil else { return nil }
+            return try JSONDecoder().decode(Schema.self, from: Data(text.utf8))
+        }
+    }
+
+    public func storedState(pipeline: String) async throws -> PipelineState? {
+        try withConnection { db -> PipelineState? in
+            guard try tableExists(db, "_dlt_pipeline_state") else { return nil }
+            let rows = try db.query("SELECT state FROM \(qualified("_dlt_pipeline_state")) WHERE pipeline_name = $1 ORDER BY version DESC LIMIT 1", [pipeline])
+            guard let text = rows.first?[0] ?? nil else { return nil }
+            return try JSONDecoder().decode(PipelineState.self, from: Data(text.utf8))
+        }
+    }
+
+    public func drop(_ schema: Schema) async throws {
+        try withConnection { db in
+            try db.execute("BEGIN")
+            do {
+                for table in schema.dataTables.reversed() { try db.execute("DROP TABLE IF EXISTS \(qualified(table.name))") }
+                if try tableExists(db, "_dlt_version") {
+                    _ = try db.query("DELETE FROM \(qualified("_dlt_version")) WHERE schema_name = $1", [schema.name])
+                }
+                if try tableExists(db, "_dlt_pipeline_state") {
+                    _ = try db.query("DELETE FROM \(qualified("_dlt_pipeline_state")) WHERE pipeline_name = $1", [schema.name])
+                }
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+
+    func tableExists(_ db: PostgresConnection, _ table: String) throws -> Bool {
+        try !db.query("SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2", [dataset, table]).isEmpty
+    }
+
+    func columns(_ db: PostgresConnection, _ table: String) throws -> [String] {
+        try db.query("SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
+                     [dataset, table]).compactMap { $0[0] }
+    }
+
+    static func sqlType(_ type: DataType) -> String {
+        switch type {
+        case .text: return "text"
+        case .double: return "double precision"
+        case .bool: return "boolean"
+        case .timestamp: return "timestamp with time zone"
+        case .bigint: return "bigint"
+        case .binary: return "bytea"
+        case .json: return "jsonb"
+        case .decimal: return "numeric"
+        case .date: return "date"
+        }
+    }
+
+    public func load(_ package: NormalizedPackage) async throws {
+        try withConnection { db in
+            try db.execute("BEGIN")
+            do {
+                try PostgresLoad(db: db, destination: self, package: package).run()
+                try db.execute("COMMIT")
+            } catch {
+                try? db.execute("ROLLBACK")
+                throw error
+            }
+        }
+    }
+}
+
+/// One load's work inside the transaction.
+struct PostgresLoad {
+    let db: PostgresConnection
+    let destination: PostgresDestination
+    let package: NormalizedPackage
+
+    func q(_ table: String) -> String { destination.qualified(table) }
+
+    func run() throws {
+        try db.execute("CREATE SCHEMA IF NOT EXISTS \(destination.schemaSQL)")
+        try db.execute("""
+            CREATE TABLE IF NOT EXISTS \(q("_dlt_loads")) (load_id text NOT NULL, schema_name text, status bigint NOT NULL,
+                inserted_at timestamp with time zone NOT NULL, schema_version_hash text);
+            CREATE TABLE IF NOT EXISTS \(q("_dlt_version")) (version bigint NOT NULL, engine_version bigint NOT NULL,
+                inserted_at timestamp with time zone NOT NULL, schema_name text NOT NULL, version_hash text NOT NULL, schema text NOT NULL);
+            CREATE TABLE IF NOT EXISTS \(q("_dlt_pipeline_state")) (version bigint NOT NULL, engine_version bigint NOT NULL,
+                pipeline_name text NOT NULL, state text NOT NULL, created_at timestamp with time zone NOT NULL, version_hash text,
+                _dlt_load_id text NOT NULL, _dlt_id text NOT NULL);
+            """)
+        if try !db.query("SELECT 1 FROM \(q("_dlt_loads")) WHERE load_id = $1", [package.loadId]).isEmpty { return }
+        let schema = package.schema
+        let files = Dictionary(package.files.map { ($0.table, $0) }, uniquingKeysWith: { a, _ in a })
+        for table in schema.dataTables where files[table.name] != nil { try migrate(table) }
+        for root in package.replacedRoots {
+            for table in schema.tableChain(root: root) where try destination.tableExists(db, table.name) {
+                try db.execute("DELETE FROM \(q(table.name))")
+            }
+        }
+        var merged = Set<String>()
+        for table in schema.dataTables where !table.isChild && table.writeDisposition == .merge && files[table.name] != nil {
+            try merge(root: table, files: files)
+            for t in schema.tableChain(root: table.name) { merged.insert(t.name) }
+        }
+        for file in package.files where !merged.contains(file.table) {
+            guard let table = schema.table(named: file.table) else { continue }
+            try copy(file, into: table, target: q(table.name))
+        }
+        try record()
+    }
+
+    func migrate(_ table: TableSchema) throws {
+        let existing = Set(try destination.columns(db, table.name))
+        if existing.isEmpty {
+            let cols = table.columns.map { quoteIdentifier($0.name) + " " + PostgresDestination.sqlType($0.dataType) + ($0.nullable ? "" : " NOT NULL") }
+            try db.execute("CREATE TABLE \(q(table.name)) (\(cols.joined(separator: ", ")))")
+            return
+        }
+        for c in table.columns where !existing.contains(c.name) {
+            try db.execute("ALTER TABLE \(q(table.name)) ADD COLUMN \(quoteIdentifier(c.name)) \(PostgresDestination.sqlType(c.dataType))")
+        }
+    }
+
+    /// Streams a row file with binary COPY, 1 MB at a time.
+    func copy(_ file: NormalizedPackage.TableFile, into table: TableSchema, target: String) throws {
+        guard file.rowCount > 0 else { return }
+        let columns = table.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+        let reader = try PackageFileReader(path: file.path)
+        var encoder = BinaryCopyEncoder(types: table.columns.map(\.dataType))
+        var frame: [UInt8] = []
+        try db.copy("COPY \(target) (\(columns)) FROM STDIN (FORMAT binary)") { send in
+            while true {
+                frame.removeAll(keepingCapacity: true)
+                guard try reader.readFrame(appendingTo: &frame) != nil else { break }
+                try frame.withUnsafeBufferPointer { try encoder.append(frame: $0) }
+                if encoder.buffer.count >= 1 << 20 {
+                    try encoder.buffer.withUnsafeBytes { try send($0) }
+                    encoder.reset()
+                }
+            }
+            encoder.trailer()
+            try encoder.buffer.withUnsafeBytes { try send($0) }
+        }
+    }
+
+    func merge(root: TableSchema, files: [String: NormalizedPackage.TableFile]) throws {
+        let chain = package.schema.tableChain(root: root.name).filter { files[$0.name] != nil }
+        func stage(_ name: String) -> String { quoteIdentifier("_sluice_stage_" + name) }
+        for table in chain {
+            try db.execute("CREATE TEMP TABLE \(stage(table.name)) (LIKE \(q(table.name))) ON COMMIT DROP")
+            try copy(files[table.name]!, into: table, target: stage(table.name))
+        }
+        let merge = SQLMerge(
+            root: root, schema: package.schema, target: q, stage: stage, staged: chain,
+            dialect: .init(
+                keepLast: { "DELETE FROM \($0) WHERE ctid NOT IN (SELECT max(ctid) FROM \($0) GROUP BY \($1))" },
+                keepFirst: { "DELETE FROM \($0) WHERE ctid NOT IN (SELECT min(ctid) FROM \($0) GROUP BY \($1))" },
+                createIndex: { name, table, columns in "CREATE INDEX IF NOT EXISTS \(quoteIdentifier(name)) ON \(table) (\(columns))" }))
+        let now = Timestamps.formatTimestamp(LoadIdTime.micros(package.loadId))
+        for statement in try merge.statements() {
+            if statement.bindsNow { _ = try db.query(statement.sql, [now]) } else { try db.execute(statement.sql) }
+        }
+    }
+
+    func record() throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        let schemaJSON = String(decoding: try encoder.encode(package.schema), as: UTF8.self)
+        let hash = SchemaHash.of(schemaJSON)
+        let now = Timestamps.formatTimestamp(Int64(Date().timeIntervalSince1970 * 1_000_000))
+        if try db.query("SELECT 1 FROM \(q("_dlt_version")) WHERE version_hash = $1 AND schema_name = $2", [hash, package.schema.name]).isEmpty {
+            _ = try db.query("INSERT INTO \(q("_dlt_version")) VALUES ($1, 1, $2, $3, $4, $5)",
+                             [String(package.schema.version), now, package.schema.name, hash, schemaJSON])
+        }
+        if let state = package.state {
+            let stateJSON = String(decoding: try encoder.encode(state), as: UTF8.self)
+            _ = try db.query("INSERT INTO \(q("_dlt_pipeline_state")) VALUES ($1, 1, $2, $3, $4, $5, $6, $7)",
+                             [String(state.version), state.pipeline, stateJSON, now, SchemaHash.of(stateJSON), package.loadId,
+                              StableHash.of(package.loadId + "state")])
+        }
+        _ = try db.query("INSERT INTO \(q("_dlt_loads")) VALUES ($1, $2, 0, $3, $4)", [package.loadId, package.schema.name, now, hash])
+    }
+}

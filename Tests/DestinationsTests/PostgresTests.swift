@@ -1,0 +1,171 @@
+import Destinations
+import Foundation
+import PipelineCore
+import Pipelines
+import Testing
+
+/// The server `scripts/test` starts (SLUICE_TEST_POSTGRES). In CI its absence is a failure, not a skip.
+enum TestPostgres {
+    static let connection = ProcessInfo.processInfo.environment["SLUICE_TEST_POSTGRES"]
+    static let available: Bool = {
+        if connection == nil, ProcessInfo.processInfo.environment["CI"] != nil {
+            fatalError("CI runs the Postgres tests: run them through scripts/test, which starts a server")
+        }
+        return connection != nil
+    }()
+
+    static func credentials() throws -> PostgresCredentials { try PostgresCredentials(connectionString: connection!) }
+}
+
+/// A pipeline loading into a fresh Postgres schema, with its working directory in a temporary folder.
+struct PostgresPipeline {
+    let dir: String
+    let destination: PostgresDestination
+    let pipeline: Pipeline
+
+    init() throws {
+        dir = NSTemporaryDirectory() + "sluice-pg-" + UUID().uuidString
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dataset = "t_" + UUID().uuidString.prefix(8).lowercased()
+        destination = PostgresDestination(credentials: try TestPostgres.credentials(), dataset: dataset)
+        var configuration = Pipeline.Configuration()
+        configuration.workingDirectory = dir + "/.sluice"
+        pipeline = Pipeline(name: "pg", destination: destination, dataset: dataset, configuration: configuration)
+    }
+
+    @discardableResult
+    func run(_ table: String, _ rows: [Row], hints: ResourceHints = ResourceHints()) async throws -> LoadInfo {
+        try await pipeline.run(Source(name: "t", resources: [Resource(name: table, hints: hints) { out in
+            try await out.write(contentsOf: rows)
+        }]))
+    }
+
+    func query(_ sql: String) throws -> [[String]] {
+        try destination.withConnection { try $0.query(sql).map { $0.map { $0 ?? "NULL" } } }
+    }
+
+    func table(_ name: String) -> String { "\"\(destination.dataset)\".\"\(name)\"" }
+}
+
+@Suite("Postgres destination against a real server", .enabled(if: TestPostgres.available))
+struct PostgresTests {
+    @Test func everyTypeRoundTrips() async throws {
+        let p = try PostgresPipeline()
+        var hints = ResourceHints()
+        hints.columns["payload"] = ColumnHint(dataType: .json)
+        let row: Row = [
+            "big": .bigint(Int64.max), "neg": .bigint(-42), "dbl": .double(0.1), "flag": .bool(true), "txt": "héllo \"q\" ☃",
+            "at": "2024-01-02T03:04:05.123456Z", "day": .date(19724), "exact": .decimal("-1234567890123456789012345.0012"),
+            "small": .decimal("0.0001"), "raw": .binary([0, 1, 255]), "payload": .object(["k": .array([1, 2])]),
+        ]
+        try await p.run("types", [row], hints: hints)
+        let got = try p.query("""
+            SELECT big::text, neg::text, dbl::text, flag::text, txt, at AT TIME ZONE 'UTC', day::text, exact::text, small::text,
+                   encode(raw, 'hex'), payload::text FROM \(p.table("types"))
+            """)[0]
+        #expect(got == [String(Int64.max), "-42", "0.1", "true", "héllo \"q\" ☃", "2024-01-02 03:04:05.123456", "2024-01-02",
+                        "-1234567890123456789012345.0012", "0.0001", "0001ff", #"{"k": [1, 2]}"#])
+        let types = try p.query("""
+            SELECT column_name, data_type FROM information_schema.columns
+            WHERE table_schema = '\(p.destination.dataset)' AND table_name = 'types' ORDER BY column_name
+            """)
+        let byName = Dictionary(uniqueKeysWithValues: types.map { ($0[0], $0[1]) })
+        #expect(byName["big"] == "bigint" && byName["dbl"] == "double precision" && byName["flag"] == "boolean")
+        #expect(byName["at"] == "timestamp with time zone" && byName["day"] == "date" && byName["exact"] == "numeric")
+        #expect(byName["raw"] == "bytea" && byName["payload"] == "jsonb" && byName["txt"] == "text")
+    }
+
+    @Test func nestedDataEvolutionAndReplace() async throws {
+        let p = try PostgresPipeline()
+        try await p.run("issues", [["id": 1, "labels": .array([.object(["name": "bug"])])]])
+        try await p.run("issues", [["id": 2, "extra": "new", "labels": .array([.object(["name": "ui"]), .object(["name": "x"])])]])
+        #expect(try p.query("SELECT id, coalesce(extra, '-') FROM \(p.table("issues")) ORDER BY id") == [["1", "-"], ["2", "new"]])
+        #expect(try p.query("""
+            SELECT i.id, l.name FROM \(p.table("issues__labels")) l JOIN \(p.table("issues")) i ON l._dlt_parent_id = i._dlt_id
+            ORDER BY i.id, l._dlt_list_idx
+            """) == [["1", "bug"], ["2", "ui"], ["2", "x"]])
+        try await p.run("issues", [["id": 3]], hints: ResourceHints(writeDisposition: .replace))
+        #expect(try p.query("SELECT id FROM \(p.table("issues"))") == [["3"]])
+        #expect(try p.query("SELECT count(*) FROM \(p.table("issues__labels"))") == [["0"]])
+    }
+
+    @Test(arguments: [MergeStrategy.deleteInsert, .upsert])
+    func mergeByPrimaryKey(strategy: MergeStrategy) async throws {
+        let p = try PostgresPipeline()
+        var h = ResourceHints(writeDisposition: .merge, primaryKey: ["id"])
+        h.mergeStrategy = strategy
+        try await p.run("users", [["id": 1, "name": "a", "tags": .array(["x"])], ["id": 2, "name": "b"]], hints: h)
+        try await p.run("users", [["id": 1, "name": "a2", "tags": .array(["y"])], ["id": 3, "name": "c"], ["id": 3, "name": "c2"]], hints: h)
+        #expect(try p.query("SELECT id, name FROM \(p.table("users")) ORDER BY id") == [["1", "a2"], ["2", "b"], ["3", "c2"]])
+        #expect(try p.query("SELECT value FROM \(p.table("users__tags"))") == [["y"]])
+    }
+
+    @Test func scd2History() async throws {
+        let p = try PostgresPipeline()
+        var h = ResourceHints(writeDisposition: .merge)
+        h.mergeStrategy = .scd2
+        try await p.run("customers", [["id": 1, "city": "Oslo"], ["id": 2, "city": "Rome"]], hints: h)
+        try await p.run("customers", [["id": 1, "city": "Bergen"]], hints: h)
+        #expect(try p.query("""
+            SELECT id, city, (_dlt_valid_to IS NULL)::text FROM \(p.table("customers")) ORDER BY id, _dlt_valid_from
+            """) == [["1", "Oslo", "false"], ["1", "Bergen", "true"], ["2", "Rome", "false"]])
+    }
+
+    @Test func stateIsRestoredFromPostgresOnAFreshWorkingDirectory() async throws {
+        let p = try PostgresPipeline()
+        let h = ResourceHints(primaryKey: ["id"], incremental: Incremental(cursor: "id"))
+        try await p.run("events", (1...5).map { ["id": .bigint(Int64($0))] }, hints: h)
+        try FileManager.default.removeItem(atPath: p.dir + "/.sluice")
+        let info = try await p.run("events", (1...7).map { ["id": .bigint(Int64($0))] }, hints: h)
+        #expect(info.rows(in: "events") == 2)
+        #expect(try p.query("SELECT count(*), count(DISTINCT id) FROM \(p.table("events"))") == [["7", "7"]])
+    }
+
+    @Test func aFailedLoadRollsBackAndTheNextRunCompletesIt() async throws {
+        let p = try PostgresPipeline()
+        try await p.run("orders", [["id": 1]])
+        try p.destination.withConnection { db in
+            try db.execute("""
+                CREATE FUNCTION "\(p.destination.dataset)".boom() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$ LANGUAGE plpgsql;
+                CREATE TRIGGER boom BEFORE INSERT ON \(p.table("orders")) FOR EACH ROW EXECUTE FUNCTION "\(p.destination.dataset)".boom();
+                """)
+        }
+        await #expect(throws: SluiceError.self) { try await p.run("orders", [["id": 2, "note": "x"]]) }
+        #expect(try p.query("SELECT count(*) FROM \(p.table("orders"))") == [["1"]])
+        #expect(try p.query("SELECT count(*) FROM information_schema.columns WHERE table_schema = '\(p.destination.dataset)' AND column_name = 'note'") == [["0"]])
+        try p.destination.withConnection { try $0.execute("DROP TRIGGER boom ON \(p.table("orders"))") }
+        let info = try await p.run("orders", [["id": 3]])
+        #expect(info.packages.count == 2 && info.packages[0].resumed)
+        #expect(try p.query("SELECT id FROM \(p.table("orders")) ORDER BY id") == [["1"], ["2"], ["3"]])
+    }
+
+    @Test func connectionErrorsAreClearAndNeverShowThePassword() async throws {
+        var wrong = try TestPostgres.credentials()
+        wrong.password = "not-the-password-7f3a"
+        let refused = PostgresDestination(credentials: wrong, dataset: "x")
+        do {
+            _ = try await refused.storedSchema(named: "x")
+            Issue.record("connected with a wrong password")
+        } catch {
+            #expect("\(error)".contains("cannot connect to Postgres at sluice@127.0.0.1"))
+            #expect("\(error)".contains("password authentication failed"))
+            #expect(!"\(error)".contains("not-the-password-7f3a"))
+        }
+        var closed = try TestPostgres.credentials()
+        closed.port = 1
+        do {
+            _ = try await PostgresDestination(credentials: closed, dataset: "x").storedSchema(named: "x")
+            Issue.record("connected to a closed port")
+        } catch {
+            #expect("\(error)".contains("cannot connect") && "\(error)".contains("127.0.0.1:1"))
+        }
+        #expect(!"\(try TestPostgres.credentials())".contains("password"))
+    }
+
+    @Test func credentialsParse() throws {
+        let url = try PostgresCredentials(connectionString: "postgresql://loader:p%40ss@db.internal:6543/analytics?sslmode=require")
+        #expect(url.username == "loader" && url.password == "p@ss" && url.host == "db.internal" && url.port == 6543)
+        #expect(url.database == "analytics" && url.sslmode == "require")
+        #expect(url.description == "loader@db.internal:6543/analytics")
+    }
+}
