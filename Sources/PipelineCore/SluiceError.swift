@@ -16,6 +16,9 @@ public struct SluiceError: Error, Sendable, CustomStringConvertible {
         public static let configuration = Code("configuration")
         public static let io = Code("io")
         public static let package = Code("package")
+        /// A destination fault that may pass: a lost connection, a server restarting, a deadlock.
+        /// The engine retries these with backoff.
+        public static let transient = Code("transient")
     }
 
     public var code: Code

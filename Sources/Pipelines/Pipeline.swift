@@ -20,6 +20,9 @@ public struct Pipeline: Sendable {
         public var keepLoadedPackages: Int = 10
         /// The salt of the `hash` privacy hint (a secret: it never appears in logs, errors or state).
         public var hashSalt: String?
+        /// Waits before retrying a load that failed with a transient destination error (a lost connection,
+        /// a restarting server); one retry per delay. The package stays pending if the last try fails.
+        public var loadRetryDelays: [Duration] = [.seconds(1), .seconds(5), .seconds(15)]
         public init() {}
     }
 
@@ -207,12 +210,22 @@ public struct Pipeline: Sendable {
                 loadId: loadId, dataset: manifest.dataset, schema: manifest.schema,
                 files: manifest.files.map { .init(table: $0.table, path: dir + "/" + $0.file, rowCount: $0.rows) },
                 replacedRoots: manifest.replacedRoots, state: manifest.state)
-            do {
-                try await destination.load(package)
-            } catch var error as SluiceError {
-                error.stage = "load"
-                error.loadId = loadId
-                throw error
+            var attempt = 0
+            while true {
+                do {
+                    try await destination.load(package)
+                    break
+                } catch var error as SluiceError {
+                    if error.code == .transient, attempt < configuration.loadRetryDelays.count {
+                        try await Task.sleep(for: configuration.loadRetryDelays[attempt])
+                        attempt += 1
+                        continue
+                    }
+                    error.stage = "load"
+                    error.loadId = loadId
+                    if attempt > 0 { error.message += " (after \(attempt) retries)" }
+                    throw error
+                }
             }
             // Committed: only now does the local copy of the state move on.
             if let state = manifest.state { try saveLocalState(state) }

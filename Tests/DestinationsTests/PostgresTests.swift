@@ -170,3 +170,76 @@ struct PostgresTests {
         #expect(url.description == "loader@db.internal:6543/analytics")
     }
 }
+
+@Suite("Postgres faults", .enabled(if: TestPostgres.available), .serialized)
+struct PostgresFaultTests {
+    static func rows(_ n: Int) -> [Row] {
+        (1...n).map { ["id": .bigint(Int64($0)), "name": .text("row \($0) with some text to make it longer"), "v": .double(Double($0) / 3)] }
+    }
+
+    func pipeline(_ p: PostgresPipeline, destination: PostgresDestination, retries: [Duration]) -> Pipeline {
+        var configuration = Pipeline.Configuration()
+        configuration.workingDirectory = p.dir + "/.sluice"
+        configuration.loadRetryDelays = retries
+        return Pipeline(name: "pg", destination: destination, dataset: p.destination.dataset, configuration: configuration)
+    }
+
+    func source(_ rows: [Row]) -> Source {
+        Source(name: "t", resources: [Resource(name: "big") { out in try await out.write(contentsOf: rows) }])
+    }
+
+    @Test func aStatementTimeoutRollsBackAndTheNextRunCompletes() async throws {
+        let p = try PostgresPipeline()
+        var hasty = p.destination
+        hasty.statementTimeout = .milliseconds(1)
+        await #expect {
+            try await pipeline(p, destination: hasty, retries: [.milliseconds(1)]).run(source(Self.rows(200_000)))
+        } throws: { error in
+            let e = error as! SluiceError
+            return e.code == .destination && "\(e)".contains("statement timeout") && e.stage == "load"
+        }
+        #expect(try p.query("SELECT count(*) FROM information_schema.tables WHERE table_schema = '\(p.destination.dataset)' AND table_name = 'big'") == [["0"]])
+        let info = try await pipeline(p, destination: p.destination, retries: []).run(source([]))
+        #expect(info.packages.first?.resumed == true)
+        #expect(try p.query("SELECT count(*), count(DISTINCT id) FROM \(p.table("big"))") == [["200000", "200000"]])
+    }
+
+    /// Terminates the session running a COPY, as a server restart would.
+    func terminateCopy(_ p: PostgresPipeline) -> Task<Bool, Never> {
+        let admin = p.destination
+        return Task.detached {
+            for _ in 0..<2000 {
+                let killed = (try? admin.withConnection { db in
+                    try db.query("""
+                        SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                        WHERE application_name = 'sluice' AND pid <> pg_backend_pid() AND query LIKE 'COPY%' AND state = 'active'
+                        """)
+                }) ?? []
+                if !killed.isEmpty { return true }
+                try? await Task.sleep(for: .milliseconds(2))
+            }
+            return false
+        }
+    }
+
+    @Test func aDroppedConnectionIsRetriedAndLoadsExactlyOnce() async throws {
+        let p = try PostgresPipeline()
+        let killer = terminateCopy(p)
+        let info = try await pipeline(p, destination: p.destination, retries: [.milliseconds(50)]).run(source(Self.rows(300_000)))
+        #expect(await killer.value, "the COPY was never caught running")
+        #expect(info.rows(in: "big") == 300_000)
+        #expect(try p.query("SELECT count(*), count(DISTINCT id) FROM \(p.table("big"))") == [["300000", "300000"]])
+    }
+
+    @Test func withoutRetriesTheDroppedLoadStaysPendingForTheNextRun() async throws {
+        let p = try PostgresPipeline()
+        let killer = terminateCopy(p)
+        await #expect {
+            try await pipeline(p, destination: p.destination, retries: []).run(source(Self.rows(300_000)))
+        } throws: { ($0 as! SluiceError).code == .transient }
+        #expect(await killer.value)
+        #expect(!p.pipeline.pendingPackages().normalized.isEmpty)
+        try await pipeline(p, destination: p.destination, retries: []).run(source([]))
+        #expect(try p.query("SELECT count(*), count(DISTINCT id) FROM \(p.table("big"))") == [["300000", "300000"]])
+    }
+}

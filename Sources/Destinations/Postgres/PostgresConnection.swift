@@ -112,7 +112,9 @@ public final class PostgresConnection {
         if PQstatus(c) != CONNECTION_OK {
             let message = Self.clean(String(cString: PQerrorMessage(c)), secret: credentials.password)
             PQfinish(c)
-            throw SluiceError(.destination, "cannot connect to Postgres at \(credentials): \(message)")
+            // Refused or unreachable may pass (a server restarting); a rejected login will not.
+            let permanent = message.contains("authentication failed") || message.contains("does not exist")
+            throw SluiceError(permanent ? .destination : .transient, "cannot connect to Postgres at \(credentials): \(message)")
         }
         conn = c
     }
@@ -128,14 +130,23 @@ public final class PostgresConnection {
 
     var lastError: String { Self.clean(String(cString: PQerrorMessage(conn)), secret: secret) }
 
+    /// The error of a failed result, classified: connection loss, shutdown, serialization failures and
+    /// deadlocks are transient; everything else (syntax, constraints, timeouts) is not.
+    func failure(_ r: OpaquePointer?, context: String = "Postgres") -> SluiceError {
+        let message = r.map { Self.clean(String(cString: PQresultErrorMessage($0)), secret: secret) } ?? lastError
+        let state = r.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) } ?? ""
+        let lost = PQstatus(conn) != CONNECTION_OK
+        let transient = lost || state.hasPrefix("08") || ["57P01", "57P02", "57P03", "40001", "40P01"].contains(state)
+        return SluiceError(transient ? .transient : .destination, "\(context): \(message.isEmpty ? lastError : message)"
+            + (state.isEmpty ? "" : " (SQLSTATE \(state))"))
+    }
+
     /// Runs statements that return no rows (several may be separated by `;`).
     public func execute(_ sql: String) throws {
-        guard let r = PQexec(conn, sql) else { throw SluiceError(.destination, "Postgres: \(lastError)") }
+        guard let r = PQexec(conn, sql) else { throw failure(nil) }
         defer { PQclear(r) }
         let status = PQresultStatus(r)
-        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            throw SluiceError(.destination, "Postgres: \(Self.clean(String(cString: PQresultErrorMessage(r)), secret: secret))")
-        }
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else { throw failure(r) }
     }
 
     /// Runs a query with text parameters ($1, $2, ...), values bound, never interpolated.
@@ -143,14 +154,10 @@ public final class PostgresConnection {
         let copies: [UnsafeMutablePointer<CChar>?] = parameters.map { $0.flatMap { strdup($0) } }
         defer { copies.forEach { free($0) } }
         var pointers: [UnsafePointer<CChar>?] = copies.map { $0.map { UnsafePointer($0) } }
-        guard let r = PQexecParams(conn, sql, Int32(parameters.count), nil, &pointers, nil, nil, 0) else {
-            throw SluiceError(.destination, "Postgres: \(lastError)")
-        }
+        guard let r = PQexecParams(conn, sql, Int32(parameters.count), nil, &pointers, nil, nil, 0) else { throw failure(nil) }
         defer { PQclear(r) }
         let status = PQresultStatus(r)
-        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            throw SluiceError(.destination, "Postgres: \(Self.clean(String(cString: PQresultErrorMessage(r)), secret: secret))")
-        }
+        guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else { throw failure(r) }
         var rows: [[String?]] = []
         for row in 0..<PQntuples(r) {
             rows.append((0..<PQnfields(r)).map { c in
@@ -162,30 +169,26 @@ public final class PostgresConnection {
 
     /// Streams `COPY ... FROM STDIN` data produced by `body` (which calls `send` with chunks).
     func copy(_ sql: String, _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
-        guard let r = PQexec(conn, sql) else { throw SluiceError(.destination, "Postgres: \(lastError)") }
-        let status = PQresultStatus(r)
-        let message = Self.clean(String(cString: PQresultErrorMessage(r)), secret: secret)
-        PQclear(r)
-        guard status == PGRES_COPY_IN else { throw SluiceError(.destination, "Postgres: \(message)") }
-        var failure: Error?
+        guard let r = PQexec(conn, sql) else { throw failure(nil) }
+        defer { PQclear(r) }
+        guard PQresultStatus(r) == PGRES_COPY_IN else { throw failure(r) }
+        var bodyError: Error?
         do {
             try body { chunk in
                 guard PQputCopyData(conn, chunk.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(chunk.count)) == 1 else {
-                    throw SluiceError(.destination, "Postgres COPY: \(lastError)")
+                    throw self.failure(nil, context: "Postgres COPY")
                 }
             }
         } catch {
-            failure = error
+            bodyError = error
         }
-        PQputCopyEnd(conn, failure == nil ? nil : "aborted by sluice")
-        var copyError: String?
+        PQputCopyEnd(conn, bodyError == nil ? nil : "aborted by sluice")
+        var copyError: SluiceError?
         while let result = PQgetResult(conn) {
-            if PQresultStatus(result) != PGRES_COMMAND_OK {
-                copyError = Self.clean(String(cString: PQresultErrorMessage(result)), secret: secret)
-            }
+            if PQresultStatus(result) != PGRES_COMMAND_OK { copyError = self.failure(result, context: "Postgres COPY") }
             PQclear(result)
         }
-        if let failure { throw failure }
-        if let copyError { throw SluiceError(.destination, "Postgres COPY: \(copyError)") }
+        if let bodyError { throw bodyError }
+        if let copyError { throw copyError }
     }
 }

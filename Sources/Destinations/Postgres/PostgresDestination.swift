@@ -9,12 +9,16 @@ public struct PostgresDestination: Destination {
     public let credentials: PostgresCredentials
     /// The Postgres schema tables go to.
     public let dataset: String
+    /// Cancels any statement of a load running longer (`statement_timeout`, set for the load's
+    /// transaction only); `nil` leaves the server's setting.
+    public var statementTimeout: Duration?
     public var name: String { "postgres" }
     public var location: String { "\(credentials)" }
 
-    public init(credentials: PostgresCredentials, dataset: String) {
+    public init(credentials: PostgresCredentials, dataset: String, statementTimeout: Duration? = nil) {
         self.credentials = credentials
         self.dataset = Naming.normalizePath(dataset)
+        self.statementTimeout = statementTimeout
     }
 
     /// Lends an open connection for the duration of `body`.
@@ -89,6 +93,10 @@ public struct PostgresDestination: Destination {
         try withConnection { db in
             try db.execute("BEGIN")
             do {
+                if let statementTimeout {
+                    let ms = statementTimeout.components.seconds * 1000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000
+                    try db.execute("SET LOCAL statement_timeout = \(max(1, ms))")
+                }
                 try PostgresLoad(db: db, destination: self, package: package).run()
                 try db.execute("COMMIT")
             } catch {
