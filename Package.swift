@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "Sources", targets: ["Sources"]),
         .library(name: "Pipelines", targets: ["Pipelines"]),
         .library(name: "Destinations", targets: ["Destinations"]),
+        .library(name: "DatabaseClients", targets: ["DatabaseClients"]),
         .library(name: "Flows", targets: ["Flows"]),
     ],
     dependencies: [
@@ -33,9 +34,10 @@ let package = Package(
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", providers: [.apt(["libpq-dev"])]),
 
         .target(name: "PipelineCore", swiftSettings: hotPath),
-        .target(name: "Sources", dependencies: ["PipelineCore", "CZlib"], swiftSettings: hotPath),
+        .target(name: "Sources", dependencies: ["PipelineCore", "DatabaseClients", "CZlib"], swiftSettings: hotPath),
         .target(name: "Pipelines", dependencies: ["PipelineCore"], swiftSettings: hotPath),
-        .target(name: "Destinations", dependencies: ["PipelineCore", "CSQLite", "CPostgres"], swiftSettings: hotPath),
+        .target(name: "DatabaseClients", dependencies: ["PipelineCore", "CSQLite", "CPostgres"], swiftSettings: hotPath),
+        .target(name: "Destinations", dependencies: ["PipelineCore", "DatabaseClients", "CSQLite", "CPostgres"], swiftSettings: hotPath),
         .target(name: "Flows"),
         .executableTarget(
             name: "sluice",
@@ -49,9 +51,9 @@ let package = Package(
 
         .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore"]),
         .testTarget(name: "SourcesTests", dependencies: ["Sources", "PipelineCore"]),
-        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "PipelineCore", "Sources", "Destinations", "CSQLite"],
+        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "CSQLite"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "PipelineCore", "CSQLite", "Pipelines"]),
+        .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "DatabaseClients", "PipelineCore", "CSQLite", "Pipelines"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
     ],

@@ -1,3 +1,4 @@
+import DatabaseClients
 import PipelineCore
 
 /// The SQL of the three merge strategies, for any destination with staging tables holding the load's

@@ -1,5 +1,6 @@
 import Destinations
 import Foundation
+import DatabaseClients
 import PipelineCore
 
 /// Resolves `--destination NAME` into a destination for a pipeline.

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Destinations
 import Foundation
+import DatabaseClients
 import PipelineCore
 import Pipelines
 import Sources

@@ -2,6 +2,7 @@ import ArgumentParser
 import CSQLite
 import Destinations
 import Foundation
+import DatabaseClients
 import PipelineCore
 
 struct ShowCommand: AsyncParsableCommand {

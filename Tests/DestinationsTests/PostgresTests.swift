@@ -1,5 +1,6 @@
 import Destinations
 import Foundation
+import DatabaseClients
 import PipelineCore
 import Pipelines
 import Testing

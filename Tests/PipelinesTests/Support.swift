@@ -1,6 +1,7 @@
 import CSQLite
 import Destinations
 import Foundation
+import DatabaseClients
 import PipelineCore
 import Pipelines
 import Sources

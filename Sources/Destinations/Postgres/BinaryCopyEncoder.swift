@@ -1,3 +1,4 @@
+import DatabaseClients
 import PipelineCore
 
 /// Encodes rows of a normalized package file in PostgreSQL's binary COPY format: no text parsing of

@@ -1,5 +1,6 @@
 import CPostgres
 import Foundation
+import DatabaseClients
 import PipelineCore
 
 /// Postgres: dataset = schema (created if missing), bulk loads by binary `COPY ... FROM STDIN`, merges

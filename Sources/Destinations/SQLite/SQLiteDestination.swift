@@ -1,5 +1,6 @@
 import CSQLite
 import Foundation
+import DatabaseClients
 import PipelineCore
 
 /// The embedded default destination: one SQLite file per pipeline, tables under their plain names.

@@ -1,12 +1,12 @@
 import CSQLite
 import PipelineCore
 
-/// One open SQLite database. Lent through ``SQLiteDestination/withConnection(_:)``, never kept.
+/// One open SQLite database, lent by a `withConnection` of its owner (a destination, a source), never kept.
 public final class SQLiteConnection {
     let db: OpaquePointer
     public let path: String
 
-    init(path: String) throws {
+    public init(path: String) throws {
         var handle: OpaquePointer?
         let rc = sqlite3_open_v2(path, &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nil)
         guard rc == SQLITE_OK, let handle else {
@@ -67,7 +67,7 @@ public final class SQLiteConnection {
 
     /// A prepared statement, finalized when released.
     public final class Statement {
-        let handle: OpaquePointer
+        public let handle: OpaquePointer
         unowned let connection: SQLiteConnection
 
         init(_ handle: OpaquePointer, connection: SQLiteConnection) {

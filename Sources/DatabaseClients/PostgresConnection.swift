@@ -90,12 +90,12 @@ extension String {
     }
 }
 
-/// One libpq connection, lent by ``PostgresDestination/withConnection(_:)``.
+/// One libpq connection, lent by a `withConnection` of its owner (a destination, a source).
 public final class PostgresConnection {
     let conn: OpaquePointer
     private let secret: String?
 
-    init(_ credentials: PostgresCredentials) throws {
+    public init(_ credentials: PostgresCredentials) throws {
         let kv = credentials.keywords
         let keys = kv.map { strdup($0.0) }
         let values = kv.map { strdup($0.1) }
@@ -168,7 +168,7 @@ public final class PostgresConnection {
     }
 
     /// Streams `COPY ... FROM STDIN` data produced by `body` (which calls `send` with chunks).
-    func copy(_ sql: String, _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
+    public func copy(_ sql: String, _ body: ((UnsafeRawBufferPointer) throws -> Void) throws -> Void) throws {
         guard let r = PQexec(conn, sql) else { throw failure(nil) }
         defer { PQclear(r) }
         guard PQresultStatus(r) == PGRES_COPY_IN else { throw failure(r) }
