@@ -53,7 +53,7 @@ let package = Package(
         .testTarget(name: "SourcesTests", dependencies: ["Sources", "PipelineCore"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "CSQLite"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "DatabaseClients", "PipelineCore", "CSQLite", "Pipelines"]),
+        .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "DatabaseClients", "PipelineCore", "CSQLite", "Pipelines", "Sources"]),
         .testTarget(name: "FlowsTests", dependencies: ["Flows"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
     ],

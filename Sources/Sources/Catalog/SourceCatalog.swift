@@ -28,6 +28,8 @@ public struct SourceCatalog: Sendable {
     public static let bundled: SourceCatalog = {
         var catalog = SourceCatalog()
         catalog.register("files", FilesSource.build)
+        catalog.register("sql_database", SQLDatabaseSource.build)
+        catalog.register("products", SQLDatabaseSource.products)
         return catalog
     }()
 }
