@@ -67,6 +67,7 @@ public final class SQLiteConnection {
 
     /// A prepared statement, finalized when released.
     public final class Statement {
+        /// The `sqlite3_stmt` pointer, for binding and reading with the C API.
         public let handle: OpaquePointer
         unowned let connection: SQLiteConnection
 
@@ -76,9 +77,6 @@ public final class SQLiteConnection {
         }
 
         deinit { sqlite3_finalize(handle) }
-
-        /// The `sqlite3_stmt` pointer, for reading columns with the C API.
-        public var rawHandle: OpaquePointer { handle }
 
         /// Steps once; `true` while a row is available.
         @discardableResult

@@ -59,7 +59,7 @@ extension TestPipeline {
             let stmt = try db.prepare("SELECT \"\(column)\" FROM \"\(table)\"")
             var out: [Value] = []
             while try stmt.step() {
-                let h = stmtHandle(stmt)
+                let h = stmt.handle
                 switch sqlite3_column_type(h, 0) {
                 case SQLITE_NULL: out.append(.null)
                 case SQLITE_INTEGER: out.append(.bigint(sqlite3_column_int64(h, 0)))
@@ -75,5 +75,3 @@ extension TestPipeline {
         }
     }
 }
-
-func stmtHandle(_ stmt: SQLiteConnection.Statement) -> OpaquePointer { stmt.rawHandle }
