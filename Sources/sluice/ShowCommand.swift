@@ -1,5 +1,4 @@
 import ArgumentParser
-import CSQLite
 import Destinations
 import Foundation
 import DatabaseClients
@@ -17,35 +16,28 @@ struct ShowCommand: AsyncParsableCommand {
         _ = global.bootstrap()
         try await reportingErrors {
             let pipeline = target.pipeline
-            let destination = try target.make(global).pipeline.destination
-            guard let sqlite = destination as? SQLiteDestination,
-                FileManager.default.fileExists(atPath: sqlite.path)
-            else {
-                throw SluiceError(.configuration, "pipeline \(pipeline) has not loaded anything into \(destination.name) yet")
+            guard let destination = try target.make(global).pipeline.destination as? any InspectableDestination else {
+                throw SluiceError(.configuration, "this destination cannot be inspected")
             }
-            guard let schema = try await sqlite.storedSchema(named: pipeline) else {
-                throw SluiceError(.configuration, "no schema stored for pipeline \(pipeline)", file: sqlite.path)
+            guard let schema = try await destination.storedSchema(named: pipeline) else {
+                throw SluiceError(.configuration, "pipeline \(pipeline) has not loaded anything into \(destination.name) at \(destination.location) yet")
             }
-            try sqlite.withConnection { db in
-                print("Pipeline \(pipeline): \(sqlite.path), schema version \(schema.version)")
-                for table in schema.dataTables {
-                    let count = try db.query("SELECT count(*) FROM \(quoteIdentifier(table.name))").first?[0] ?? "0"
-                    let parent = table.parent.map { ", child of \($0)" } ?? ""
-                    print("\n\(table.name) (\(count ?? "0") rows, \(table.writeDisposition.rawValue)\(parent))")
-                    for c in table.columns {
-                        var flags: [String] = []
-                        if c.primaryKey { flags.append("primary key") }
-                        if c.mergeKey { flags.append("merge key") }
-                        if !c.nullable { flags.append("not null") }
-                        if c.variant { flags.append("variant") }
-                        print("  \(c.name)  \(c.dataType.rawValue)\(flags.isEmpty ? "" : "  (" + flags.joined(separator: ", ") + ")")")
-                    }
-                }
-                print("\nLast loads:")
-                for row in try db.query("SELECT load_id, inserted_at FROM _dlt_loads ORDER BY load_id DESC LIMIT 5") {
-                    print("  \(row[0] ?? "")  \(row[1] ?? "")")
+            print("Pipeline \(pipeline): \(destination.name) at \(destination.location), schema version \(schema.version)")
+            for table in schema.dataTables {
+                let count = try await destination.rowCount(table.name).map(String.init) ?? "no table"
+                let parent = table.parent.map { ", child of \($0)" } ?? ""
+                print("\n\(table.name) (\(count) rows, \(table.writeDisposition.rawValue)\(parent))")
+                for c in table.columns {
+                    var flags: [String] = []
+                    if c.primaryKey { flags.append("primary key") }
+                    if c.mergeKey { flags.append("merge key") }
+                    if !c.nullable { flags.append("not null") }
+                    if c.variant { flags.append("variant") }
+                    print("  \(c.name)  \(c.dataType.rawValue)\(flags.isEmpty ? "" : "  (" + flags.joined(separator: ", ") + ")")")
                 }
             }
+            print("\nLast loads:")
+            for (loadId, insertedAt) in try await destination.lastLoads(limit: 5) { print("  \(loadId)  \(insertedAt)") }
         }
     }
 }

@@ -40,6 +40,9 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Destination: sqlite or postgres (default: the pipeline's in sluice.toml, else sqlite).")
     var destination: String?
 
+    @Option(help: "Dataset (Postgres schema) (default: the pipeline's in sluice.toml, else the pipeline name).")
+    var dataset: String?
+
     /// The pipeline with its destination and dataset from `sluice.toml` (or the defaults), and its section there.
     func make(_ global: GlobalOptions) throws -> (pipeline: Pipeline, section: ProjectConfig.PipelineSection?, settings: Data?) {
         let config = try ProjectConfig.load()
@@ -49,8 +52,8 @@ struct PipelineOptions: ParsableArguments {
         options.hashSalt = try Secrets.load().value(["privacy", "salt"])
         let destinationName = destination ?? declared?.section.destination ?? "sqlite"
         let p = Pipeline(name: pipeline, destination: try DestinationChoice.make(destinationName, pipeline: pipeline,
-                                                                                 dataset: declared?.section.dataset, config: config),
-                         dataset: declared?.section.dataset, configuration: options)
+                                                                                 dataset: dataset ?? declared?.section.dataset, config: config),
+                         dataset: dataset ?? declared?.section.dataset, configuration: options)
         return (p, declared?.section, declared?.settings)
     }
 }

@@ -178,6 +178,10 @@ struct CLIPostgresTests {
         #expect(result.status == 0, "\(result.output)")
         #expect(result.output.contains("loaded to postgres at sluice@127.0.0.1"))
         #expect(!result.output.contains(String(password)))
+        let show = try cli.sluice(["show", "events", "--destination", "postgres", "--dataset", dataset], in: dir, environment: env)
+        #expect(show.status == 0, "\(show.output)")
+        #expect(show.output.contains("events (2 rows, append)") && show.output.contains("events__tags (1 rows"))
+        #expect(!show.output.contains(String(password)))
         // The same pipeline, switched back to SQLite, needs no code change.
         #expect(try cli.sluice(["load", "e.jsonl", "--table", "events", "--dataset", dataset], in: dir).status == 0)
         #expect(try cli.sqlite(dir + "/events.sqlite", "select count(*) from events") == "2")
