@@ -12,6 +12,8 @@ struct SQLMerge {
         var keepFirst: (_ table: String, _ keys: String) -> String
         /// SQL creating (if missing) an index named `name` on a target table's columns.
         var createIndex: (_ name: String, _ table: String, _ columns: String) -> String
+        /// A column name as quoted SQL (a destination may shorten long names).
+        var identifier: (String) -> String = quoteIdentifier
     }
 
     struct Statement {
@@ -35,18 +37,18 @@ struct SQLMerge {
     var children: [TableSchema] { schema.tableChain(root: root.name).filter { $0.isChild && $0.column(named: "_dlt_root_id") != nil } }
 
     /// Columns selecting rows to replace: the merge key when given, else the primary key.
-    var keys: [String] { (root.mergeKey.isEmpty ? root.primaryKey : root.mergeKey).map(quoteIdentifier) }
+    var keys: [String] { (root.mergeKey.isEmpty ? root.primaryKey : root.mergeKey).map(dialect.identifier) }
     var keyList: String { keys.joined(separator: ", ") }
     var keyTuple: String { keys.count == 1 ? keys[0] : "(\(keyList))" }
 
     /// SQL true for staged rows that are not marked for deletion (`alias` qualifies the column).
     func kept(_ alias: String = "") -> String {
         guard let flag = root.hardDeleteColumn else { return "1 = 1" }
-        let c = alias + quoteIdentifier(flag.name)
+        let c = alias + dialect.identifier(flag.name)
         return flag.dataType == .bool ? "COALESCE(\(c), FALSE) = FALSE" : "\(c) IS NULL"
     }
 
-    func columns(_ table: TableSchema) -> String { table.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ") }
+    func columns(_ table: TableSchema) -> String { table.columns.map { dialect.identifier($0.name) }.joined(separator: ", ") }
 
     func deleteChildren(ofRoots ids: String) -> [Statement] {
         children.map { Statement(sql: "DELETE FROM \(target($0.name)) WHERE _dlt_root_id IN (\(ids))") }
@@ -73,7 +75,7 @@ struct SQLMerge {
     }
 
     var dedupByPrimaryKey: [Statement] {
-        root.primaryKey.isEmpty ? [] : [Statement(sql: dialect.keepLast(rootStage, root.primaryKey.map(quoteIdentifier).joined(separator: ", ")))]
+        root.primaryKey.isEmpty ? [] : [Statement(sql: dialect.keepLast(rootStage, root.primaryKey.map(dialect.identifier).joined(separator: ", ")))]
     }
 
     func deleteInsert() throws -> [Statement] {
@@ -88,14 +90,14 @@ struct SQLMerge {
 
     /// Update in place by primary key, insert new keys; the children of every staged key are replaced.
     func upsert() throws -> [Statement] {
-        let pk = root.primaryKey.map(quoteIdentifier)
+        let pk = root.primaryKey.map(dialect.identifier)
         guard !pk.isEmpty else { throw SluiceError(.configuration, "upsert needs a primary key", table: root.name) }
         let match = pk.map { "\(rootTarget).\($0) = s.\($0)" }.joined(separator: " AND ")
         var out = keyIndex + dedupByPrimaryKey + deleteChildren(ofRoots: "SELECT _dlt_id FROM \(rootStage)")
         if root.hardDeleteColumn != nil {
             out.append(Statement(sql: "DELETE FROM \(rootTarget) WHERE _dlt_id IN (SELECT _dlt_id FROM \(rootStage) WHERE NOT (\(kept())))"))
         }
-        let settable = root.columns.filter { !$0.primaryKey }.map { quoteIdentifier($0.name) }
+        let settable = root.columns.filter { !$0.primaryKey }.map { dialect.identifier($0.name) }
         if !settable.isEmpty {
             out.append(Statement(sql: """
                 UPDATE \(rootTarget) SET \(settable.map { "\($0) = s.\($0)" }.joined(separator: ", "))

@@ -3,6 +3,7 @@ import Foundation
 import DatabaseClients
 import PipelineCore
 import Pipelines
+import Sources
 import Testing
 
 /// The server `scripts/test` starts (SLUICE_TEST_POSTGRES). In CI its absence is a failure, not a skip.
@@ -246,5 +247,44 @@ struct PostgresFaultTests {
         let info = try await pipeline(p, destination: p.destination, retries: []).run(source([]))
         #expect(info.packages.first?.resumed == true)
         #expect(try p.query("SELECT count(*) FROM \(p.table("big"))") == [["20001"]])
+    }
+}
+
+@Suite("Postgres long identifiers", .enabled(if: TestPostgres.available))
+struct PostgresIdentifierTests {
+    @Test func namesLongerThan63BytesStayDistinct() async throws {
+        let p = try PostgresPipeline()
+        let stem = String(repeating: "very_long_column_name_", count: 3)  // 66 bytes before the suffix
+        let a = stem + "alpha_ending_x", b = stem + "beta_ending_y"
+        try await p.run("t", [["id": 1, .init(stringLiteral: a): 1, .init(stringLiteral: b): 2] as Row])
+        try await p.run("t", [["id": 2, .init(stringLiteral: a): 3, .init(stringLiteral: b): 4, "late": "x"] as Row])
+        let columns = try p.query("""
+            SELECT column_name FROM information_schema.columns WHERE table_schema = '\(p.destination.dataset)' AND table_name = 't'
+            """).map { $0[0] }
+        #expect(columns.count == 6)  // id, two long ones, _dlt_load_id, _dlt_id, late
+        #expect(columns.allSatisfy { $0.utf8.count <= 63 })
+        let physicalA = PostgresDestination.physical(a), physicalB = PostgresDestination.physical(b)
+        #expect(physicalA != physicalB && physicalA.hasPrefix("very_long") && physicalA.hasSuffix("ending_x"))
+        #expect(try p.query("SELECT \"\(physicalA)\", \"\(physicalB)\" FROM \(p.table("t")) ORDER BY id") == [["1", "2"], ["3", "4"]])
+    }
+
+    @Test func dltsWideNestedGitHubEventsLoad() async throws {
+        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let path = repo.deletingLastPathComponent().path + "/shared/dlt_cases/inputs/github.events.load_page_1_duck.json"
+        try #require(FileManager.default.fileExists(atPath: path))
+        let p = try PostgresPipeline()
+        let info = try await p.pipeline.run(Source(name: "f", resources: [try FileResource.make(name: "events", paths: [path])]))
+        let schema = try #require(try await p.destination.storedSchema(named: "pg"))
+        // Every table of the schema exists with every column, and holds the rows the load reported.
+        for table in schema.dataTables {
+            let count = try p.query("SELECT count(*) FROM \(p.destination.qualified(table.name))")[0][0]
+            #expect(Int(count) == info.rows(in: table.name), "\(table.name)")
+            let physical = try p.query("""
+                SELECT count(*) FROM information_schema.columns WHERE table_schema = '\(p.destination.dataset)'
+                AND table_name = '\(PostgresDestination.physical(table.name))'
+                """)[0][0]
+            #expect(Int(physical) == table.columns.count, "\(table.name)")
+        }
+        #expect(schema.dataTables.count > 5)
     }
 }

@@ -27,8 +27,29 @@ public struct PostgresDestination: Destination {
         try body(try PostgresConnection(credentials))
     }
 
-    var schemaSQL: String { quoteIdentifier(dataset) }
-    func qualified(_ table: String) -> String { schemaSQL + "." + quoteIdentifier(table) }
+    var schemaSQL: String { quoteIdentifier(Self.physical(dataset)) }
+    public func qualified(_ table: String) -> String { schemaSQL + "." + Self.identifier(table) }
+
+    /// Postgres keeps 63 bytes of an identifier and cuts the rest, so two long names could collide. A
+    /// longer name keeps its start and end around a tag hashed from the whole name (dlt's shape; the
+    /// tag is our own hash). The schema keeps the full name.
+    static let maxIdentifierLength = 63
+
+    public static func physical(_ name: String) -> String {
+        let bytes = Array(name.utf8)
+        guard bytes.count > maxIdentifierLength else { return name }
+        let tag = String(SHA256.hex(name).prefix(8))
+        let remaining = maxIdentifierLength - tag.count
+        var head = Array(bytes.prefix(remaining / 2 + remaining % 2))
+        var tail = Array(bytes.suffix(remaining / 2))
+        // Never cut a UTF-8 sequence in half.
+        while let last = head.last, last & 0xC0 == 0x80 || last >= 0xC0 { head.removeLast() }
+        while let first = tail.first, first & 0xC0 == 0x80 { tail.removeFirst() }
+        return String(decoding: head, as: UTF8.self) + tag + String(decoding: tail, as: UTF8.self)
+    }
+
+    /// A table or column name as quoted SQL, shortened to what Postgres keeps.
+    static func identifier(_ name: String) -> String { quoteIdentifier(physical(name)) }
 
     public func storedSchema(named name: String) async throws -> Schema? {
         try withConnection { db -> Schema? in
@@ -68,12 +89,14 @@ public struct PostgresDestination: Destination {
     }
 
     func tableExists(_ db: PostgresConnection, _ table: String) throws -> Bool {
-        try !db.query("SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2", [dataset, table]).isEmpty
+        try !db.query("SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2",
+                      [Self.physical(dataset), Self.physical(table)]).isEmpty
     }
 
+    /// Physical column names of a table.
     func columns(_ db: PostgresConnection, _ table: String) throws -> [String] {
         try db.query("SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 ORDER BY ordinal_position",
-                     [dataset, table]).compactMap { $0[0] }
+                     [Self.physical(dataset), Self.physical(table)]).compactMap { $0[0] }
     }
 
     static func sqlType(_ type: DataType) -> String {
@@ -151,19 +174,19 @@ struct PostgresLoad {
     func migrate(_ table: TableSchema) throws {
         let existing = Set(try destination.columns(db, table.name))
         if existing.isEmpty {
-            let cols = table.columns.map { quoteIdentifier($0.name) + " " + PostgresDestination.sqlType($0.dataType) + ($0.nullable ? "" : " NOT NULL") }
+            let cols = table.columns.map { PostgresDestination.identifier($0.name) + " " + PostgresDestination.sqlType($0.dataType) + ($0.nullable ? "" : " NOT NULL") }
             try db.execute("CREATE TABLE \(q(table.name)) (\(cols.joined(separator: ", ")))")
             return
         }
-        for c in table.columns where !existing.contains(c.name) {
-            try db.execute("ALTER TABLE \(q(table.name)) ADD COLUMN \(quoteIdentifier(c.name)) \(PostgresDestination.sqlType(c.dataType))")
+        for c in table.columns where !existing.contains(PostgresDestination.physical(c.name)) {
+            try db.execute("ALTER TABLE \(q(table.name)) ADD COLUMN \(PostgresDestination.identifier(c.name)) \(PostgresDestination.sqlType(c.dataType))")
         }
     }
 
     /// Streams a row file with binary COPY, 1 MB at a time.
     func copy(_ file: NormalizedPackage.TableFile, into table: TableSchema, target: String) throws {
         guard file.rowCount > 0 else { return }
-        let columns = table.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
+        let columns = table.columns.map { PostgresDestination.identifier($0.name) }.joined(separator: ", ")
         let reader = try PackageFileReader(path: file.path)
         var encoder = BinaryCopyEncoder(types: table.columns.map(\.dataType))
         var frame: [UInt8] = []
@@ -184,7 +207,7 @@ struct PostgresLoad {
 
     func merge(root: TableSchema, files: [String: NormalizedPackage.TableFile]) throws {
         let chain = package.schema.tableChain(root: root.name).filter { files[$0.name] != nil }
-        func stage(_ name: String) -> String { quoteIdentifier("_sluice_stage_" + name) }
+        func stage(_ name: String) -> String { PostgresDestination.identifier("_sluice_stage_" + name) }
         for table in chain {
             try db.execute("CREATE TEMP TABLE \(stage(table.name)) (LIKE \(q(table.name))) ON COMMIT DROP")
             try copy(files[table.name]!, into: table, target: stage(table.name))
@@ -194,7 +217,8 @@ struct PostgresLoad {
             dialect: .init(
                 keepLast: { "DELETE FROM \($0) WHERE ctid NOT IN (SELECT max(ctid) FROM \($0) GROUP BY \($1))" },
                 keepFirst: { "DELETE FROM \($0) WHERE ctid NOT IN (SELECT min(ctid) FROM \($0) GROUP BY \($1))" },
-                createIndex: { name, table, columns in "CREATE INDEX IF NOT EXISTS \(quoteIdentifier(name)) ON \(table) (\(columns))" }))
+                createIndex: { name, table, columns in "CREATE INDEX IF NOT EXISTS \(PostgresDestination.identifier(name)) ON \(table) (\(columns))" },
+                identifier: PostgresDestination.identifier))
         let now = Timestamps.formatTimestamp(LoadIdTime.micros(package.loadId))
         for statement in try merge.statements() {
             if statement.bindsNow { _ = try db.query(statement.sql, [now]) } else { try db.execute(statement.sql) }
