@@ -59,3 +59,30 @@ struct SHA256Tests {
         #expect(SHA256.hex(text) == digest)
     }
 }
+
+@Suite("row encoder, hand-written Codable")
+struct RowEncoderNestingTests {
+    /// Uses nested containers the way hand-written `encode(to:)` implementations do.
+    struct Order: Encodable {
+        enum Keys: String, CodingKey { case id, customer, lines }
+        enum CustomerKeys: String, CodingKey { case name, since }
+        func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: Keys.self)
+            try c.encode(7, forKey: .id)
+            var customer = c.nestedContainer(keyedBy: CustomerKeys.self, forKey: .customer)
+            try customer.encode("Ana", forKey: .name)
+            try customer.encode(2020, forKey: .since)
+            var lines = c.nestedUnkeyedContainer(forKey: .lines)
+            try lines.encode("pen")
+            var line = lines.nestedContainer(keyedBy: CustomerKeys.self)
+            try line.encode("ink", forKey: .name)
+        }
+    }
+
+    @Test func nestedContainersKeepTheirValues() throws {
+        let row = try RowEncoder().encode(Order())
+        #expect(row["id"] == .bigint(7))
+        #expect(row["customer"] == .object(["name": "Ana", "since": 2020]))
+        #expect(row["lines"] == .array(["pen", .object(["name": "ink"])]))
+    }
+}
