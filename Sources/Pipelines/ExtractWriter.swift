@@ -31,22 +31,31 @@ final class ExtractWriter: JSONRowWriter {
         self.salt = salt ?? ""
     }
 
+    /// Normalized names of the keys seen, so matching a hinted column costs a lookup, not a normalization, per row.
+    private var names: [String: String] = [:]
+
+    private func normalized(_ key: String) -> String {
+        if let n = names[key] { return n }
+        let n = Naming.normalizePath(key)
+        names[key] = n
+        return n
+    }
+
     /// `row` with excluded columns removed and hashed columns replaced.
     private func protect(_ row: Row) -> Row {
         var row = row
-        for (path, rule) in privacy { row = Self.apply(rule, at: path[...], in: row, salt: salt) }
+        for (path, rule) in privacy { row = apply(rule, at: path[...], in: row) }
         return row
     }
 
-    private static func apply(_ rule: Privacy, at path: ArraySlice<String>, in row: Row, salt: String) -> Row {
+    private func apply(_ rule: Privacy, at path: ArraySlice<String>, in row: Row) -> Row {
         guard let step = path.first else { return row }
-        let normalized = Naming.normalizePath(step)
+        let target = normalized(step)
         var row = row
-        for k in row.fields.indices.reversed()
-        where row.fields[k].name == step || Naming.normalizePath(row.fields[k].name) == normalized {
+        for k in row.fields.indices.reversed() where row.fields[k].name == step || normalized(row.fields[k].name) == target {
             if path.count > 1 {
                 if case .object(let nested) = row.fields[k].value {
-                    row.fields[k].value = .object(apply(rule, at: path.dropFirst(), in: nested, salt: salt))
+                    row.fields[k].value = .object(apply(rule, at: path.dropFirst(), in: nested))
                 }
                 continue
             }

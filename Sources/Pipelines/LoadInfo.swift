@@ -1,3 +1,4 @@
+import Foundation
 import PipelineCore
 
 /// What a run did, as dlt's load info reports it: per load package, the rows per table and the
@@ -60,5 +61,3 @@ public struct LoadInfo: Sendable, CustomStringConvertible {
         return lines.joined(separator: "\n")
     }
 }
-
-import Foundation

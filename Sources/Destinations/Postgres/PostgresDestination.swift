@@ -141,15 +141,7 @@ struct PostgresLoad {
 
     func run() throws {
         try db.execute("CREATE SCHEMA IF NOT EXISTS \(destination.schemaSQL)")
-        try db.execute("""
-            CREATE TABLE IF NOT EXISTS \(q("_dlt_loads")) (load_id text NOT NULL, schema_name text, status bigint NOT NULL,
-                inserted_at timestamp with time zone NOT NULL, schema_version_hash text);
-            CREATE TABLE IF NOT EXISTS \(q("_dlt_version")) (version bigint NOT NULL, engine_version bigint NOT NULL,
-                inserted_at timestamp with time zone NOT NULL, schema_name text NOT NULL, version_hash text NOT NULL, schema text NOT NULL);
-            CREATE TABLE IF NOT EXISTS \(q("_dlt_pipeline_state")) (version bigint NOT NULL, engine_version bigint NOT NULL,
-                pipeline_name text NOT NULL, state text NOT NULL, created_at timestamp with time zone NOT NULL, version_hash text,
-                _dlt_load_id text NOT NULL, _dlt_id text NOT NULL);
-            """)
+        for sql in SystemTables.createStatements(table: q, sqlType: PostgresDestination.sqlType) { try db.execute(sql) }
         if try !db.query("SELECT 1 FROM \(q("_dlt_loads")) WHERE load_id = $1", [package.loadId]).isEmpty { return }
         let schema = package.schema
         let files = Dictionary(package.files.map { ($0.table, $0) }, uniquingKeysWith: { a, _ in a })
@@ -168,7 +160,7 @@ struct PostgresLoad {
             guard let table = schema.table(named: file.table) else { continue }
             try copy(file, into: table, target: q(table.name))
         }
-        try record()
+        try SystemRecords(package: package).write(table: q, query: { try db.query($0, $1) })
     }
 
     func migrate(_ table: TableSchema) throws {
@@ -223,24 +215,5 @@ struct PostgresLoad {
         for statement in try merge.statements() {
             if statement.bindsNow { _ = try db.query(statement.sql, [now]) } else { try db.execute(statement.sql) }
         }
-    }
-
-    func record() throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let schemaJSON = String(decoding: try encoder.encode(package.schema), as: UTF8.self)
-        let hash = SchemaHash.of(schemaJSON)
-        let now = Timestamps.formatTimestamp(Int64(Date().timeIntervalSince1970 * 1_000_000))
-        if try db.query("SELECT 1 FROM \(q("_dlt_version")) WHERE version_hash = $1 AND schema_name = $2", [hash, package.schema.name]).isEmpty {
-            _ = try db.query("INSERT INTO \(q("_dlt_version")) VALUES ($1, 1, $2, $3, $4, $5)",
-                             [String(package.schema.version), now, package.schema.name, hash, schemaJSON])
-        }
-        if let state = package.state {
-            let stateJSON = String(decoding: try encoder.encode(state), as: UTF8.self)
-            _ = try db.query("INSERT INTO \(q("_dlt_pipeline_state")) VALUES ($1, 1, $2, $3, $4, $5, $6, $7)",
-                             [String(state.version), state.pipeline, stateJSON, now, SchemaHash.of(stateJSON), package.loadId,
-                              StableHash.of(package.loadId + "state")])
-        }
-        _ = try db.query("INSERT INTO \(q("_dlt_loads")) VALUES ($1, $2, 0, $3, $4)", [package.loadId, package.schema.name, now, hash])
     }
 }

@@ -129,19 +129,11 @@ struct SQLiteLoad {
             guard let table = schema.table(named: file.table) else { continue }
             try insert(file, into: table, as: table.name)
         }
-        try recordVersionAndLoad()
+        try SystemRecords(package: package).write(table: quoteIdentifier, query: db.query)
     }
 
     func createSystemTables() throws {
-        try db.execute("""
-            CREATE TABLE IF NOT EXISTS _dlt_loads (load_id TEXT NOT NULL, schema_name TEXT, status INTEGER NOT NULL,
-                inserted_at TIMESTAMP NOT NULL, schema_version_hash TEXT);
-            CREATE TABLE IF NOT EXISTS _dlt_version (version INTEGER NOT NULL, engine_version INTEGER NOT NULL,
-                inserted_at TIMESTAMP NOT NULL, schema_name TEXT NOT NULL, version_hash TEXT NOT NULL, schema TEXT NOT NULL);
-            CREATE TABLE IF NOT EXISTS _dlt_pipeline_state (version INTEGER NOT NULL, engine_version INTEGER NOT NULL,
-                pipeline_name TEXT NOT NULL, state TEXT NOT NULL, created_at TIMESTAMP NOT NULL, version_hash TEXT,
-                _dlt_load_id TEXT NOT NULL, _dlt_id TEXT NOT NULL);
-            """)
+        for sql in SystemTables.createStatements(table: quoteIdentifier, sqlType: SQLiteDestination.sqlType) { try db.execute(sql) }
     }
 
     /// Creates the table, or adds the columns it lacks.
@@ -185,43 +177,6 @@ struct SQLiteLoad {
             try stmt.step()
         }
         for table in chain { try db.execute("DROP TABLE \(stage(table.name))") }
-    }
-
-    func recordVersionAndLoad() throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let schemaJSON = String(decoding: try encoder.encode(package.schema), as: UTF8.self)
-        let hash = SchemaHash.of(schemaJSON)
-        let now = Timestamps.formatTimestamp(Int64(Date().timeIntervalSince1970 * 1_000_000))
-        if try db.query("SELECT 1 FROM _dlt_version WHERE version_hash = ? AND schema_name = ?",
-                        [hash, package.schema.name]).isEmpty
-        {
-            let stmt = try db.prepare("INSERT INTO _dlt_version VALUES (?, 1, ?, ?, ?, ?)")
-            sqlite3_bind_int64(stmt.handle, 1, Int64(package.schema.version))
-            sqlite3_bind_text(stmt.handle, 2, now, -1, csqlite_transient())
-            sqlite3_bind_text(stmt.handle, 3, package.schema.name, -1, csqlite_transient())
-            sqlite3_bind_text(stmt.handle, 4, hash, -1, csqlite_transient())
-            sqlite3_bind_text(stmt.handle, 5, schemaJSON, -1, csqlite_transient())
-            try stmt.step()
-        }
-        if let state = package.state {
-            let stateJSON = String(decoding: try encoder.encode(state), as: UTF8.self)
-            let stmt = try db.prepare("INSERT INTO _dlt_pipeline_state VALUES (?, 1, ?, ?, ?, ?, ?, ?)")
-            sqlite3_bind_int64(stmt.handle, 1, Int64(state.version))
-            sqlite3_bind_text(stmt.handle, 2, state.pipeline, -1, csqlite_transient())
-            sqlite3_bind_text(stmt.handle, 3, stateJSON, -1, csqlite_transient())
-            sqlite3_bind_text(stmt.handle, 4, now, -1, csqlite_transient())
-            sqlite3_bind_text(stmt.handle, 5, SchemaHash.of(stateJSON), -1, csqlite_transient())
-            sqlite3_bind_text(stmt.handle, 6, package.loadId, -1, csqlite_transient())
-            sqlite3_bind_text(stmt.handle, 7, StableHash.of(package.loadId + "state"), -1, csqlite_transient())
-            try stmt.step()
-        }
-        let stmt = try db.prepare("INSERT INTO _dlt_loads VALUES (?, ?, 0, ?, ?)")
-        sqlite3_bind_text(stmt.handle, 1, package.loadId, -1, csqlite_transient())
-        sqlite3_bind_text(stmt.handle, 2, package.schema.name, -1, csqlite_transient())
-        sqlite3_bind_text(stmt.handle, 3, now, -1, csqlite_transient())
-        sqlite3_bind_text(stmt.handle, 4, hash, -1, csqlite_transient())
-        try stmt.step()
     }
 
     /// Inserts a row file with multi-row statements, binding text and blobs in place (`SQLITE_STATIC`).
@@ -289,14 +244,5 @@ struct SQLiteLoad {
             if offsets.count == perStatement { try flush(full) }
         }
         if !offsets.isEmpty { try flush(try statement(rows: offsets.count)) }
-    }
-}
-
-/// A short stable hash of a schema's JSON (FNV-1a, 64 bits, base64).
-enum SchemaHash {
-    static func of(_ text: String) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in text.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        return Base64.encode((0..<8).map { UInt8(truncatingIfNeeded: h >> (8 * UInt64($0))) })
     }
 }
