@@ -38,7 +38,7 @@ let package = Package(
         .target(name: "Pipelines", dependencies: ["PipelineCore"], swiftSettings: hotPath),
         .target(name: "DatabaseClients", dependencies: ["PipelineCore", "CSQLite", "CPostgres"], swiftSettings: hotPath),
         .target(name: "Destinations", dependencies: ["PipelineCore", "DatabaseClients", "CSQLite", "CPostgres"], swiftSettings: hotPath),
-        .target(name: "Flows"),
+        .target(name: "Flows", dependencies: ["CSQLite", .product(name: "Logging", package: "swift-log")]),
         .executableTarget(
             name: "sluice",
             dependencies: [

@@ -1,0 +1,123 @@
+import Foundation
+import Synchronization
+
+/// A run store in memory, for tests of flows and of code that reads runs. Writes apply at once.
+public final class InMemoryRunStore: RunStore {
+    private struct Contents {
+        var runs: [String: RunRecord] = [:]
+        var order: [String] = []
+        var states: [String: [StateRecord]] = [:]
+        var logs: [String: [LogRecord]] = [:]
+        var cache: [String: (value: Data, expires: Date?)] = [:]
+    }
+
+    private let contents = Mutex(Contents())
+    /// Answers whether a run's process is alive; runs it says are not become Crashed.
+    private let isAlive: @Sendable (RunRecord) -> Bool
+
+    public init(isAlive: @escaping @Sendable (RunRecord) -> Bool = { _ in true }) {
+        self.isAlive = isAlive
+    }
+
+    public func enqueue(_ write: RunWrite) {
+        contents.withLock { c in
+            switch write {
+            case .create(let run):
+                c.runs[run.id] = run
+                c.order.append(run.id)
+            case .transition(let s, let attempts):
+                c.runs[s.runID]?.enter(s, attempts: attempts)
+                c.states[s.runID, default: []].append(s)
+            case .outcome(let id, let result, let error):
+                c.runs[id]?.result = result
+                c.runs[id]?.error = error
+            case .log(let line):
+                c.logs[line.flowRunID, default: []].append(line)
+            case .cache(let key, _, let value, let expires):
+                c.cache[key] = (value, expires)
+            }
+        }
+    }
+
+    public func flush() async throws {}
+
+    public func runs(_ query: RunQuery) async throws -> [RunRecord] {
+        contents.withLock { c in
+            let runs = c.runs
+            return Array(c.order.reversed().compactMap { runs[$0] }.filter { query.matches($0) }.prefix(query.limit))
+        }
+    }
+
+    public func run(id: String) async throws -> RunRecord? {
+        try contents.withLock { c in
+            if let run = c.runs[id] { return run }
+            let matches = c.order.filter { $0.hasPrefix(id) }
+            if matches.count > 1 { throw RunStoreError("run id prefix \(id) is ambiguous (\(matches.count) runs)") }
+            return matches.first.flatMap { c.runs[$0] }
+        }
+    }
+
+    public func states(of runID: String) async throws -> [StateRecord] {
+        contents.withLock { $0.states[runID] ?? [] }
+    }
+
+    public func logs(ofFlowRun flowRunID: String) async throws -> [LogRecord] {
+        contents.withLock { $0.logs[flowRunID] ?? [] }
+    }
+
+    public func cachedValue(key: String, now: Date) async throws -> Data? {
+        contents.withLock { c in
+            guard let entry = c.cache[key] else { return nil }
+            if let expires = entry.expires, expires <= now { return nil }
+            return entry.value
+        }
+    }
+
+    public func crashAbandonedRuns(at now: Date) async throws -> [RunRecord] {
+        let abandoned = contents.withLock { c in
+            c.order.compactMap { c.runs[$0] }.filter { $0.kind == .flow && !$0.state.isFinal }
+        }.filter { !isAlive($0) }
+        var crashed: [RunRecord] = []
+        for flow in abandoned {
+            let members = contents.withLock { c in c.order.compactMap { c.runs[$0] }.filter { $0.flowRunID == flow.id && !$0.state.isFinal } }
+            for run in members {
+                enqueue(.transition(StateRecord(runID: run.id, state: .crashed, at: now, message: "the process running it is gone"),
+                                    attempts: run.attempts))
+                if run.kind == .flow { crashed.append(contents.withLock { $0.runs[run.id]! }) }
+            }
+        }
+        return crashed
+    }
+
+    public func prune(before cutoff: Date, now: Date) async throws -> Int {
+        contents.withLock { c in
+            let old = Set(c.runs.values.filter { $0.kind == .flow && $0.state.isFinal && ($0.endedAt ?? .distantFuture) < cutoff }.map(\.id))
+            let gone = Set(c.runs.values.filter { old.contains($0.flowRunID) }.map(\.id))
+            for id in gone {
+                c.runs[id] = nil
+                c.states[id] = nil
+                c.logs[id] = nil
+            }
+            c.order.removeAll { gone.contains($0) }
+            c.cache = c.cache.filter { ($0.value.expires ?? .distantFuture) > now }
+            return old.count
+        }
+    }
+}
+
+extension RunRecord {
+    /// Follows a transition: the state, the attempt count, the start and end times.
+    mutating func enter(_ s: StateRecord, attempts: Int) {
+        state = s.state
+        self.attempts = attempts
+        if s.state == .running, startedAt == nil { startedAt = s.at }
+        if s.state.isFinal { endedAt = s.at }
+    }
+}
+
+extension RunQuery {
+    func matches(_ run: RunRecord) -> Bool {
+        (kind == nil || run.kind == kind) && (name == nil || run.name == name) && (state == nil || run.state == state)
+            && (flowRunID == nil || (run.flowRunID == flowRunID && run.id != flowRunID))
+    }
+}
