@@ -15,6 +15,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sluice", targets: ["sluice"]),
+        .executable(name: "sluice-bench", targets: ["sluice-bench"]),
         .library(name: "PipelineCore", targets: ["PipelineCore"]),
         .library(name: "Sources", targets: ["Sources"]),
         .library(name: "Pipelines", targets: ["Pipelines"]),
@@ -48,13 +49,18 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        // Benchmarks, outside the product binary: `swift run -c release sluice-bench flows --tasks 1000`.
+        .executableTarget(
+            name: "sluice-bench",
+            dependencies: ["Flows", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
 
         .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore"]),
         .testTarget(name: "SourcesTests", dependencies: ["Sources", "PipelineCore"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "CSQLite"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "DatabaseClients", "PipelineCore", "CSQLite", "Pipelines", "Sources"]),
-        .testTarget(name: "FlowsTests", dependencies: ["Flows"]),
+        .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
     ],
     swiftLanguageModes: [.v6]
