@@ -20,18 +20,8 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = global.bootstrap()
         try await reportingErrors {
-            // A pipeline to run must be declared; the error names the ones that are.
-            let (section, declared) = try ProjectConfig.load().pipeline(target.pipeline)
-            // Source credentials live in secrets.toml ([sources.<pipeline>] credentials), never in sluice.toml.
-            var settings = declared
-            if let credentials = try Secrets.load().value(["sources", target.pipeline, "credentials"]),
-                var object = try JSONSerialization.jsonObject(with: declared) as? [String: Any]
-            {
-                object["credentials"] = credentials
-                settings = try JSONSerialization.data(withJSONObject: object)
-            }
-            let p = try target.make(global).pipeline
-            let source = try SourceCatalog.bundled.source(section.source, pipeline: target.pipeline, settings: settings)
+            let (p, source) = try PipelineOptions.prepare(target.pipeline, destination: target.destination, dataset: target.dataset,
+                                                          global: global)
             if fullRefresh {
                 logger.info("full refresh of \(target.pipeline): dropping its tables and state")
                 try await p.fullRefresh()

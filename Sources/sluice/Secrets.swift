@@ -30,4 +30,26 @@ struct Secrets {
         guard let value = section?[last] else { return nil }
         return value.string ?? value.int.map { String($0) }
     }
+
+    /// Every secret value we know, for masking in logs, errors and run history: values of
+    /// secrets.toml and of dlt-style environment overrides whose key names a secret (password,
+    /// token, key, salt, secret, a whole credentials string, a URL). Hosts, ports and user names stay
+    /// readable.
+    func allValues() -> [String] {
+        let secretWords = ["password", "secret", "token", "key", "salt", "credentials", "url", "dsn", "auth"]
+        func isSecret(_ key: String) -> Bool { secretWords.contains { key.lowercased().contains($0) } }
+        var out: [String] = []
+        func collect(_ table: TOMLTable) {
+            for key in table.keys {
+                guard let value = table[key] else { continue }
+                if let inner = value.table { collect(inner) } else if let s = value.string, isSecret(key) { out.append(s) }
+            }
+        }
+        if let table { collect(table) }
+        let prefixes = ["SOURCES__", "DESTINATION__", "PRIVACY__", "NOTIFICATIONS__"]
+        for (name, value) in environment where prefixes.contains(where: name.hasPrefix) {
+            if let last = name.components(separatedBy: "__").last, isSecret(last) { out.append(value) }
+        }
+        return out
+    }
 }

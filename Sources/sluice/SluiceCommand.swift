@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import PipelineCore
 import Pipelines
+import Sources
 
 /// `sluice`: extract-load pipelines and their orchestration, from one command.
 @main
@@ -10,7 +11,8 @@ struct SluiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "Extract-load pipelines: stream typed rows from sources into SQLite and other destinations.",
-        subcommands: [LoadCommand.self, RunCommand.self, ShowCommand.self, StateCommand.self, ResetCommand.self, SchemaCommand.self])
+        subcommands: [LoadCommand.self, RunCommand.self, ShowCommand.self, StateCommand.self, ResetCommand.self, SchemaCommand.self,
+                      FlowCommand.self, RunsCommand.self, LogsCommand.self])
 }
 
 /// Options every command shares.
@@ -55,6 +57,27 @@ struct PipelineOptions: ParsableArguments {
                                                                                  dataset: dataset ?? declared?.section.dataset, config: config),
                          dataset: dataset ?? declared?.section.dataset, configuration: options)
         return (p, declared?.section, declared?.settings)
+    }
+}
+
+extension PipelineOptions {
+    /// A pipeline declared in sluice.toml with its source, ready to run. Source credentials come from
+    /// secrets.toml (`[sources.<pipeline>] credentials`), never from sluice.toml.
+    static func prepare(_ name: String, destination: String?, dataset: String?, global: GlobalOptions) throws -> (Pipeline, Source) {
+        let (section, declared) = try ProjectConfig.load().pipeline(name)
+        var settings = declared
+        if let credentials = try Secrets.load().value(["sources", name, "credentials"]),
+            var object = try JSONSerialization.jsonObject(with: declared) as? [String: Any]
+        {
+            object["credentials"] = credentials
+            settings = try JSONSerialization.data(withJSONObject: object)
+        }
+        var options = PipelineOptions()
+        options.pipeline = name
+        options.destination = destination
+        options.dataset = dataset
+        let pipeline = try options.make(global).pipeline
+        return (pipeline, try SourceCatalog.bundled.source(section.source, pipeline: name, settings: settings))
     }
 }
 

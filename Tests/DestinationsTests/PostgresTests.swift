@@ -92,6 +92,20 @@ struct PostgresTests {
         #expect(try p.query("SELECT count(*) FROM \(p.table("issues__labels"))") == [["0"]])
     }
 
+    @Test func sqlScriptsRunInTheDatasetInOneTransaction() async throws {
+        let p = try PostgresPipeline()
+        try await p.run("orders", [["id": 1, "amount": 5], ["id": 2, "amount": 7]])
+        // Bare table names resolve in the dataset (schema), as a flow's SQL task expects.
+        try await p.destination.runScript("CREATE TABLE totals AS SELECT sum(amount) AS total FROM orders;", name: "sql/totals.sql")
+        #expect(try p.query("SELECT total FROM \(p.table("totals"))") == [["12"]])
+        // A failing statement undoes the whole file and the error names it.
+        let error = await #expect(throws: SluiceError.self) {
+            try await p.destination.runScript("DELETE FROM totals; SELECT * FROM missing_table;", name: "sql/broken.sql")
+        }
+        #expect(error?.file == "sql/broken.sql")
+        #expect(try p.query("SELECT total FROM \(p.table("totals"))") == [["12"]])
+    }
+
     @Test(arguments: [MergeStrategy.deleteInsert, .upsert])
     func mergeByPrimaryKey(strategy: MergeStrategy) async throws {
         let p = try PostgresPipeline()

@@ -1,0 +1,203 @@
+import Destinations
+import Flows
+import Foundation
+import Logging
+import PipelineCore
+import Pipelines
+import TOMLKit
+
+/// The flows `sluice flow` knows: the default flow of every pipeline in sluice.toml, shaped by its
+/// `[pipelines.<name>.flow]` section.
+///
+/// ```toml
+/// [pipelines.sample.flow]
+/// retries = [10, 30, 90]          # delays of the run_sample task's retries, in seconds (the default)
+/// retry_jitter = 0.1              # spread each delay by up to 10%
+/// timeout = 3600                  # seconds before run_sample is cancelled (TimedOut)
+/// sql = ["transform/daily.sql"]   # then sql_sample runs these files in order against the destination
+/// command = ["dbt", "build"]      # then command_sample runs this program
+/// command_timeout = 1800
+/// ```
+enum FlowCatalog {
+    struct FlowSection {
+        var retries: [Double]?
+        var retryJitter: Double?
+        var timeout: Double?
+        var sql: [String]?
+        var command: [String]?
+        var commandTimeout: Double?
+    }
+
+    /// Parameters of a pipeline's default flow: `sluice flow run sample --param full_refresh=true`.
+    struct PipelineParameters: Codable, Sendable {
+        /// Drop the pipeline's tables and state first.
+        var fullRefresh = false
+
+        // Defaults for absent keys (synthesized decoding would require every key).
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            fullRefresh = try c.decodeIfPresent(Bool.self, forKey: .fullRefresh) ?? false
+        }
+    }
+
+    /// What a pipeline flow run stores as its result: the load info in brief.
+    struct PipelineResult: Codable, Sendable {
+        var pipeline: String
+        var destination: String
+        var dataset: String
+        var loadIds: [String]
+        var rows: [String: Int]
+        var schemaChanges: [String]
+        var seconds: Double
+        var transformations: [String]?
+        var command: CommandResult?
+    }
+
+    static func all(_ config: ProjectConfig, global: GlobalOptions) throws -> [AnyFlow] {
+        try config.pipelineNames.map { try pipelineFlow($0, config: config, global: global) }
+    }
+
+    static func named(_ name: String, _ config: ProjectConfig, global: GlobalOptions) throws -> AnyFlow {
+        guard config.pipelineNames.contains(name) else {
+            let known = config.pipelineNames.joined(separator: ", ")
+            throw SluiceError(.configuration, "no flow '\(name)' (flows: \(known.isEmpty ? "none" : known))", file: config.path)
+        }
+        return try pipelineFlow(name, config: config, global: global)
+    }
+
+    static func section(_ name: String, _ config: ProjectConfig) throws -> FlowSection {
+        guard let table = config.table?["pipelines"]?.table?[name]?.table?["flow"]?.table else { return FlowSection() }
+        let known: Set = ["retries", "retry_jitter", "timeout", "sql", "command", "command_timeout"]
+        if let unknown = table.keys.first(where: { !known.contains($0) }) {
+            throw SluiceError(.configuration, "[pipelines.\(name).flow]: unknown key '\(unknown)' (keys: \(known.sorted().joined(separator: ", ")))",
+                              file: config.path)
+        }
+        func fail(_ key: String, _ expected: String) -> SluiceError {
+            SluiceError(.configuration, "[pipelines.\(name).flow] \(key): expected \(expected)", file: config.path)
+        }
+        // TOML keeps 10 and 10.0 apart; a number of seconds may be either.
+        func number(_ value: (any TOMLValueConvertible)?) -> Double? { value?.double ?? value?.int.map(Double.init) }
+        func seconds(_ key: String) throws -> Double? {
+            guard let value = table[key] else { return nil }
+            guard let n = number(value), n >= 0 else { throw fail(key, "a number of seconds") }
+            return n
+        }
+        func strings(_ key: String) throws -> [String]? {
+            guard let value = table[key] else { return nil }
+            guard let array = value.array, let items = Optional(array.compactMap { $0.string }), items.count == array.count else {
+                throw fail(key, "a list of strings")
+            }
+            return items
+        }
+        var section = FlowSection()
+        if let value = table["retries"] {
+            guard let array = value.array, let delays = Optional(array.compactMap { number($0) }), delays.count == array.count,
+                delays.allSatisfy({ $0 >= 0 })
+            else { throw fail("retries", "a list of delays in seconds, such as [10, 30, 90]") }
+            section.retries = delays
+        }
+        section.retryJitter = try seconds("retry_jitter")
+        section.timeout = try seconds("timeout")
+        section.commandTimeout = try seconds("command_timeout")
+        section.sql = try strings("sql")
+        section.command = try strings("command")
+        if section.command?.isEmpty == true { throw fail("command", "a program and its arguments") }
+        return section
+    }
+
+    /// Errors a retry cannot fix: bad configuration, bad input data, a schema contract.
+    static func isWorthRetrying(_ error: any Error) -> Bool {
+        guard let error = error as? SluiceError else { return true }
+        return ![SluiceError.Code.configuration, .badInput, .emptyInput, .schema].contains(error.code)
+    }
+
+    static func pipelineFlow(_ name: String, config: ProjectConfig, global: GlobalOptions) throws -> AnyFlow {
+        let section = try section(name, config)
+        var retry = RetryPolicy(delays: section.retries ?? RetryPolicy.pipelineDefault.delays, jitter: section.retryJitter ?? 0)
+        retry.condition = isWorthRetrying
+        let load = FlowTask("run_\(name)", retry: retry, timeout: section.timeout.map { .seconds($0) }) { (task, fullRefresh: Bool) in
+            let (pipeline, source) = try PipelineOptions.prepare(name, destination: nil, dataset: nil, global: global)
+            if fullRefresh {
+                task.logger.info("full refresh: dropping the tables and state of \(name)")
+                try await pipeline.fullRefresh()
+            }
+            let info = try await pipeline.run(source)
+            for line in info.description.split(separator: "\n") { task.logger.info("\(line)") }
+            var rows: [String: Int] = [:]
+            for package in info.packages { for (table, n) in package.rowCounts { rows[table, default: 0] += n } }
+            return PipelineResult(pipeline: name, destination: info.destination, dataset: info.dataset, loadIds: info.loadIds,
+                                  rows: rows, schemaChanges: info.packages.flatMap(\.schemaChanges),
+                                  seconds: info.extractSeconds + info.normalizeSeconds + info.loadSeconds)
+        }
+        let sqlFiles = section.sql ?? []
+        let transform = FlowTask("sql_\(name)") { task -> [String] in
+            let (pipeline, _) = try PipelineOptions.prepare(name, destination: nil, dataset: nil, global: global)
+            guard let destination = pipeline.destination as? any ScriptableDestination else {
+                throw SluiceError(.configuration, "the \(pipeline.destination.name) destination cannot run SQL files")
+            }
+            for file in sqlFiles {
+                let script: String
+                do { script = try String(contentsOfFile: file, encoding: .utf8) } catch {
+                    throw SluiceError(.configuration, "cannot read the SQL file", file: file)
+                }
+                try await destination.runScript(script, name: file)
+                task.logger.info("ran \(file)")
+            }
+            return sqlFiles
+        }
+        let command = section.command.map {
+            FlowTask.command("command_\(name)", $0, timeout: section.commandTimeout.map { .seconds($0) })
+        }
+        var tasks = ["run_\(name) (retries after \(retry.delays.map { "\(Int($0))s" }.joined(separator: ", ")))"]
+        if !sqlFiles.isEmpty { tasks.append("sql_\(name) (\(sqlFiles.joined(separator: ", ")))") }
+        if let argv = section.command { tasks.append("command_\(name) (\(argv.joined(separator: " ")))") }
+
+        let flow = Flow(name, summary: "load pipeline \(name)") { (flow, p: PipelineParameters) in
+            var result = try await flow.run(load, p.fullRefresh)
+            if !sqlFiles.isEmpty { result.transformations = try await flow.run(transform) }
+            if let command { result.command = try await flow.run(command) }
+            return result
+        }
+        return AnyFlow(flow, tasks: tasks)
+    }
+
+    /// A runner over `.sluice/runs.sqlite` that masks every secret we know, echoes logs to the
+    /// console, and notifies the webhook of `[notifications.webhook]`.
+    static func runner(store: any RunStore, config: ProjectConfig, echo: Logger.Level?) throws -> FlowRunner {
+        let secrets = try Secrets.load()
+        var configuration = FlowRunner.Configuration()
+        configuration.redactor = Redactor(secrets: secrets.allValues())
+        if let level = echo {
+            configuration.logLevel = level
+            configuration.echo = { label in StreamLogHandler.standardError(label: label) }
+        }
+        let webhook = config.table?["notifications"]?.table?["webhook"]?.table
+        if let url = secrets.value(["notifications", "webhook", "url"]) ?? webhook?["url"]?.string {
+            guard let parsed = URL(string: url), parsed.scheme == "http" || parsed.scheme == "https" else {
+                throw SluiceError(.configuration, "[notifications.webhook] url is not an http(s) URL", file: config.path)
+            }
+            configuration.redactor.add(url)
+            var notifier = WebhookNotifier(url: parsed)
+            if let names = webhook?["states"]?.array?.compactMap({ $0.string }) {
+                notifier.states = Set(try names.map { name in
+                    guard let state = RunState(name: name), state.isFinal else {
+                        throw SluiceError(.configuration, "[notifications.webhook] states: '\(name)' is not a final state", file: config.path)
+                    }
+                    return state
+                })
+            }
+            configuration.notifiers = [notifier]
+        }
+        return FlowRunner(store: store, configuration: configuration)
+    }
+
+    /// `[runs] retention_days` (default 30; 0 keeps runs forever).
+    static func retention(_ config: ProjectConfig) -> Duration? {
+        let days = config.table?["runs"]?.table?["retention_days"]?.int ?? 30
+        return days > 0 ? .seconds(days * 86_400) : nil
+    }
+
+    static func openStore(_ global: GlobalOptions) throws -> SQLiteRunStore {
+        try SQLiteRunStore(path: global.workingDirectory + "/runs.sqlite")
+    }
+}
