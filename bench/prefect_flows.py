@@ -33,9 +33,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--tasks", type=int, default=1000)
     parser.add_argument("--concurrent", action="store_true")
+    parser.add_argument("--cold", action="store_true", help="no warm-up flow (for the whole-process cold start)")
     args = parser.parse_args()
-    # Start Prefect's temporary server and warm its caches first: we measure per-task overhead, not start-up.
-    bench_sequential(1)
+    if not args.cold:
+        # Start Prefect's temporary server and warm its caches first: we measure per-task overhead, not start-up.
+        bench_sequential(1)
     start = time.perf_counter()
     (bench_concurrent if args.concurrent else bench_sequential)(args.tasks)
     elapsed = time.perf_counter() - start
