@@ -116,7 +116,7 @@ enum FlowCatalog {
         var retry = RetryPolicy(delays: section.retries ?? RetryPolicy.pipelineDefault.delays, jitter: section.retryJitter ?? 0)
         retry.condition = isWorthRetrying
         let load = FlowTask("run_\(name)", retry: retry, timeout: section.timeout.map { .seconds($0) }) { (task, fullRefresh: Bool) in
-            let (pipeline, source) = try PipelineOptions.prepare(name, destination: nil, dataset: nil, global: global)
+            let (pipeline, source) = try PipelineOptions.named(name).prepare(global)
             if fullRefresh {
                 task.logger.info("full refresh: dropping the tables and state of \(name)")
                 try await pipeline.fullRefresh()
@@ -131,7 +131,7 @@ enum FlowCatalog {
         }
         let sqlFiles = section.sql ?? []
         let transform = FlowTask("sql_\(name)") { task -> [String] in
-            let (pipeline, _) = try PipelineOptions.prepare(name, destination: nil, dataset: nil, global: global)
+            let pipeline = try PipelineOptions.named(name).make(global).pipeline
             guard let destination = pipeline.destination as? any ScriptableDestination else {
                 throw SluiceError(.configuration, "the \(pipeline.destination.name) destination cannot run SQL files")
             }

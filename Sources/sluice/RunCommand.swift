@@ -20,8 +20,7 @@ struct RunCommand: AsyncParsableCommand {
     func run() async throws {
         let logger = global.bootstrap()
         try await reportingErrors {
-            let (p, source) = try PipelineOptions.prepare(target.pipeline, destination: target.destination, dataset: target.dataset,
-                                                          global: global)
+            let (p, source) = try target.prepare(global)
             if fullRefresh {
                 logger.info("full refresh of \(target.pipeline): dropping its tables and state")
                 try await p.fullRefresh()

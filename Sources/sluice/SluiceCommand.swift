@@ -61,23 +61,28 @@ struct PipelineOptions: ParsableArguments {
 }
 
 extension PipelineOptions {
-    /// A pipeline declared in sluice.toml with its source, ready to run. Source credentials come from
-    /// secrets.toml (`[sources.<pipeline>] credentials`), never from sluice.toml.
-    static func prepare(_ name: String, destination: String?, dataset: String?, global: GlobalOptions) throws -> (Pipeline, Source) {
-        let (section, declared) = try ProjectConfig.load().pipeline(name)
+    /// Options naming `pipeline`, with its destination and dataset from sluice.toml.
+    static func named(_ pipeline: String) -> PipelineOptions {
+        // Every property is set: an unparsed ArgumentParser property traps when read.
+        var options = PipelineOptions()
+        options.pipeline = pipeline
+        options.destination = nil
+        options.dataset = nil
+        return options
+    }
+
+    /// The pipeline, declared in sluice.toml, with its source, ready to run. Source credentials come
+    /// from secrets.toml (`[sources.<pipeline>] credentials`), never from sluice.toml.
+    func prepare(_ global: GlobalOptions) throws -> (Pipeline, Source) {
+        let (section, declared) = try ProjectConfig.load().pipeline(pipeline)
         var settings = declared
-        if let credentials = try Secrets.load().value(["sources", name, "credentials"]),
+        if let credentials = try Secrets.load().value(["sources", pipeline, "credentials"]),
             var object = try JSONSerialization.jsonObject(with: declared) as? [String: Any]
         {
             object["credentials"] = credentials
             settings = try JSONSerialization.data(withJSONObject: object)
         }
-        var options = PipelineOptions()
-        options.pipeline = name
-        options.destination = destination
-        options.dataset = dataset
-        let pipeline = try options.make(global).pipeline
-        return (pipeline, try SourceCatalog.bundled.source(section.source, pipeline: name, settings: settings))
+        return (try make(global).pipeline, try SourceCatalog.bundled.source(section.source, pipeline: pipeline, settings: settings))
     }
 }
 

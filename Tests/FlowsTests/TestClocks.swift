@@ -1,6 +1,8 @@
 import Foundation
 import Synchronization
 
+@testable import Flows  // Duration.seconds
+
 /// A clock whose sleeps return at once, recording what was asked; its time moves by the sleeps.
 final class RecordingClock: Clock, Sendable {
     struct Instant: InstantProtocol {
@@ -101,12 +103,5 @@ func eventually(_ what: String, _ condition: () throws -> Bool) async throws {
     while try !condition() {
         guard ContinuousClock.now < deadline else { throw WaitTimeout(what: what) }
         try await Task.sleep(for: .milliseconds(2))
-    }
-}
-
-extension Duration {
-    var seconds: Double {
-        let (s, atto) = components
-        return Double(s) + Double(atto) / 1e18
     }
 }

@@ -190,7 +190,9 @@ public final class SQLiteRunStore: RunStore {
                 }
             }
         }
-        return try await ids.asyncCompactMap { try await run(id: $0) }
+        var crashed: [RunRecord] = []
+        for id in ids { if let run = try await run(id: id) { crashed.append(run) } }
+        return crashed
     }
 
     public func prune(before cutoff: Date, now: Date) async throws -> Int {
@@ -219,14 +221,6 @@ public final class SQLiteRunStore: RunStore {
 private struct ReadConnection: @unchecked Sendable {
     let db: SQLiteDatabase
     init(_ db: SQLiteDatabase) { self.db = db }
-}
-
-extension Array where Element: Sendable {
-    fileprivate func asyncCompactMap<T>(_ transform: (Element) async throws -> T?) async rethrows -> [T] {
-        var out: [T] = []
-        for element in self { if let value = try await transform(element) { out.append(value) } }
-        return out
-    }
 }
 
 // MARK: - The writer thread
