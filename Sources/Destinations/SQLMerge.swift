@@ -54,10 +54,17 @@ struct SQLMerge {
         children.map { Statement(sql: "DELETE FROM \(target($0.name)) WHERE _dlt_root_id IN (\(ids))") }
     }
 
-    func insertChildren(ofRoots ids: String) -> [Statement] {
-        staged.filter(\.isChild).map { child in
+    /// Copies the staged child rows of the given roots. With `sharedIds` (scd2, where a version's ids
+    /// hash its content) a row already in the target belongs to an identical version loaded before and is
+    /// not copied again, and identical staged rows are copied once.
+    func insertChildren(ofRoots ids: String, sharedIds: Bool = false) -> [Statement] {
+        staged.filter(\.isChild).flatMap { child -> [Statement] in
             let cols = columns(child)
-            return Statement(sql: "INSERT INTO \(target(child.name)) (\(cols)) SELECT \(cols) FROM \(stage(child.name)) WHERE _dlt_root_id IN (\(ids))")
+            let insert = "INSERT INTO \(target(child.name)) (\(cols)) SELECT \(cols) FROM \(stage(child.name)) s WHERE _dlt_root_id IN (\(ids))"
+            guard sharedIds else { return [Statement(sql: insert)] }
+            return [Statement(sql: dialect.keepFirst(stage(child.name), "_dlt_id")),
+                    Statement(sql: dialect.createIndex(child.name + "__dlt_id", target(child.name), "_dlt_id")),
+                    Statement(sql: insert + " AND NOT EXISTS (SELECT 1 FROM \(target(child.name)) t WHERE t._dlt_id = s._dlt_id)")]
         }
     }
 
@@ -123,7 +130,7 @@ struct SQLMerge {
                 Statement(sql: dialect.createIndex(root.name + "__dlt_id", rootTarget, "_dlt_id")),
                 Statement(sql: "UPDATE \(rootTarget) SET _dlt_valid_to = $1 WHERE _dlt_id IN (\(retired)) AND _dlt_valid_to IS NULL", bindsNow: true)]
             // Children first: afterwards the new versions are in the target and no longer "new".
-            + insertChildren(ofRoots: newRows)
+            + insertChildren(ofRoots: newRows, sharedIds: true)
             + [Statement(sql: "INSERT INTO \(rootTarget) (\(cols)) SELECT \(cols) FROM \(rootStage) WHERE _dlt_id IN (\(newRows))")]
     }
 }

@@ -23,8 +23,14 @@ public enum JSONText {
     /// The deepest nesting accepted; deeper input is an error, never a stack overflow.
     public static let maxDepth = 512
 
-    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>) throws(ParseError) -> Value {
+    /// Parses one JSON value.
+    ///
+    /// With `exactFloats`, a number with a fraction or exponent comes back as its text in
+    /// ``Value/decimal(_:)`` (still checked to be in a double's range); the normalizer asks for this in
+    /// tables with decimal columns, so `123456789.123456789` reaches one as written, unrounded.
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, exactFloats: Bool = false) throws(ParseError) -> Value {
         var scanner = Scanner(bytes)
+        scanner.exactFloats = exactFloats
         scanner.skipSpace()
         let value = try scanner.parseValue(depth: 0)
         scanner.skipSpace()
@@ -56,6 +62,7 @@ public enum JSONText {
         let p: UnsafeBufferPointer<UInt8>
         var i = 0
         var scratch: [UInt8] = []
+        var exactFloats = false
 
         init(_ p: UnsafeBufferPointer<UInt8>) { self.p = p }
 
@@ -89,7 +96,12 @@ public enum JSONText {
                     i += 1
                     skipSpace()
                     let v = try parseValue(depth: depth + 1)
-                    row.fields.append(Row.Field(key, v))
+                    // A key given twice keeps its last value, as JSON parsers do (Python's json, JavaScript).
+                    if let k = row.fields.firstIndex(where: { $0.name == key }) {
+                        row.fields[k].value = v
+                    } else {
+                        row.fields.append(Row.Field(key, v))
+                    }
                     skipSpace()
                     guard i < p.count else { throw error("unexpected end of input in an object") }
                     if p[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -273,6 +285,16 @@ public enum JSONText {
                     if !negative, magnitude <= UInt64(Int64.max) { return .bigint(Int64(magnitude)) }
                     if negative, magnitude <= UInt64(Int64.max) + 1 { return .bigint(Int64(truncatingIfNeeded: 0 &- magnitude)) }
                 }
+                return .decimal(String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self))
+            }
+            if exactFloats {
+                let len = i - start
+                let d: Double = withUnsafeTemporaryAllocation(of: CChar.self, capacity: len + 1) { buf in
+                    for k in 0..<len { buf[k] = CChar(bitPattern: p[start + k]) }
+                    buf[len] = 0
+                    return strtod(buf.baseAddress!, nil)
+                }
+                guard d.isFinite else { throw ParseError(reason: "number out of range", offset: start) }
                 return .decimal(String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self))
             }
             // Clinger's fast path: a significand below 2^53 and a power of ten up to 10^22 are both exact

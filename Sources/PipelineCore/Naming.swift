@@ -1,3 +1,5 @@
+import Foundation
+
 /// dlt's `snake_case` naming convention, so tables and columns get the names dlt users expect.
 ///
 /// Rules (from dlt 1.x): trim; `+ * @ | -` become `x x a l _`; runs of other characters that are
@@ -12,8 +14,9 @@ public enum Naming {
 
     /// Normalizes one identifier. Blank input gives ``emptyKey``.
     public static func normalizeIdentifier(_ identifier: String) -> String {
-        let trimmed = identifier.trimmingWhitespace()
+        var trimmed = identifier.trimmingWhitespace()
         if trimmed.isEmpty { return emptyKey }
+        if let latin = transliterated(trimmed) { trimmed = latin }
         // 1. reduce the alphabet, 2. every run of other characters becomes one "_".
         var chars: [Character] = []
         chars.reserveCapacity(trimmed.count)
@@ -60,6 +63,23 @@ public enum Naming {
     /// Joins already-normalized fragments into a nested name.
     public static func join(_ fragments: [String]) -> String {
         fragments.filter { !$0.isEmpty }.joined(separator: pathSeparator)
+    }
+
+    /// A key written without any ASCII letter but with letters of another script (`Имя`, `Όνομα`,
+    /// `名前`) in Latin letters (ICU's `Any-Latin; Latin-ASCII`: `Ima`, `Onoma`, `ming qian`), or `nil`.
+    ///
+    /// dlt's rule turns every such key into `x`, so a header row in Cyrillic or Greek collapses into one
+    /// column; Sluice departs from dlt here and only here. Keys with an ASCII letter follow dlt exactly.
+    static func transliterated(_ s: String) -> String? {
+        var foreignLetter = false
+        for u in s.unicodeScalars {
+            if (u >= "a" && u <= "z") || (u >= "A" && u <= "Z") { return nil }
+            if !u.isASCII, u.properties.isAlphabetic { foreignLetter = true }
+        }
+        guard foreignLetter, let latin = s.applyingTransform(StringTransform("Any-Latin; Latin-ASCII"), reverse: false),
+              latin.unicodeScalars.contains(where: { ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") })
+        else { return nil }
+        return latin
     }
 
     // MARK: - helpers

@@ -169,6 +169,8 @@ public final class PackageFileReader {
     public let path: String
     private var frame: [UInt8] = []
     private var keys: [String] = []
+    /// Whether the row ``nextRow(exactFloats:)`` returned last was stored as JSON text.
+    public private(set) var lastRowWasJSON = false
 
     public init(path: String) throws(SluiceError) {
         guard let h = fopen(path, "rb") else {
@@ -202,14 +204,16 @@ public final class PackageFileReader {
         return FrameDecoder(bytes: frame)
     }
 
-    /// Reads the next nested row (extracted files).
-    public func nextRow() throws(SluiceError) -> Row? {
+    /// Reads the next nested row (extracted files). `exactFloats` applies to rows stored as JSON text
+    /// (see ``JSONText/decode(_:exactFloats:)``); ``lastRowWasJSON`` tells whether this one was.
+    public func nextRow(exactFloats: Bool = false) throws(SluiceError) -> Row? {
         guard var decoder = try nextFrame() else { return nil }
-        if frame.first == PackageFile.Tag.jsonObject.rawValue {
+        lastRowWasJSON = frame.first == PackageFile.Tag.jsonObject.rawValue
+        if lastRowWasJSON {
             let value: Value
             do {
                 value = try frame.withUnsafeBufferPointer { p throws(JSONText.ParseError) in
-                    try JSONText.decode(UnsafeBufferPointer(rebasing: p[1...]))
+                    try JSONText.decode(UnsafeBufferPointer(rebasing: p[1...]), exactFloats: exactFloats)
                 }
             } catch {
                 throw SluiceError(.package, "corrupt JSON row in \(path): \(error)")

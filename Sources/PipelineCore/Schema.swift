@@ -130,6 +130,12 @@ public struct ColumnSchema: Sendable, Codable, Hashable {
     public var variant: Bool
     /// Marks rows to delete under `merge` (see ``ColumnHint/hardDelete``).
     public var hardDelete: Bool?
+    /// The key path in the source rows whose values this column holds (`["user", "id"]` for `user__id`),
+    /// recorded when the column is made from data. Keys that normalize to one name keep separate
+    /// columns: the column belongs to this key, and a later key with the same normalized name gets a
+    /// name of its own (see `docs/how-it-works.md`, "Names"). `nil` for system and variant columns, and
+    /// for columns from a hand-written schema until a key claims them.
+    public var sourceKey: [String]?
 
     public init(name: String, dataType: DataType, nullable: Bool = true, primaryKey: Bool = false,
                 mergeKey: Bool = false, variant: Bool = false)
@@ -148,6 +154,7 @@ public struct ColumnSchema: Sendable, Codable, Hashable {
         case primaryKey = "primary_key"
         case mergeKey = "merge_key"
         case hardDelete = "hard_delete"
+        case sourceKey = "x-source-key"
     }
 
     /// Omitted fields take their defaults (nullable, not a key, not a variant).
@@ -159,5 +166,6 @@ public struct ColumnSchema: Sendable, Codable, Hashable {
                   mergeKey: try c.decodeIfPresent(Bool.self, forKey: .mergeKey) ?? false,
                   variant: try c.decodeIfPresent(Bool.self, forKey: .variant) ?? false)
         hardDelete = try c.decodeIfPresent(Bool.self, forKey: .hardDelete)
+        sourceKey = try c.decodeIfPresent([String].self, forKey: .sourceKey)
     }
 }

@@ -120,6 +120,45 @@ public enum Timestamps {
         return s.withUTF8 { parse($0) }
     }
 
+    /// What text coerces to in an existing date or timestamp column, following dlt's `coerce_value`
+    /// (`parse_iso_like_datetime`, then a number of epoch seconds): everything ``parse(_:)`` reads, plus
+    /// ISO 8601 basic format (`20211013`, `20211013T134932Z`, `20211013T1349+0200`), `/` as the date
+    /// separator (`2021/10/13`), a year alone (`2021`, January 1st, as pendulum reads it), and, when
+    /// `epochSeconds`, a number as seconds since 1970 (`1634132972`, `1634132972.5`). White space around
+    /// the text is ignored. Inference of new columns stays with ``parse(_:)``.
+    public static func coerce(_ string: String, epochSeconds: Bool) -> Parsed? {
+        let t = string.trimmingWhitespace()
+        if let p = parse(t) { return p }
+        let u = Array(t.utf8)
+        func isDigit(_ k: Int) -> Bool { k < u.count && u[k] >= 48 && u[k] <= 57 }
+        func digitRun(from k: Int) -> Int {
+            var e = k
+            while isDigit(e) { e += 1 }
+            return e - k
+        }
+        var extended: [UInt8]?
+        if u.count == 4, digitRun(from: 0) == 4 {
+            extended = u + Array("-01-01".utf8)
+        } else if u.count >= 10, isDigit(0), digitRun(from: 0) == 4, u[4] == 47, digitRun(from: 5) == 2, u[7] == 47 {
+            extended = Array(u[0..<4]) + [45] + Array(u[5..<7]) + [45] + Array(u[8...])
+        } else if digitRun(from: 0) == 8, u.count == 8 || u[8] == 84 || u[8] == 116 {
+            var out = Array(u[0..<4]) + [45] + Array(u[4..<6]) + [45] + Array(u[6..<8])
+            if u.count > 8 {
+                let run = digitRun(from: 9)
+                guard run == 2 || run == 4 || run == 6 else { return nil }
+                out += [84] + Array(u[9..<11]) + [58] + (run >= 4 ? Array(u[11..<13]) : Array("00".utf8))
+                if run == 6 { out += [58] + Array(u[13..<15]) }
+                out += Array(u[(9 + run)...])
+            }
+            extended = out
+        }
+        if let extended, let p = extended.withUnsafeBufferPointer({ parse($0) }) { return p }
+        if epochSeconds, let seconds = Value.parseDouble(t), abs(seconds) < 9e12 {
+            return .timestamp(Int64((seconds * 1_000_000).rounded()))
+        }
+        return nil
+    }
+
     /// `YYYY-MM-DD`.
     public static func formatDate(_ days: Int32) -> String {
         let (y, m, d) = civil(days: Int(days))

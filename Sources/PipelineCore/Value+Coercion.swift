@@ -33,7 +33,7 @@ extension Value {
         case (.bool, .bigint(let i)): return .bool(i != 0)
         case (.bool, .double(let d)): return .bool(d != 0)
         case (.timestamp, .text(let s)):
-            switch Timestamps.parse(s) {
+            switch Timestamps.coerce(s, epochSeconds: true) {
             case .timestamp(let t): return .timestamp(t)
             case .date(let d): return .timestamp(Int64(d) * 86_400_000_000)
             case nil: return nil
@@ -42,7 +42,7 @@ extension Value {
         case (.timestamp, .double(let d)): return d.isFinite && abs(d) < 9e12 ? .timestamp(Int64((d * 1_000_000).rounded())) : nil
         case (.timestamp, .date(let d)): return .timestamp(Int64(d) * 86_400_000_000)
         case (.date, .text(let s)):
-            switch Timestamps.parse(s) {
+            switch Timestamps.coerce(s, epochSeconds: false) {
             case .date(let d): return .date(d)
             case .timestamp(let t): return .date(Int32(Self.floorDiv(t, 86_400_000_000)))
             case nil: return nil
@@ -74,6 +74,61 @@ extension Value {
         let t = s.trimmingWhitespace()
         if t.hasPrefix("0x") { return Int64(t.dropFirst(2), radix: 16) }
         return Int64(t)
+    }
+
+    /// The number a text spells, when reading it as one changes nothing it says: `.bigint` for an
+    /// integer that fits 64 bits, `.double` for a number of at most 15 significant digits (every such
+    /// decimal survives a double exactly), `.decimal` (exact text) for longer numbers; `nil` for
+    /// anything else, including leading zeros (`02116`, `007`), a leading `+`, white space and hex.
+    ///
+    /// This is how text infers to a number (CSV columns); a zip code or a SKU stays text.
+    public static func exactNumber(_ s: String) -> Value? {
+        enum Shape { case integer, short, long }
+        var text = s
+        let shape: Shape? = text.withUTF8 { u -> Shape? in
+            var i = 0
+            if i < u.count, u[i] == UInt8(ascii: "-") { i += 1 }
+            @inline(__always) func digits() -> (count: Int, significant: Int) {
+                var n = 0, significant = 0
+                while i < u.count, u[i] >= 48, u[i] <= 57 {
+                    if u[i] != 48 || significant > 0 { significant += 1 }
+                    n += 1
+                    i += 1
+                }
+                return (n, significant)
+            }
+            let intStart = i
+            let int = digits()
+            guard int.count > 0, int.count == 1 || u[intStart] != 48 else { return nil }
+            var significant = int.significant
+            var isInteger = true
+            if i < u.count, u[i] == UInt8(ascii: ".") {
+                i += 1
+                let fraction = digits()
+                guard fraction.count > 0 else { return nil }
+                // Zeros right after the point do not count when the integer part is 0 (0.00012: 2 digits).
+                significant = int.significant > 0 ? significant + fraction.count : fraction.significant
+                isInteger = false
+            }
+            if i < u.count, u[i] == UInt8(ascii: "e") || u[i] == UInt8(ascii: "E") {
+                i += 1
+                if i < u.count, u[i] == UInt8(ascii: "+") || u[i] == UInt8(ascii: "-") { i += 1 }
+                guard digits().count > 0 else { return nil }
+                isInteger = false
+            }
+            guard i == u.count else { return nil }
+            return isInteger ? .integer : significant <= 15 ? .short : .long
+        }
+        switch shape {
+        case nil: return nil
+        case .integer?:
+            if let v = Int64(s) { return .bigint(v) }
+            return .decimal(s)
+        case .short?:
+            return parseDouble(s).map(Value.double)  // nil when out of a double's range (1e400)
+        case .long?:
+            return parseDouble(s) != nil ? .decimal(s) : nil
+        }
     }
 
     /// Parses a finite double with C's `strtod`, requiring the whole string to be consumed.

@@ -27,6 +27,13 @@ final class Normalizer {
     private var slots: [[Slot]] = []
     private var flat: [Flat] = []
     private var lists: [(String, [Value])] = []
+    /// Per table: column name -> the source key path that owns it (keys joined by NUL), from the stored
+    /// schema's ``ColumnSchema/sourceKey`` and from keys met in this package.
+    private var owners: [[String: String]] = []
+    /// Per table: source key path -> its column name (a cache of ``columnName(forKey:candidate:table:)``).
+    private var claims: [[String: String]] = []
+    /// Keys that got a name of their own because another key already had their normalized name.
+    private(set) var renamedKeys: [String] = []
 
     struct Slot {
         var raw: String
@@ -66,7 +73,21 @@ final class Normalizer {
     private(set) var discardedRows = 0
     private(set) var discardedValues = 0
 
-    init(schema: Schema, loadId: String, directory: String) {
+    /// The batch's dedup by primary key (as dlt dedups a merge batch: the last row of a key wins).
+    /// A first pass records keys that occur twice in ``repeatedKeys``; when there are any, the package is
+    /// normalized again with them as `superseding` (per table, key -> ordinal of its last row), so the
+    /// earlier rows and their child rows never reach the package.
+    private let superseding: [String: [String: Int]]
+    private var seenKeys: [String: Set<String>] = [:]
+    /// Per table, each primary key seen more than once in this package -> the ordinal of its last row.
+    private(set) var repeatedKeys: [String: [String: Int]] = [:]
+    /// Root rows dropped because a later row of the batch has the same primary key.
+    private(set) var supersededRows = 0
+    /// Counts root rows given to ``normalize(_:table:)``; identifies a row across the two passes.
+    private var ordinal = 0
+
+    init(schema: Schema, loadId: String, directory: String, superseding: [String: [String: Int]] = [:]) {
+        self.superseding = superseding
         self.schema = schema
         existingTables = Set(schema.tables.map(\.name))
         self.loadId = loadId
@@ -75,6 +96,10 @@ final class Normalizer {
             tableIndex[t.name] = k
             columnIndex.append(Dictionary(uniqueKeysWithValues: t.columns.enumerated().map { ($1.name, $0) }))
             slots.append([])
+            var owned: [String: String] = [:]
+            for c in t.columns { if let key = c.sourceKey { owned[c.name] = key.joined(separator: "\u{0}") } }
+            owners.append(owned)
+            claims.append(Dictionary(owned.map { ($1, $0) }, uniquingKeysWith: { a, _ in a }))
         }
     }
 
@@ -126,17 +151,41 @@ final class Normalizer {
         return name
     }
 
+    /// Whether `table` or one of its child tables has (or is hinted to have) a decimal column: JSON rows
+    /// of such a table are parsed with exact floats.
+    func hasDecimalColumns(_ table: String) -> Bool {
+        if hints[table]?.columns.values.contains(where: { $0.dataType == .decimal }) == true { return true }
+        return schema.tableChain(root: table).contains { $0.columns.contains { $0.dataType == .decimal } }
+    }
+
     /// Normalizes one root row of `table` (a name returned by ``register(table:hints:)``).
-    func normalize(_ row: Row, table: String) throws {
+    ///
+    /// `exactFloats`: the row was parsed with ``JSONText/decode(_:exactFloats:)``, so a float literal with
+    /// more digits than a double keeps arrives as `.decimal`; it stays exact only in a decimal column.
+    func normalize(_ row: Row, table: String, exactFloats: Bool = false) throws {
         let hint = hints[table]!
+        self.exactFloats = exactFloats
+        ordinal += 1
+        var keyText = ""
+        if hint.disposition == .merge, !hint.keyOrder.isEmpty {
+            keyText = hint.keyOrder.map { JSONText.encode(CursorTracker.lookup($0, in: row) ?? .null) }
+                .joined(separator: "\u{1F}")
+            if let last = superseding[table]?[keyText] {
+                if last != ordinal {
+                    supersededRows += 1
+                    return
+                }
+            } else if superseding.isEmpty, !seenKeys[table, default: []].insert(keyText).inserted {
+                repeatedKeys[table, default: [:]][keyText] = ordinal
+            }
+        }
         // Row ids as dlt makes them: random, a hash of the primary key (upsert: an updated row keeps its
         // id and its children's links), or a hash of the whole row (scd2: a changed row is a new version).
         let rootId: String
         var rootExtras: [(String, Value)] = []
         switch (hint.disposition, hint.strategy) {
         case (.merge, .upsert):
-            rootId = StableHash.of(hint.keyOrder.map { JSONText.encode(CursorTracker.lookup($0, in: row) ?? .null) }
-                .joined(separator: "\u{1F}"))
+            rootId = StableHash.of(keyText)
         case (.merge, .scd2):
             rootId = StableHash.of(JSONText.encode(.object(row)))
             rootExtras.append(("_dlt_valid_from", .timestamp(loadTime)))
@@ -181,6 +230,9 @@ final class Normalizer {
             return false
         }
     }
+
+    /// Whether the row being normalized was parsed with exact floats.
+    private var exactFloats = false
 
     /// System values added to the root row being normalized (scd2's `_dlt_valid_from`).
     private var rootExtras: [(String, Value)] = []
@@ -258,23 +310,26 @@ final class Normalizer {
 
     private func flatten(_ row: Row, table t: Int, hint: ResolvedHints?) {
         // Top level: positions are cached in slots.
-        var stack: [(Row, String)] = []
+        var stack: [(Row, String, String)] = []
         for (i, field) in row.fields.enumerated() {
             let name: String
             if i < slots[t].count, slots[t][i].raw == field.name {
                 name = slots[t][i].name
             } else {
-                name = normalizedKey(field.name)
+                name = columnName(forKey: field.name, candidate: normalizedKey(field.name), table: t)
                 let slot = Slot(raw: field.name, name: name, column: columnIndex[t][name])
                 if i < slots[t].count { slots[t][i] = slot } else if i == slots[t].count { slots[t].append(slot) }
             }
-            classify(field, name: name, table: t, hint: hint, slot: i < slots[t].count ? i : -1, stack: &stack)
+            classify(field, name: name, key: field.name, table: t, hint: hint, slot: i < slots[t].count ? i : -1,
+                     stack: &stack)
         }
         // Nested objects, last pushed first (dlt's order).
-        while let (current, path) = stack.popLast() {
+        while let (current, path, keyPath) = stack.popLast() {
             for field in current.fields {
-                let name = path + Naming.pathSeparator + normalizedKey(field.name)
-                classify(field, name: name, table: t, hint: hint, slot: -1, stack: &stack)
+                let key = keyPath + "\u{0}" + field.name
+                let name = claims[t][key]
+                    ?? columnName(forKey: key, candidate: path + Naming.pathSeparator + normalizedKey(field.name), table: t)
+                classify(field, name: name, key: key, table: t, hint: hint, slot: -1, stack: &stack)
             }
         }
     }
@@ -282,15 +337,15 @@ final class Normalizer {
     /// Sends a field to its place: a column (scalars, and nested values of json columns), the stack of
     /// objects to flatten, or the lists that become child tables.
     @inline(__always)
-    private func classify(_ field: Row.Field, name: String, table t: Int, hint: ResolvedHints?, slot: Int,
-                          stack: inout [(Row, String)])
+    private func classify(_ field: Row.Field, name: String, key: String, table t: Int, hint: ResolvedHints?, slot: Int,
+                          stack: inout [(Row, String, String)])
     {
         switch field.value {
         case .object(let nested):
             if isJSONColumn(name, table: t, hint: hint) {
                 flat.append(Flat(name: name, value: field.value, slot: -1))
             } else {
-                stack.append((nested, name))
+                stack.append((nested, name, key))
             }
         case .array(let items):
             if isJSONColumn(name, table: t, hint: hint) {
@@ -302,6 +357,41 @@ final class Normalizer {
         default:
             flat.append(Flat(name: name, value: field.value, slot: slot))
         }
+    }
+
+    /// The column name of a source key path in table `t`: its normalized name (`candidate`), unless
+    /// another key path already owns that name; then the first free `candidate_2`, `candidate_3`, ...
+    /// Which key owns which name is recorded in the schema (``ColumnSchema/sourceKey``), so later loads
+    /// map every key the same way and no value overwrites another's.
+    private func columnName(forKey key: String, candidate: String, table t: Int) -> String {
+        if let name = claims[t][key] { return name }
+        if candidate.hasPrefix("_dlt_") { return candidate }  // system columns keep dlt's behaviour
+        var name = candidate
+        var n = 2
+        while let owner = owners[t][name], owner != key {
+            name = candidate + "_" + String(n)
+            n += 1
+        }
+        if owners[t][name] == nil {
+            owners[t][name] = key
+            if let c = columnIndex[t][name], schema.tables[t].columns[c].sourceKey == nil, !schema.tables[t].columns[c].variant {
+                schema.tables[t].columns[c].sourceKey = key.components(separatedBy: "\u{0}")  // a column from before keys were recorded
+            }
+        }
+        if name != candidate {
+            let shown = key.components(separatedBy: "\u{0}").joined(separator: ".")
+            let other = owners[t][candidate]!.components(separatedBy: "\u{0}").joined(separator: ".")
+            renamedKeys.append("\(schema.tables[t].name): key '\(Self.printable(shown))' -> column \(name) (\(candidate) holds key '\(Self.printable(other))')")
+        }
+        claims[t][key] = name
+        return name
+    }
+
+    /// A key as shown in messages: control characters escaped.
+    static func printable(_ s: String) -> String {
+        String(String.UnicodeScalarView(s.unicodeScalars.flatMap { u -> [Unicode.Scalar] in
+            u.value < 0x20 || u.value == 0x7F ? Array("\\u{\(String(u.value, radix: 16))}".unicodeScalars) : [u]
+        }))
     }
 
     private func normalizedKey(_ raw: String) -> String {
@@ -316,6 +406,11 @@ final class Normalizer {
         let name = entry.name
         var value = entry.value
         let cached = entry.slot >= 0 ? slots[t][entry.slot].column : nil
+        if exactFloats, case .decimal(let s) = value, s.utf8.contains(where: { $0 == 46 || $0 == 101 || $0 == 69 }) {
+            // A float literal kept exact: it stays so only where the column is (or is hinted) decimal.
+            let target = (cached ?? columnIndex[t][name]).map { schema.tables[t].columns[$0].dataType } ?? hint?.columns[name]?.dataType
+            if target != .decimal { value = Value.parseDouble(s).map(Value.double) ?? value }
+        }
         if let c = cached ?? columnIndex[t][name] {
             if cached == nil, entry.slot >= 0 { slots[t][entry.slot].column = c }
             let column = schema.tables[t].columns[c]
@@ -359,6 +454,7 @@ final class Normalizer {
             value = parsed
         }
         var column = ColumnSchema(name: name, dataType: type)
+        column.sourceKey = owners[t][name]?.components(separatedBy: "\u{0}")
         if let hint {
             column.primaryKey = hint.primaryKey.contains(name)
             column.mergeKey = hint.mergeKey.contains(name)
@@ -405,6 +501,8 @@ final class Normalizer {
         schema.tables.append(TableSchema(name: name, parent: parent, root: root, writeDisposition: disposition))
         columnIndex.append([:])
         slots.append([])
+        owners.append([:])
+        claims.append([:])
         let t = schema.tables.count - 1
         tableIndex[name] = t
         return t

@@ -138,31 +138,15 @@ public struct Pipeline: Sendable {
             let source = storage.path(.extracted, loadId)
             let manifest = try ManifestIO.read(ExtractedManifest.self, from: source + "/manifest.json")
             let before = try await currentSchema()
-            let dir = try storage.beginTemporary(.normalized, loadId)
-            let normalizer = Normalizer(schema: before, loadId: loadId, directory: dir)
+            var dir = try storage.beginTemporary(.normalized, loadId)
             do {
-                for entry in manifest.entries {
-                    let table = try normalizer.register(table: entry.table, hints: entry.hints)
-                    let reader = try PackageFileReader(path: source + "/" + entry.file)
-                    var rowNumber = 0
-                    while let row = try reader.nextRow() {
-                        rowNumber += 1
-                        do {
-                            try normalizer.normalize(row, table: table)
-                        } catch var error as SluiceError {
-                            error.stage = "normalize"
-                            error.row = error.row ?? rowNumber
-                            error.loadId = loadId
-                            if error.code == .badInput || error.code == .schema {
-                                // Retrying cannot help: set the package aside, visibly, so later runs proceed.
-                                try? storage.advance(loadId, from: .extracted, to: .failed)
-                                try? "\(error)\n".write(toFile: storage.path(.failed, loadId) + "/error.txt",
-                                                         atomically: true, encoding: .utf8)
-                                error.message += "; the package was set aside in \(storage.path(.failed, loadId))"
-                            }
-                            throw error
-                        }
-                    }
+                var normalizer = try normalizePass(manifest, from: source, schema: before, into: dir)
+                if !normalizer.repeatedKeys.isEmpty {
+                    // A primary key occurs twice in a merge batch: again, keeping only each key's last row.
+                    let plan = normalizer.repeatedKeys
+                    normalizer = Normalizer(schema: before, loadId: loadId, directory: dir)  // closes the first pass's files
+                    dir = try storage.beginTemporary(.normalized, loadId)
+                    normalizer = try normalizePass(manifest, from: source, schema: before, into: dir, superseding: plan)
                 }
                 let files = try normalizer.finish()
                 var schema = normalizer.schema
@@ -170,7 +154,7 @@ public struct Pipeline: Sendable {
                 if !changes.isEmpty || schema != before { schema.version = before.version + 1 }
                 try ManifestIO.write(
                     NormalizedManifest(loadId: loadId, dataset: dataset, schema: schema, files: files,
-                                       replacedRoots: normalizer.replacedRoots, changes: changes.map(\.description),
+                                       replacedRoots: normalizer.replacedRoots, changes: changes.map(\.description) + normalizer.renamedKeys,
                                        state: manifest.state, skipped: manifest.entries.reduce(0) { $0 + ($1.skipped ?? 0) },
                                        discardedRows: normalizer.discardedRows, discardedValues: normalizer.discardedValues),
                     to: dir + "/manifest.json")
@@ -184,6 +168,39 @@ public struct Pipeline: Sendable {
             done.append(loadId)
         }
         return done
+    }
+
+    /// Normalizes every row of an extracted package into `dir`; bad input sets the package aside.
+    private func normalizePass(_ manifest: ExtractedManifest, from source: String, schema: Schema, into dir: String,
+                               superseding: [String: [String: Int]] = [:]) throws -> Normalizer
+    {
+        let loadId = manifest.loadId
+        let normalizer = Normalizer(schema: schema, loadId: loadId, directory: dir, superseding: superseding)
+        for entry in manifest.entries {
+            let table = try normalizer.register(table: entry.table, hints: entry.hints)
+            let reader = try PackageFileReader(path: source + "/" + entry.file)
+            var rowNumber = 0
+            let exactFloats = normalizer.hasDecimalColumns(table)
+            while let row = try reader.nextRow(exactFloats: exactFloats) {
+                rowNumber += 1
+                do {
+                    try normalizer.normalize(row, table: table, exactFloats: exactFloats && reader.lastRowWasJSON)
+                } catch var error as SluiceError {
+                    error.stage = "normalize"
+                    error.row = error.row ?? rowNumber
+                    error.loadId = loadId
+                    if error.code == .badInput || error.code == .schema {
+                        // Retrying cannot help: set the package aside, visibly, so later runs proceed.
+                        try? storage.advance(loadId, from: .extracted, to: .failed)
+                        try? "\(error)\n".write(toFile: storage.path(.failed, loadId) + "/error.txt",
+                                                 atomically: true, encoding: .utf8)
+                        error.message += "; the package was set aside in \(storage.path(.failed, loadId))"
+                    }
+                    throw error
+                }
+            }
+        }
+        return normalizer
     }
 
     func saveSchema(_ schema: Schema) throws {

@@ -167,8 +167,8 @@ struct SQLiteLoad {
                 keepLast: { "DELETE FROM \($0) WHERE rowid NOT IN (SELECT max(rowid) FROM \($0) GROUP BY \($1))" },
                 keepFirst: { "DELETE FROM \($0) WHERE rowid NOT IN (SELECT min(rowid) FROM \($0) GROUP BY \($1))" },
                 createIndex: { name, table, columns in
-                    // SQLite names the schema on the index, not on the table.
-                    "CREATE INDEX IF NOT EXISTS main.\(quoteIdentifier(name)) ON \(quoteIdentifier(root.name)) (\(columns))"
+                    // SQLite names the schema on the index, not on the table (`table` is `main."name"`).
+                    "CREATE INDEX IF NOT EXISTS main.\(quoteIdentifier(name)) ON \(table.dropFirst("main.".count)) (\(columns))"
                 }))
         let now = Timestamps.formatTimestamp(LoadIdTime.micros(package.loadId))
         for statement in try merge.statements() {

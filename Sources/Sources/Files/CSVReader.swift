@@ -105,9 +105,7 @@ public struct CSVReader: Sendable {
             }
             if !(try buffer.fill()) && buffer.start >= buffer.bytes.count { break }
         }
-        guard header != nil else {
-            throw SluiceError(.emptyInput, "the file is empty: no header row", file: path)
-        }
+        // An empty file (no header row) holds zero rows, as an empty JSON Lines file does.
         if sampling {
             inferTypes(sample.map(\.fields), into: &types)
             for s in sample { try await emit(try typed(s.fields, s.line)) }
@@ -225,16 +223,25 @@ public struct CSVReader: Sendable {
         return .text(s)
     }
 
-    /// Chooses each column's type from the sampled values: the narrowest type all non-null values fit.
+    /// Chooses each column's type from the sampled values: the narrowest type every non-null value fits
+    /// without changing what it says (``Value/exactNumber(_:)``: `02116` stays text, a 20-digit integer
+    /// or a 25-digit decimal is an exact `decimal`, never a rounded double).
     func inferTypes(_ rows: [[Value]], into types: inout [DataType?]) {
         for k in types.indices where types[k] == nil {
-            var allInt = true, allNumber = true, allBool = true, allDate = true, allTemporal = true
+            var allInt = true, allDouble = true, allNumber = true, allBool = true, allDate = true, allTemporal = true
             var seen = false
             for row in rows {
                 guard case .text(let s) = row[k] else { continue }
                 seen = true
-                if allInt, Int64(s) == nil { allInt = false }
-                if allNumber, !allInt || Int64(s) == nil, Value.parseDouble(s) == nil { allNumber = false }
+                if allNumber {
+                    switch Value.exactNumber(s) {
+                    case .bigint(let i)?:
+                        if abs(i) >= 1 << 53 { allDouble = false }  // an integer a double would round
+                    case .double?: allInt = false
+                    case .decimal?: allInt = false; allDouble = false
+                    default: allInt = false; allDouble = false; allNumber = false
+                    }
+                }
                 if allBool, !["true", "false"].contains(s.lowercased()) { allBool = false }
                 if allDate || allTemporal {
                     switch Timestamps.parse(s) {
@@ -243,26 +250,35 @@ public struct CSVReader: Sendable {
                     case nil: allDate = false; allTemporal = false
                     }
                 }
-                if !allInt && !allNumber && !allBool && !allTemporal { break }
+                if !allNumber && !allBool && !allTemporal { break }
             }
             if !seen { types[k] = nil; continue }
-            types[k] = allInt ? .bigint : allNumber ? .double : allBool ? .bool : allDate ? .date
+            types[k] = allInt ? .bigint : allDouble ? .double : allNumber ? .decimal : allBool ? .bool : allDate ? .date
                 : allTemporal ? .timestamp : .text
         }
     }
 
-    /// A sampled or streamed value in its column's type; a value that does not fit keeps its own type.
+    /// A sampled or streamed value in its column's inferred type; a value that does not fit it exactly
+    /// keeps its own type (the normalizer puts it in a variant column).
     private func convert(_ v: Value, to type: DataType?, column: String, line: Int) throws -> Value {
         guard case .text(let s) = v else { return v }
         guard let type else { return Self.inferOne(s) }
-        if type == .text { return v }
-        return Value.text(s).coerced(to: type) ?? Self.inferOne(s)
+        switch type {
+        case .text: return v
+        case .bigint, .double, .decimal:
+            let own = Self.inferOne(s)
+            if own.dataType == type { return own }
+            if type == .decimal, Value.exactNumber(s) != nil { return .decimal(s) }
+            if type == .double, case .bigint(let i) = own, abs(i) < 1 << 53 { return .double(Double(i)) }
+            return own
+        default:
+            return Value.text(s).coerced(to: type) ?? Self.inferOne(s)
+        }
     }
 
-    /// The type a single text value looks like.
+    /// The type a single text value looks like (numbers only when exact: see ``Value/exactNumber(_:)``).
     static func inferOne(_ s: String) -> Value {
-        if let i = Int64(s) { return .bigint(i) }
-        if let d = Value.parseDouble(s) { return .double(d) }
+        if let n = Value.exactNumber(s) { return n }
         switch s.lowercased() {
         case "true": return .bool(true)
         case "false": return .bool(false)

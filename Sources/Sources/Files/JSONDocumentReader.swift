@@ -24,9 +24,8 @@ public struct JSONDocumentReader: JSONRecordReader {
             }
         }
         try skipSpace(&buffer, &line)
-        guard buffer.start < buffer.bytes.count else {
-            throw SluiceError(.emptyInput, "the file holds no JSON document", file: path)
-        }
+        // An empty file (or only white space) holds zero rows, as an empty JSON Lines or CSV file does.
+        guard buffer.start < buffer.bytes.count else { return }
         if buffer.bytes[buffer.start] != UInt8(ascii: "[") {
             // One document: read it whole and parse it.
             while try buffer.fill() {}

@@ -48,9 +48,6 @@ public struct JSONLinesReader: JSONRecordReader {
                 break
             }
         }
-        if records == 0 {
-            throw SluiceError(.emptyInput, "the file holds no records", file: path)
-        }
     }
 
     private func parseLine(_ bytes: [UInt8], _ from: Int, _ to: Int, line: Int, records: inout Int,
