@@ -121,6 +121,26 @@ public final class PostgresConnection {
 
     deinit { PQfinish(conn) }
 
+    /// Runs `body` so that cancelling the calling task asks the server to cancel the statement in
+    /// progress (libpq's cancel request, on its own connection); the statement then fails and the
+    /// caller rolls back. Throws `CancellationError` when the task was cancelled.
+    public func cancellable<T>(_ body: () throws -> T) async throws -> T {
+        let request = CancelRequest(PQgetCancel(conn))
+        defer { request.free() }
+        return try await withTaskCancellationHandler {
+            try Task.checkCancellation()
+            do {
+                let value = try body()
+                return value
+            } catch {
+                if Task.isCancelled { throw CancellationError() }
+                throw error
+            }
+        } onCancel: {
+            request.send()
+        }
+    }
+
     /// libpq's message, trimmed, with the password cut out should a server ever echo it.
     static func clean(_ message: String, secret: String?) -> String {
         var m = message.trimmingCharacters(in: [" ", "\n"])

@@ -77,6 +77,7 @@ final class ExtractWriter: JSONRowWriter {
     func setState(_ key: String, _ value: String) { values[key] = value }
 
     func write(_ row: Row) async throws {
+        if (rows + skipped) & 1023 == 1023 { try Task.checkCancellation() }
         if tracker != nil {
             do {
                 guard try tracker!.admit(row) else {
@@ -100,6 +101,7 @@ final class ExtractWriter: JSONRowWriter {
             try await write(row)
             return
         }
+        if rows & 1023 == 1023 { try Task.checkCancellation() }
         try bytes.withUnsafeBufferPointer { p in
             try JSONText.validate(p)
             try file.writeJSONRow(p)

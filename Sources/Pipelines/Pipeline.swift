@@ -58,11 +58,21 @@ public struct Pipeline: Sendable {
         var resumed = try await loadPackages()
         for k in resumed.indices { resumed[k].resumed = true }
         let tResumed = clock.now
-        try await extract(source)
+        let loadId = try await extract(source)
         let t1 = clock.now
-        try await normalize()
-        let t2 = clock.now
-        let loaded = try await loadPackages()
+        let loaded: [LoadInfo.Package]
+        var t2 = t1
+        do {
+            try await normalize()
+            t2 = clock.now
+            loaded = try await loadPackages()
+        } catch where Task.isCancelled {
+            // Cancelled (a timeout, Ctrl-C) before this run's package committed: it is dropped, so a retry
+            // extracts afresh and nothing is loaded twice. Packages of earlier runs stay pending.
+            storage.remove(.extracted, loadId)
+            storage.remove(.normalized, loadId)
+            throw CancellationError()
+        }
         let t3 = clock.now
         return LoadInfo(
             pipeline: name, destination: destination.name, location: destination.location, dataset: dataset,
@@ -183,6 +193,7 @@ public struct Pipeline: Sendable {
             let exactFloats = normalizer.hasDecimalColumns(table)
             while let row = try reader.nextRow(exactFloats: exactFloats) {
                 rowNumber += 1
+                if rowNumber & 4095 == 0 { try Task.checkCancellation() }
                 do {
                     try normalizer.normalize(row, table: table, exactFloats: exactFloats && reader.lastRowWasJSON)
                 } catch var error as SluiceError {
@@ -232,6 +243,8 @@ public struct Pipeline: Sendable {
                 do {
                     try await destination.load(package)
                     break
+                } catch where Task.isCancelled {
+                    throw CancellationError()  // the destination rolled back
                 } catch var error as SluiceError {
                     if error.code == .transient, attempt < configuration.loadRetryDelays.count {
                         try await Task.sleep(for: configuration.loadRetryDelays[attempt])

@@ -113,8 +113,11 @@ public struct PostgresDestination: Destination {
         }
     }
 
+    /// Loads a package in one transaction. Cancelling the calling task cancels the statement in progress
+    /// (a cancel request to the server) and rolls the transaction back: a cancelled load commits nothing.
     public func load(_ package: NormalizedPackage) async throws {
-        try withConnection { db in
+        let db = try PostgresConnection(credentials)
+        try await db.cancellable {
             try db.execute("BEGIN")
             do {
                 if let statementTimeout {
@@ -122,6 +125,7 @@ public struct PostgresDestination: Destination {
                     try db.execute("SET LOCAL statement_timeout = \(max(1, ms))")
                 }
                 try PostgresLoad(db: db, destination: self, package: package).run()
+                if Task.isCancelled { throw CancellationError() }  // the last point at which nothing is committed
                 try db.execute("COMMIT")
             } catch {
                 try? db.execute("ROLLBACK")
@@ -188,6 +192,7 @@ struct PostgresLoad {
                 guard try reader.readFrame(appendingTo: &frame) != nil else { break }
                 try frame.withUnsafeBufferPointer { try encoder.append(frame: $0) }
                 if encoder.buffer.count >= 1 << 20 {
+                    if Task.isCancelled { throw CancellationError() }
                     try encoder.buffer.withUnsafeBytes { try send($0) }
                     encoder.reset()
                 }

@@ -74,6 +74,7 @@ public struct SQLiteDestination: Destination {
             try db.execute("BEGIN IMMEDIATE")
             do {
                 try SQLiteLoad(db: db, package: package).run()
+                if Task.isCancelled { throw CancellationError() }  // the last point at which nothing is committed
                 try db.execute("COMMIT")
             } catch {
                 try? db.execute("ROLLBACK")
@@ -201,6 +202,7 @@ struct SQLiteLoad {
         defer { scratch.deallocate() }
 
         func flush(_ stmt: SQLiteConnection.Statement) throws {
+            if Task.isCancelled { throw CancellationError() }  // the transaction rolls back
             try arena.withUnsafeBufferPointer { bytes in
                 var scratchUsed = 0
                 for (r, (start, length)) in offsets.enumerated() {

@@ -57,6 +57,16 @@ public struct FlowRunner: Sendable {
     public func maintain(retention: Duration?) async throws -> (crashed: [RunRecord], pruned: Int) {
         let now = configuration.now()
         let crashed = try await store.crashAbandonedRuns(at: now)
+        // This process recorded these crashes (no other did): it tells the notifiers, once.
+        for run in crashed where run.kind == .flow {
+            let report = FlowRunReport(flow: run.name, runID: run.id, state: .crashed, error: "the process running it is gone",
+                                       parameters: nil, startedAt: run.startedAt, endedAt: run.endedAt ?? now)
+            for notifier in configuration.notifiers where notifier.states.contains(.crashed) {
+                do { try await notifier.notify(report) } catch {
+                    logToConsole(run.name, "notifier \(notifier.name) failed: \(error)")
+                }
+            }
+        }
         var pruned = 0
         if let retention {
             pruned = try await store.prune(before: now.addingTimeInterval(-retention.seconds), now: now)
@@ -93,7 +103,8 @@ public struct FlowRunner: Sendable {
             outcome = .failure(invalid)
         } else {
             context.logger.info("flow run \(id) of \(flow.name) started")
-            outcome = await attempts(&machine, record: record, retry: flow.retry, timeout: flow.timeout, name: flow.name) { attempt in
+            outcome = await attempts(&machine, record: record, retry: flow.retry, timeout: flow.timeout, name: flow.name,
+                                     logger: context.logger) { attempt in
                 try await flow.body(context, parameters)
             }
         }
@@ -159,8 +170,12 @@ public struct FlowRunner: Sendable {
 
         let logger = self.logger(flowRunID: flow.runID, runID: id, label: task.name)
         let body = task.body
-        let outcome = await attempts(&machine, record: record, retry: task.retry, timeout: task.timeout, name: "task \(task.name)") { attempt in
-            try await body(TaskContext(runID: id, flowRunID: flow.runID, name: task.name, attempt: attempt, logger: logger), input)
+        let store = self.store, host = configuration.host
+        let outcome = await attempts(&machine, record: record, retry: task.retry, timeout: task.timeout, name: "task \(task.name)",
+                                     logger: logger) { attempt in
+            var context = TaskContext(runID: id, flowRunID: flow.runID, name: task.name, attempt: attempt, logger: logger)
+            context.recordProcessGroup = { pgid in store.enqueue(.processGroup(runID: id, host: host, pgid: pgid)) }
+            return try await body(context, input)
         }
         switch outcome {
         case .success(let value):
@@ -196,7 +211,7 @@ public struct FlowRunner: Sendable {
     /// Runs attempts until success, a final failure, a timeout without retries left, or cancellation.
     private func attempts<T: Sendable>(
         _ machine: inout RunStateMachine, record: Recorder, retry: RetryPolicy, timeout: Duration?, name: String,
-        _ body: @escaping @Sendable (Int) async throws -> T
+        logger: Logger, _ body: @escaping @Sendable (Int) async throws -> T
     ) async -> Outcome<T> {
         while true {
             record.apply(&machine, .start)
@@ -217,6 +232,9 @@ public struct FlowRunner: Sendable {
                 }
                 let message = configuration.redactor.redact("\(error)")
                 guard case .retry(let delay) = record.apply(&machine, event, message: message) else { return .failure(error) }
+                // Every failed attempt is told, with the wait before the next (the run log and the console).
+                let total = retry.delays.count + 1
+                logger.warning("\(name) attempt \(attempt) of \(total) \(event.isTimeout ? "timed out" : "failed"): \(message); retrying in \(Self.format(delay))")
                 do {
                     try await configuration.clock.sleep(for: delay)
                 } catch {
@@ -284,6 +302,12 @@ public struct FlowRunner: Sendable {
         return configuration.redactor.redact(String(decoding: data, as: UTF8.self))
     }
 
+    /// `1.5 s`, `90 s`: a retry delay as people read it.
+    static func format(_ d: Duration) -> String {
+        let s = d.seconds
+        return s == s.rounded() ? "\(Int(s)) s" : String(format: "%.1f s", s)
+    }
+
     func logToConsole(_ label: String, _ message: String) {
         FileHandle.standardError.write(Data("\(label): \(configuration.redactor.redact(message))\n".utf8))
     }
@@ -299,4 +323,8 @@ extension Duration {
 
 extension Swift.Result where Failure == any Error {
     var failure: (any Error)? { if case .failure(let e) = self { e } else { nil } }
+}
+
+extension RunStateMachine.Event {
+    var isTimeout: Bool { if case .timeOut = self { true } else { false } }
 }

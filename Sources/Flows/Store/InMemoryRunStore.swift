@@ -35,6 +35,8 @@ public final class InMemoryRunStore: RunStore {
                 c.logs[line.flowRunID, default: []].append(line)
             case .cache(let key, _, let value, let expires):
                 c.cache[key] = (value, expires)
+            case .processGroup:
+                break  // an in-memory store does not outlive its process: there is nothing to sweep later
             }
         }
     }

@@ -130,4 +130,7 @@ public enum RunWrite: Sendable {
     case log(LogRecord)
     /// A task result to reuse until `expires` (`nil`: forever).
     case cache(key: String, task: String, value: Data, expires: Date?)
+    /// The process group a task run's command runs in (`nil` once it is gone), so that a later process
+    /// that finds the run abandoned can kill what it left behind.
+    case processGroup(runID: String, host: String, pgid: Int32?)
 }

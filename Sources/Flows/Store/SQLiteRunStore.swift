@@ -61,6 +61,7 @@ public final class SQLiteRunStore: RunStore {
             CREATE INDEX IF NOT EXISTS run_logs_by_flow_run ON run_logs(flow_run_id);
             CREATE TABLE IF NOT EXISTS task_cache (
               key TEXT PRIMARY KEY, task TEXT NOT NULL, value BLOB NOT NULL, created_at REAL NOT NULL, expires_at REAL);
+            CREATE TABLE IF NOT EXISTS task_processes (run_id TEXT PRIMARY KEY, host TEXT NOT NULL, pgid INTEGER NOT NULL);
             PRAGMA user_version = 1;
             COMMIT;
             """)
@@ -169,6 +170,7 @@ public final class SQLiteRunStore: RunStore {
     // MARK: maintenance
 
     public func crashAbandonedRuns(at now: Date) async throws -> [RunRecord] {
+        let host = self.host
         let open = try await runs(RunQuery(kind: .flow, limit: .max)).filter { !$0.state.isFinal && $0.host == host }
         let abandoned = open.filter { run in
             guard let pid = run.pid else { return false }
@@ -177,21 +179,34 @@ public final class SQLiteRunStore: RunStore {
         guard !abandoned.isEmpty else { return [] }
         let ids = abandoned.map(\.id)
         let at = now.timeIntervalSince1970
-        try await maintain { db in
+        // In one write transaction: a run another process marked meanwhile is left to it, so each
+        // crash is recorded (and notified) once.
+        let marked = try await maintain { db -> [String] in
             let members = try db.prepare("SELECT id, attempts FROM runs WHERE flow_run_id = ? AND state NOT IN ('Completed','Cached','Failed','TimedOut','Cancelled','Crashed')")
             let state = try db.prepare("INSERT INTO run_states (run_id, state, at, message) VALUES (?, 'Crashed', ?, 'the process running it is gone')")
             let update = try db.prepare("UPDATE runs SET state = 'Crashed', ended_at = ? WHERE id = ?")
+            let group = try db.prepare("SELECT pgid FROM task_processes WHERE run_id = ? AND host = ?")
+            let forget = try db.prepare("DELETE FROM task_processes WHERE run_id = ?")
+            var marked: [String] = []
             for id in ids {
                 var open: [String] = []
                 try members.query([.text(id)]) { open.append($0.text(0) ?? "") }
+                guard open.contains(id) else { continue }
                 for run in open {
                     try state.run([.text(run), .real(at)])
                     try update.run([.real(at), .text(run)])
+                    // A command the dead process started may still run in its own group: end it.
+                    try group.query([.text(run), .text(host)]) { row in
+                        if let pgid = row.int(0), pgid > 1 { kill(-pid_t(pgid), SIGKILL) }
+                    }
+                    try forget.run([.text(run)])
                 }
+                marked.append(id)
             }
+            return marked
         }
         var crashed: [RunRecord] = []
-        for id in ids { if let run = try await run(id: id) { crashed.append(run) } }
+        for id in marked { if let run = try await run(id: id) { crashed.append(run) } }
         return crashed
     }
 
@@ -249,6 +264,7 @@ extension SQLiteRunStore {
         private var thread: Thread?
 
         private let insertRun, insertState, updateRun, updateOutcome, insertLog, upsertCache: SQLiteDatabase.Statement
+        private let recordGroup, forgetGroup: SQLiteDatabase.Statement
 
         init(_ db: SQLiteDatabase) throws(RunStoreError) {
             self.db = db
@@ -262,6 +278,8 @@ extension SQLiteRunStore {
             updateOutcome = try db.prepare("UPDATE runs SET result = ?, error = ? WHERE id = ?")
             insertLog = try db.prepare("INSERT INTO run_logs (flow_run_id, run_id, at, level, message) VALUES (?, ?, ?, ?, ?)")
             upsertCache = try db.prepare("INSERT OR REPLACE INTO task_cache (key, task, value, created_at, expires_at) VALUES (?, ?, ?, ?, ?)")
+            recordGroup = try db.prepare("INSERT OR REPLACE INTO task_processes (run_id, host, pgid) VALUES (?, ?, ?)")
+            forgetGroup = try db.prepare("DELETE FROM task_processes WHERE run_id = ?")
         }
 
         func start() {
@@ -384,6 +402,12 @@ extension SQLiteRunStore {
             case .cache(let key, let task, let value, let expires):
                 try upsertCache.run([.text(key), .text(task), .blob(value), .real(Date().timeIntervalSince1970),
                                      .real(expires?.timeIntervalSince1970)])
+            case .processGroup(let runID, let host, let pgid):
+                if let pgid {
+                    try recordGroup.run([.text(runID), .text(host), .int(Int64(pgid))])
+                } else {
+                    try forgetGroup.run([.text(runID)])
+                }
             }
         }
     }

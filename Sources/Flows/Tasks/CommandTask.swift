@@ -44,6 +44,8 @@ extension FlowTask where Input == Void, Output == CommandResult {
         FlowTask(name, retry: retry, timeout: timeout, tags: tags) { task in
             let started = ContinuousClock.now
             let process = try ChildProcess(arguments, workingDirectory: workingDirectory, environment: environment, logger: task.logger)
+            task.recordProcessGroup(process.pid)
+            defer { task.recordProcessGroup(nil) }
             let status = try await process.wait(gracePeriod: gracePeriod)
             guard status == 0 else {
                 throw CommandError(command: arguments.joined(separator: " "), status: status, tail: process.tail)
@@ -55,12 +57,17 @@ extension FlowTask where Input == Void, Output == CommandResult {
 
 /// A spawned program in its own process group, its output read line by line on a thread.
 ///
-/// Invariant for `@unchecked Sendable`: `pid` is immutable; the output tail is behind a mutex.
+/// Invariant for `@unchecked Sendable`: `pid` is immutable; the output tail is behind a mutex and the
+/// reader's stop flag is atomic.
 final class ChildProcess: @unchecked Sendable {
     let pid: pid_t
     private let output = OutputTail()
     private let reader: Thread
     private let readerDone = DispatchSemaphore(value: 0)
+    private let stopReading = StopFlag()
+    /// How long output is still read after the program exited: a helper it left in another session
+    /// (`setsid helper &`) may hold the pipe open for much longer, and must not hold the task.
+    static let drainPeriod: Duration = .milliseconds(500)
 
     init(_ arguments: [String], workingDirectory: String?, environment: [String: String], logger: Logger) throws {
         guard !arguments.isEmpty else { throw CommandError(command: "", status: 127, tail: ["no command given"]) }
@@ -111,24 +118,32 @@ final class ChildProcess: @unchecked Sendable {
 
         let output = self.output
         let done = readerDone
+        let stop = stopReading
         reader = Thread {
-            let handle = FileHandle(fileDescriptor: readEnd, closeOnDealloc: true)
-            var pending = Data()
-            func emit(_ line: Data) {
+            var pending: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 1 << 16)
+            func emit(_ line: ArraySlice<UInt8>) {
                 let text = String(decoding: line, as: UTF8.self)
                 logger.info("\(text)")
                 output.append(text)
             }
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                pending.append(chunk)
+            // Polled, so that a stop request ends the loop even while someone else keeps the pipe open.
+            while !stop.value.load(ordering: .acquiring) {
+                var ready = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+                let n = poll(&ready, 1, 50)
+                if n == 0 || (n < 0 && errno == EINTR) { continue }
+                if n < 0 { break }
+                let count = read(readEnd, &chunk, chunk.count)
+                if count < 0 && errno == EINTR { continue }
+                if count <= 0 { break }
+                pending.append(contentsOf: chunk[0..<count])
                 while let newline = pending.firstIndex(of: 10) {
                     emit(pending[pending.startIndex..<newline])
                     pending.removeSubrange(pending.startIndex...newline)
                 }
             }
-            if !pending.isEmpty { emit(pending) }
+            close(readEnd)
+            if !pending.isEmpty { emit(pending[...]) }
             done.signal()
         }
         reader.start()
@@ -158,9 +173,14 @@ final class ChildProcess: @unchecked Sendable {
         // The group is the task's: children that outlived the program (and would hold its output open) go too.
         kill(-pid, SIGKILL)
         let done = readerDone
+        let stop = stopReading
         await withCheckedContinuation { continuation in
             DispatchQueue.global().async {
-                done.wait()
+                // Output still in the pipe is read; a writer outside the group gets the drain period, no more.
+                if done.wait(timeout: .now() + ChildProcess.drainPeriod.seconds) == .timedOut {
+                    stop.value.store(true, ordering: .releasing)
+                    done.wait()
+                }
                 continuation.resume()
             }
         }
@@ -186,4 +206,9 @@ private final class OutputTail: Sendable {
             if tail.count > 20 { tail.removeFirst(tail.count - 20) }
         }
     }
+}
+
+/// A flag one thread sets and another polls.
+private final class StopFlag: Sendable {
+    let value = Atomic<Bool>(false)
 }

@@ -46,6 +46,17 @@ public struct TaskContext: Sendable {
     public let attempt: Int
     /// Lines logged here are stored with the task run (secrets redacted) and shown by `sluice logs`.
     public let logger: Logger
+    /// Records (or, with `nil`, clears) the process group of a program the task started, so that if this
+    /// process dies a later one can kill the group (see ``RunStore/crashAbandonedRuns(at:)``).
+    public var recordProcessGroup: @Sendable (Int32?) -> Void = { _ in }
+
+    public init(runID: String, flowRunID: String, name: String, attempt: Int, logger: Logger) {
+        self.runID = runID
+        self.flowRunID = flowRunID
+        self.name = name
+        self.attempt = attempt
+        self.logger = logger
+    }
 }
 
 /// Thrown by a task or flow attempt that ran past its timeout.

@@ -19,7 +19,12 @@ func withTimeout<T: Sendable>(
         defer { group.cancelAll() }
         switch try await group.next()! {
         case .finished(let value): return value
-        case .timedOut: throw TimeoutError(name: name, timeout: timeout)
+        case .timedOut:
+            // Stop the work and wait for it: if it finished anyway (it committed before it saw the
+            // cancellation), its result stands; otherwise the attempt timed out.
+            group.cancelAll()
+            if case .finished(let value)? = try? await group.next() { return value }
+            throw TimeoutError(name: name, timeout: timeout)
         }
     }
 }

@@ -19,22 +19,42 @@ public func openByteStream(path: String) throws -> any ByteStream {
     return path.hasSuffix(".gz") ? GzipByteStream(file) : file
 }
 
-/// A plain file read with `read(2)`.
+/// A file read with `read(2)`: a plain file, or a pipe or device that may block.
+///
+/// Reads notice cancellation of the calling task (`CancellationError`): a plain file between chunks, a
+/// pipe while it waits for data (polled every 100 ms), so a source that never ends can still be stopped.
 public final class FileByteStream: ByteStream {
     let fd: Int32
     public let path: String
+    /// Not a regular file: data may be slow to come, or never come.
+    let mayBlock: Bool
 
     public init(path: String) throws {
-        fd = open(path, O_RDONLY)
+        fd = open(path, O_RDONLY | O_NONBLOCK)
         guard fd >= 0 else {
             throw SluiceError(.badInput, "cannot open: \(String(cString: strerror(errno)))", file: path)
         }
+        // Opened without blocking (a FIFO's open waits for a writer otherwise), then read blocking, after
+        // poll says there is data or the writer left.
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        var info = stat()
+        mayBlock = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG
         self.path = path
     }
 
     deinit { close(fd) }
 
     public func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int {
+        if Task.isCancelled { throw CancellationError() }
+        while mayBlock {
+            var pending = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&pending, 1, 100)
+            if ready > 0 { break }
+            if ready < 0, errno != EINTR {
+                throw SluiceError(.io, "poll failed: \(String(cString: strerror(errno)))", file: path)
+            }
+            if Task.isCancelled { throw CancellationError() }
+        }
         while true {
             let n = Glibc.read(fd, buffer.baseAddress, buffer.count)
             if n >= 0 { return n }
