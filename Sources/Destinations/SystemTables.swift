@@ -32,6 +32,24 @@ enum SystemTables {
 struct SystemRecords {
     let package: NormalizedPackage
 
+    /// Refuses the package, before anything is written, when its state was not computed from the newest
+    /// state the destination holds for the pipeline: another run committed meanwhile, or the dataset was
+    /// reset. Called inside the load's transaction, serialized with the pipeline's other commits.
+    /// `destination` names the destination for the message (`sqlite at x.sqlite`), never with credentials.
+    func checkState(destination: String, table: (String) -> String, query: (String, [String]) throws -> [[String?]]) throws {
+        guard let state = package.state else { return }
+        let rows = try query("SELECT state FROM \(table("_dlt_pipeline_state")) WHERE pipeline_name = $1 ORDER BY version DESC LIMIT 1",
+                             [state.pipeline])
+        let stored = try (rows.first?[0] ?? nil).map { try JSONDecoder().decode(PipelineState.self, from: Data($0.utf8)) }
+        guard !state.follows(stored) else { return }
+        throw SluiceError(
+            .stateConflict,
+            "pipeline \(state.pipeline): the state in \(destination) is "
+                + (stored.map { "version \($0.version)" } ?? "gone (none stored)")
+                + ", not the version \(state.version - 1) this package was extracted from: another run committed meanwhile,"
+                + " or the destination was reset; nothing of the package was written")
+    }
+
     /// Runs the inserts through `query` (text parameters `$1`, `$2`, ... in order, which SQLite reads too).
     func write(table: (String) -> String, query: (String, [String]) throws -> [[String?]]) throws {
         let encoder = JSONEncoder()

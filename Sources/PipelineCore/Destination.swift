@@ -1,8 +1,13 @@
 /// Where loads end up. A destination loads one normalized package at a time, atomically.
 ///
 /// Conformers decide how to store a package; the engine decides everything else. A load must
-/// write the package's rows, its schema version (`_dlt_version`) and its `_dlt_loads` row in one
-/// transaction, so a failure leaves the destination exactly as it was.
+/// write the package's rows, its schema version (`_dlt_version`), its pipeline state and its `_dlt_loads`
+/// row in one transaction, so a failure leaves the destination exactly as it was.
+///
+/// The destination is the truth about a pipeline's state. When a package carries a state, its load
+/// must check, inside the transaction and serialized with other commits of the same pipeline, that the
+/// newest stored state is the one the package's was computed from (``PipelineState/follows(_:)``), and
+/// otherwise throw ``SluiceError/Code/stateConflict`` having written nothing.
 public protocol Destination: Sendable {
     /// A short name for messages and load info: `sqlite`, `postgres`.
     var name: String { get }
@@ -16,6 +21,22 @@ public protocol Destination: Sendable {
     func storedState(pipeline: String) async throws -> PipelineState?
     /// Drops the tables of `schema` and the pipeline's stored state and schema (a full refresh).
     func drop(_ schema: Schema) async throws
+    /// Whether `table` exists and holds at least one row; `nil` when the destination cannot tell.
+    /// A cursor is trusted only while the table it fed holds rows.
+    func tableHasRows(_ table: String) async throws -> Bool?
+    /// Runs `body` holding the destination's lock for runs of `pipeline` in this dataset, so that runs
+    /// from different working directories or machines take turns. Waits for a run that holds it.
+    func withRunLock<T>(pipeline: String, _ body: () async throws -> T) async throws -> T
+}
+
+extension Destination {
+    /// Cannot tell: every stored cursor is trusted.
+    public func tableHasRows(_ table: String) async throws -> Bool? { nil }
+
+    /// Holds nothing: the state check of each commit alone keeps a row from loading twice.
+    public func withRunLock<T>(pipeline: String, _ body: () async throws -> T) async throws -> T {
+        try await body()
+    }
 }
 
 /// A normalized load package: the schema it was normalized against and one row file per table.

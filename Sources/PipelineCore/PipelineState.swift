@@ -1,17 +1,22 @@
 /// What a pipeline remembers between runs: per resource, its cursor and any values the source keeps.
 ///
-/// Versioned: every load that changes it stores a new version in the destination
-/// (`_dlt_pipeline_state`) in the same transaction as its rows. The newest version wins when the
-/// local copy and the destination's disagree.
+/// Versioned and chained: every load that changes it stores a new version in the destination
+/// (`_dlt_pipeline_state`) in the same transaction as its rows, and each version names the one it was
+/// computed from (``parent``). The destination a run loads into is the truth: a commit whose parent is
+/// not the destination's newest state is refused (``SluiceError/Code/stateConflict``).
 public struct PipelineState: Sendable, Codable, Hashable {
     public var pipeline: String
     public var version: Int
     public var resources: [String: ResourceState]
+    /// The ``fingerprint`` of the state this one was computed from; `nil` for the initial state and for
+    /// states stored before states were chained.
+    public var parent: String?
 
-    public init(pipeline: String, version: Int = 0, resources: [String: ResourceState] = [:]) {
+    public init(pipeline: String, version: Int = 0, resources: [String: ResourceState] = [:], parent: String? = nil) {
         self.pipeline = pipeline
         self.version = version
         self.resources = resources
+        self.parent = parent
     }
 }
 

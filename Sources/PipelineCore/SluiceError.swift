@@ -19,6 +19,10 @@ public struct SluiceError: Error, Sendable, CustomStringConvertible {
         /// A destination fault that may pass: a lost connection, a server restarting, a deadlock.
         /// The engine retries these with backoff.
         public static let transient = Code("transient")
+        /// The destination no longer holds the pipeline state a package was computed from: another run
+        /// committed meanwhile, or the dataset was reset. Nothing of the package was written; the engine
+        /// drops it and extracts again from the destination's state.
+        public static let stateConflict = Code("state_conflict")
     }
 
     public var code: Code

@@ -30,6 +30,8 @@ public struct LoadInfo: Sendable, CustomStringConvertible {
     public var extractSeconds: Double
     public var normalizeSeconds: Double
     public var loadSeconds: Double
+    /// Where the run's state came from; `nil` for a run that extracted nothing.
+    public var stateOrigin: StateOrigin? = nil
 
     public var loadIds: [String] { packages.map(\.loadId) }
 
@@ -41,6 +43,7 @@ public struct LoadInfo: Sendable, CustomStringConvertible {
     public var description: String {
         var lines: [String] = []
         lines.append("Pipeline \(pipeline): \(packages.count) load package(s) loaded to \(destination) at \(location), dataset \(dataset)")
+        lines += stateOrigin?.lines ?? []
         for p in packages {
             lines.append("Load package \(p.loadId) is LOADED\(p.resumed ? " (left unfinished by an earlier run, completed now)" : "")")
             for (table, rows) in p.rowCounts {

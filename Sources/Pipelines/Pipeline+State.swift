@@ -4,40 +4,74 @@ import PipelineCore
 extension Pipeline {
     var localStatePath: String { directory + "/state.json" }
 
-    /// The newest pipeline state among the local copy, the destination's and any package not loaded yet.
+    /// The state the next run of this pipeline starts from, read from the destination it loads into.
     ///
-    /// The destination's copy is written in the same transaction as the rows, so it is never behind the
-    /// data; the local copy can be (a run killed between the commit and the local write), and is then
-    /// simply outvoted. On a fresh machine there is no local copy, and the destination's is used.
+    /// The destination's copy is written in the same transaction as the rows, so it is the truth: a
+    /// destination or dataset that holds no state (new, deleted, dropped) gives the initial state, whatever
+    /// the local copy says. Packages extracted from that state and not loaded yet come on top of it.
     public func currentState() async throws -> PipelineState {
-        var candidates: [PipelineState] = []
-        if FileManager.default.fileExists(atPath: localStatePath) {
-            candidates.append(try ManifestIO.read(PipelineState.self, from: localStatePath))
-        }
-        if let stored = try await destination.storedState(pipeline: name) { candidates.append(stored) }
+        try await resolveState(for: nil).base
+    }
+
+    /// The stored state, the packages that build on it, and, given the source, the resources whose
+    /// stored cursor no longer matches the destination (their table is missing or empty).
+    func resolveState(for source: Source?) async throws -> StateResolution {
+        let stored = try await destination.storedState(pipeline: name)
+        var base = stored ?? PipelineState(pipeline: name)
+        // Packages not loaded yet, oldest first: each one extracted from the state before it commits after it.
+        // One extracted from another state (another destination's, or one since replaced) is not followed.
+        var pending: [PipelineState] = []
         for id in storage.packages(in: .extracted) {
             if let s = try ManifestIO.read(ExtractedManifest.self, from: storage.path(.extracted, id) + "/manifest.json").state {
-                candidates.append(s)
+                pending.append(s)
             }
         }
         for id in storage.packages(in: .normalized) {
             if let s = try ManifestIO.read(NormalizedManifest.self, from: storage.path(.normalized, id) + "/manifest.json").state {
-                candidates.append(s)
+                pending.append(s)
             }
         }
-        return candidates.max { $0.version < $1.version } ?? PipelineState(pipeline: name)
+        for s in pending.sorted(by: { $0.version < $1.version }) where s.version > base.version && s.follows(base) {
+            base = s
+        }
+        var resolution = StateResolution(stored: stored, base: base, effective: base)
+        for resource in source?.resources ?? [] where base.resources[resource.name]?.cursor != nil {
+            guard let incremental = resource.hints.incremental, incremental.endValue == nil,
+                resource.hints.writeDisposition != .replace else { continue }
+            // A cursor says "these rows are loaded": trust it only while its table holds rows.
+            if try await destination.tableHasRows(Naming.normalizePath(resource.tableName)) == false {
+                resolution.effective.resources[resource.name] = nil
+                resolution.resetResources.append(resource.name)
+            }
+        }
+        return resolution
     }
 
-    func saveLocalState(_ state: PipelineState) throws {
-        if FileManager.default.fileExists(atPath: localStatePath),
-            let local = try? ManifestIO.read(PipelineState.self, from: localStatePath), local.version >= state.version
-        {
-            return
+    /// Drops the normalized packages extracted from a state the destination no longer holds (another
+    /// destination's, or one from before the destination was reset): loading them would apply a cursor
+    /// that does not match its data. Their rows are extracted again. Returns their load ids.
+    func dropStalePackages() async throws -> [String] {
+        var head = try await destination.storedState(pipeline: name) ?? PipelineState(pipeline: name)
+        var dropped: [String] = []
+        for id in storage.packages(in: .normalized) {
+            guard let s = try ManifestIO.read(NormalizedManifest.self, from: storage.path(.normalized, id) + "/manifest.json").state else {
+                continue
+            }
+            if s.follows(head) {
+                head = s
+            } else {
+                storage.remove(.normalized, id)
+                dropped.append(id)
+            }
         }
+        return dropped
+    }
+
+    /// Writes the local copy of `state`, naming this pipeline's destination and dataset.
+    func saveLocalState(_ state: PipelineState) throws {
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        let tmp = localStatePath + ".tmp"
-        try ManifestIO.write(state, to: tmp)
-        guard rename(tmp, localStatePath) == 0 else { throw SluiceError(.io, "cannot save state to \(localStatePath)") }
+        try LocalStateCopy(destination: destination.name, location: destination.location, dataset: dataset, state: state)
+            .write(to: localStatePath)
     }
 
     /// Load packages that are waiting, by stage.
@@ -50,16 +84,19 @@ extension Pipeline {
     public func resetResource(_ resource: String) async throws {
         let lock = try PipelineLock(directory: directory, pipeline: name)
         defer { withExtendedLifetime(lock) {} }
-        try storage.prepare()
-        try await normalize()
-        _ = try await loadPackages()
-        var state = try await currentState()
-        guard state.resources.removeValue(forKey: resource) != nil else {
-            throw SluiceError(.configuration, "pipeline \(name) keeps no state for resource '\(resource)'"
-                + (state.resources.isEmpty ? "" : " (it has: \(state.resources.keys.sorted().joined(separator: ", ")))"))
+        try await destination.withRunLock(pipeline: name) {
+            try storage.prepare()
+            try await normalize()
+            _ = try await dropStalePackages()
+            _ = try await loadPackages()
+            let state = try await currentState()
+            var resources = state.resources
+            guard resources.removeValue(forKey: resource) != nil else {
+                throw SluiceError(.configuration, "pipeline \(name) keeps no state for resource '\(resource)' in \(destination.name) at \(destination.location)"
+                    + (state.resources.isEmpty ? "" : " (it has: \(state.resources.keys.sorted().joined(separator: ", ")))"))
+            }
+            try await commitState(state.successor(resources: resources))
         }
-        state.version += 1
-        try await commitState(state)
     }
 
     /// Stores a new state with a load that has no rows, so the destination's copy moves too.
@@ -76,10 +113,12 @@ extension Pipeline {
     public func fullRefresh() async throws {
         let lock = try PipelineLock(directory: directory, pipeline: name)
         defer { withExtendedLifetime(lock) {} }
-        let schema = try await currentSchema()
-        try await destination.drop(schema)
-        for item in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where item != "lock" {
-            try FileManager.default.removeItem(atPath: directory + "/" + item)
+        try await destination.withRunLock(pipeline: name) {
+            let schema = try await currentSchema()
+            try await destination.drop(schema)
+            for item in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where item != "lock" {
+                try FileManager.default.removeItem(atPath: directory + "/" + item)
+            }
         }
     }
 }

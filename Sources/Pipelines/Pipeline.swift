@@ -46,38 +46,63 @@ public struct Pipeline: Sendable {
 
     /// Finishes pending packages, then extracts, normalizes and loads `source`.
     ///
-    /// Holds the pipeline's lock throughout: a second run of the same pipeline fails at once, naming the holder.
+    /// Holds the pipeline's lock throughout: a second run of the same pipeline from the same working
+    /// directory fails at once, naming the holder; runs from other working directories or machines wait
+    /// for the destination's run lock (``Destination/withRunLock(pipeline:_:)``). The state the run starts
+    /// from is the destination's; if another run commits first anyway, the package is dropped and the
+    /// source extracted again from the new state, so no row loads twice.
     public func run(_ source: Source) async throws -> LoadInfo {
         let lock = try PipelineLock(directory: directory, pipeline: name)
         defer { withExtendedLifetime(lock) {} }
+        return try await destination.withRunLock(pipeline: name) { try await runHoldingLocks(source) }
+    }
+
+    /// How many times a run extracts again when another run committed state before it.
+    static let extractAttempts = 3
+
+    private func runHoldingLocks(_ source: Source) async throws -> LoadInfo {
         try storage.prepare()
         let clock = ContinuousClock()
         let t0 = clock.now
         // Finish what an earlier run left, before new data is extracted (its cursor must be committed first).
         try await normalize()
+        var dropped = try await dropStalePackages()
         var resumed = try await loadPackages()
         for k in resumed.indices { resumed[k].resumed = true }
         let tResumed = clock.now
-        let loadId = try await extract(source)
-        let t1 = clock.now
-        let loaded: [LoadInfo.Package]
-        var t2 = t1
-        do {
-            try await normalize()
-            t2 = clock.now
-            loaded = try await loadPackages()
-        } catch where Task.isCancelled {
-            // Cancelled (a timeout, Ctrl-C) before this run's package committed: it is dropped, so a retry
-            // extracts afresh and nothing is loaded twice. Packages of earlier runs stay pending.
-            storage.remove(.extracted, loadId)
-            storage.remove(.normalized, loadId)
-            throw CancellationError()
+        var (t1, t2, start) = (tResumed, tResumed, StateResolution?.none)
+        var loaded: [LoadInfo.Package] = []
+        for attempt in 1...Self.extractAttempts {
+            let extracted = try await extractPackage(source)
+            start = extracted.start
+            if let start { try saveLocalState(start.base) }
+            t1 = clock.now
+            do {
+                try await normalize()
+                t2 = clock.now
+                loaded = try await loadPackages()
+                break
+            } catch var error as SluiceError where error.code == .stateConflict {
+                // Another run committed since this one read the state: its package is gone; extract again.
+                dropped.append(error.loadId ?? "")
+                guard attempt < Self.extractAttempts else {
+                    error.message += "; extracted again \(attempt - 1) time(s), each time another run committed first: run again"
+                    throw error
+                }
+            } catch where Task.isCancelled {
+                // Cancelled (a timeout, Ctrl-C) before this run's package committed: it is dropped, so a retry
+                // extracts afresh and nothing is loaded twice. Packages of earlier runs stay pending.
+                storage.remove(.extracted, extracted.loadId)
+                storage.remove(.normalized, extracted.loadId)
+                throw CancellationError()
+            }
         }
         let t3 = clock.now
         return LoadInfo(
             pipeline: name, destination: destination.name, location: destination.location, dataset: dataset,
             packages: resumed + loaded, extractSeconds: seconds(t1 - tResumed), normalizeSeconds: seconds(t2 - t1),
-            loadSeconds: seconds(t3 - t2) + seconds(tResumed - t0))
+            loadSeconds: seconds(t3 - t2) + seconds(tResumed - t0),
+            stateOrigin: start.map { LoadInfo.StateOrigin($0, source: source, droppedPackages: dropped) })
     }
 
     private func seconds(_ d: Duration) -> Double {
@@ -91,11 +116,17 @@ public struct Pipeline: Sendable {
     /// If a resource throws, the partial package is deleted: nothing of it is ever loaded.
     @discardableResult
     public func extract(_ source: Source) async throws -> String {
+        try await extractPackage(source).loadId
+    }
+
+    /// ``extract(_:)``, also returning the state it started from.
+    func extractPackage(_ source: Source) async throws -> (loadId: String, start: StateResolution) {
         try storage.prepare()
         let previous = (storage.packages(in: .extracted) + storage.packages(in: .normalized)
             + storage.packages(in: .loaded)).max()
         let loadId = LoadIds.make(after: previous)
-        let state = try await currentState()
+        let start = try await resolveState(for: source)
+        let state = start.effective
         var next = state
         let dir = try storage.beginTemporary(.extracted, loadId)
         var entries: [ExtractedManifest.Entry] = []
@@ -115,16 +146,15 @@ public struct Pipeline: Sendable {
                 entries.append(.init(resource: resource.name, table: resource.tableName, hints: resource.hints,
                                      file: file, rows: writer.rows, skipped: writer.skipped))
             }
-            if next != state { next.version = state.version + 1 }
             try ManifestIO.write(ExtractedManifest(loadId: loadId, source: source.name, entries: entries,
-                                                   state: next != state ? next : nil),
+                                                   state: start.next(with: next.resources)),
                                  to: dir + "/manifest.json")
             try storage.publish(.extracted, loadId)
         } catch {
             try? FileManager.default.removeItem(atPath: dir)
             throw error
         }
-        return loadId
+        return (loadId, start)
     }
 
     // MARK: - normalize
@@ -246,6 +276,11 @@ public struct Pipeline: Sendable {
                 } catch where Task.isCancelled {
                     throw CancellationError()  // the destination rolled back
                 } catch var error as SluiceError {
+                    if error.code == .stateConflict {
+                        // Extracted from a state the destination no longer holds: nothing was written, and
+                        // loading it later could never succeed. Its rows are extracted again.
+                        storage.remove(.normalized, loadId)
+                    }
                     if error.code == .transient, attempt < configuration.loadRetryDelays.count {
                         try await Task.sleep(for: configuration.loadRetryDelays[attempt])
                         attempt += 1

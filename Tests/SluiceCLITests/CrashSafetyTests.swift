@@ -58,7 +58,17 @@ struct CrashSafetyTests {
     }
 
     /// Starts a load, kills it when `trigger` fires; returns whether it was killed before finishing.
-    func runAndKill(in dir: String, _ trigger: Trigger, observed: Observed? = nil) throws -> Bool {
+    /// Runs on a global queue: the polling loop blocks its thread, which must not be one of the test pool's.
+    func runAndKill(in dir: String, _ trigger: Trigger, observed: Observed? = nil) async throws -> Bool {
+        nonisolated(unsafe) let observed = observed
+        return try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Swift.Result { try self.runAndKillBlocking(in: dir, trigger, observed: observed) })
+            }
+        }
+    }
+
+    func runAndKillBlocking(in dir: String, _ trigger: Trigger, observed: Observed?) throws -> Bool {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: CLITests.binary)
         p.arguments = Self.arguments
@@ -98,7 +108,7 @@ struct CrashSafetyTests {
         return false
     }
 
-    @Test func killedRunsRecoverToExactlyACleanLoad() throws {
+    @Test func killedRunsRecoverToExactlyACleanLoad() async throws {
         let base = try cli.scratch()
         let input = try workload(in: base)
         // The clean load, and the sizes its stages reach.
@@ -106,14 +116,14 @@ struct CrashSafetyTests {
         try FileManager.default.createDirectory(atPath: clean, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: input, toPath: clean + "/events.jsonl")
         let observed = Observed()
-        _ = try runAndKill(in: clean, .observe, observed: observed)
+        _ = try await runAndKill(in: clean, .observe, observed: observed)
         let expected = try snapshot(clean)
         #expect(expected.hasPrefix("1|row 1|"))
         // Time one load stage on its own, with the same data, for the load kill points.
         let timing = base + "/timing"
         try FileManager.default.createDirectory(atPath: timing, withIntermediateDirectories: true)
         try FileManager.default.copyItem(atPath: input, toPath: timing + "/events.jsonl")
-        let timed = try cli.sluice(Self.arguments, in: timing)
+        let timed = try await cli.sluice(Self.arguments, in: timing)
         let loadSeconds = timed.output.split(separator: " ").last.flatMap { Double($0.dropLast(2)) } ?? 0.2
         let (extractedBytes, normalizedBytes) = (observed.extracted, observed.normalized)
         #expect(extractedBytes > 0 && normalizedBytes > 0)
@@ -131,13 +141,13 @@ struct CrashSafetyTests {
             let dir = base + "/kill\(k)"
             try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
             try FileManager.default.copyItem(atPath: input, toPath: dir + "/events.jsonl")
-            if try runAndKill(in: dir, trigger) { killed += 1 } else { missed.append("\(trigger)") }
+            if try await runAndKill(in: dir, trigger) { killed += 1 } else { missed.append("\(trigger)") }
             // Rerun until it completes (once is enough: the rerun finishes the killed run's package first).
-            let rerun = try cli.sluice(Self.arguments, in: dir)
+            let rerun = try await cli.sluice(Self.arguments, in: dir)
             #expect(rerun.status == 0, "kill point \(k): \(rerun.output)")
             #expect(try snapshot(dir) == expected, "kill point \(k) (\(trigger)) left a different table")
             // A second rerun finds nothing new: the cursor was committed with the rows.
-            let again = try cli.sluice(Self.arguments, in: dir)
+            let again = try await cli.sluice(Self.arguments, in: dir)
             #expect(again.output.contains("no new rows"), "kill point \(k): \(again.output)")
         }
         // Most points must have hit a live process, or the test proves little.

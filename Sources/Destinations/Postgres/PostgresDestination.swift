@@ -13,6 +13,9 @@ public struct PostgresDestination: Destination {
     /// Cancels any statement of a load running longer (`statement_timeout`, set for the load's
     /// transaction only); `nil` leaves the server's setting.
     public var statementTimeout: Duration?
+    /// How long a run waits for another run of the same pipeline in this dataset to finish (the run
+    /// lock, ``withRunLock(pipeline:_:)``) before failing; default 10 minutes.
+    public var runLockTimeout: Duration = .seconds(600)
     public var name: String { "postgres" }
     public var location: String { "\(credentials)" }
 
@@ -144,9 +147,12 @@ struct PostgresLoad {
     func q(_ table: String) -> String { destination.qualified(table) }
 
     func run() throws {
+        // Commits of one pipeline in one dataset take turns, so the state check below sees the other's commit.
+        _ = try db.query("SELECT pg_advisory_xact_lock($1::int, $2::int)", destination.lockKey(.commit, pipeline: package.schema.name))
         try db.execute("CREATE SCHEMA IF NOT EXISTS \(destination.schemaSQL)")
         for sql in SystemTables.createStatements(table: q, sqlType: PostgresDestination.sqlType) { try db.execute(sql) }
         if try !db.query("SELECT 1 FROM \(q("_dlt_loads")) WHERE load_id = $1", [package.loadId]).isEmpty { return }
+        try SystemRecords(package: package).checkState(destination: destination.described, table: q, query: { try db.query($0, $1) })
         let schema = package.schema
         let files = Dictionary(package.files.map { ($0.table, $0) }, uniquingKeysWith: { a, _ in a })
         for table in schema.dataTables where files[table.name] != nil { try migrate(table) }

@@ -5,8 +5,10 @@ import PipelineCore
 
 /// The embedded default destination: one SQLite file per pipeline, tables under their plain names.
 ///
-/// A load is one `BEGIN IMMEDIATE ... COMMIT`: data, `_dlt_version` and `_dlt_loads` together; any
-/// failure rolls back and leaves the previous data untouched. Rows are inserted by a reused
+/// A load is one `BEGIN IMMEDIATE ... COMMIT`: data, `_dlt_version`, `_dlt_pipeline_state` and
+/// `_dlt_loads` together; any failure rolls back and leaves the previous data untouched. The write lock
+/// `BEGIN IMMEDIATE` takes serializes the commits of concurrent runs, each checking that the stored
+/// state is still the one its package was computed from. Rows are inserted by a reused
 /// multi-row `INSERT` (up to 100 rows a statement) bound straight from the package's bytes.
 public struct SQLiteDestination: Destination {
     public let path: String
@@ -41,6 +43,13 @@ public struct SQLiteDestination: Destination {
                 "SELECT state FROM _dlt_pipeline_state WHERE pipeline_name = ? ORDER BY version DESC LIMIT 1", [pipeline])
             guard let text = rows.first?[0] else { return nil }
             return try JSONDecoder().decode(PipelineState.self, from: Data(text.utf8))
+        }
+    }
+
+    public func tableHasRows(_ table: String) async throws -> Bool? {
+        guard FileManager.default.fileExists(atPath: path) else { return false }
+        return try withConnection { db in
+            try db.tableExists(table) && !db.query("SELECT 1 FROM \(quoteIdentifier(table)) LIMIT 1").isEmpty
         }
     }
 
@@ -109,6 +118,8 @@ struct SQLiteLoad {
         if try !db.query("SELECT 1 FROM _dlt_loads WHERE load_id = ?", [package.loadId]).isEmpty {
             return  // loaded already: loads are idempotent per package
         }
+        // BEGIN IMMEDIATE holds the database's write lock: commits of all runs take turns here.
+        try SystemRecords(package: package).checkState(destination: "sqlite at \(db.path)", table: quoteIdentifier, query: db.query)
         let schema = package.schema
         let filesByTable = Dictionary(package.files.map { ($0.table, $0) }, uniquingKeysWith: { a, _ in a })
         for table in schema.dataTables where filesByTable[table.name] != nil {
