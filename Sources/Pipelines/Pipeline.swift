@@ -86,14 +86,18 @@ public struct Pipeline: Sendable {
             + storage.packages(in: .loaded)).max()
         let loadId = LoadIds.make(after: previous)
         let state = try await currentState()
+        let schema = try await currentSchema()
         var next = state
         let dir = try storage.beginTemporary(.extracted, loadId)
         var entries: [ExtractedManifest.Entry] = []
         do {
             for (k, resource) in source.resources.enumerated() {
                 let file = "\(k).items"
+                let checks = ExtractChecks(destination: destination.name, limits: destination.limits,
+                                           table: resource.tableName, hints: resource.hints, schema: schema)
                 let writer = try ExtractWriter(try PackageFileWriter(path: dir + "/" + file), hints: resource.hints,
-                                               prior: state.resources[resource.name], salt: configuration.hashSalt)
+                                               prior: state.resources[resource.name], salt: configuration.hashSalt,
+                                               checks: checks)
                 do {
                     try await resource.produce(writer)
                     if let changed = try writer.finalState() { next.resources[resource.name] = changed }
@@ -149,15 +153,14 @@ public struct Pipeline: Sendable {
                         rowNumber += 1
                         do {
                             try normalizer.normalize(row, table: table)
+                            if let limit = destination.limits.maxColumns { try checkWidth(normalizer.schema, limit: limit) }
                         } catch var error as SluiceError {
                             error.stage = "normalize"
                             error.row = error.row ?? rowNumber
                             error.loadId = loadId
                             if error.code == .badInput || error.code == .schema {
                                 // Retrying cannot help: set the package aside, visibly, so later runs proceed.
-                                try? storage.advance(loadId, from: .extracted, to: .failed)
-                                try? "\(error)\n".write(toFile: storage.path(.failed, loadId) + "/error.txt",
-                                                         atomically: true, encoding: .utf8)
+                                storage.setAside(loadId, from: .extracted, error: error)
                                 error.message += "; the package was set aside in \(storage.path(.failed, loadId))"
                             }
                             throw error
@@ -186,6 +189,15 @@ public struct Pipeline: Sendable {
         return done
     }
 
+    /// Fails, naming the table and the first column past the limit, when a table is wider than the destination allows.
+    private func checkWidth(_ schema: Schema, limit: Int) throws {
+        for table in schema.tables where table.columns.count > limit {
+            throw SluiceError(.badInput, """
+                the table would have \(table.columns.count) columns, more than \(destination.name) allows (\(limit))
+                """, column: table.columns[limit].name, table: table.name)
+        }
+    }
+
     func saveSchema(_ schema: Schema) throws {
         try FileManager.default.createDirectory(atPath: directory + "/schemas", withIntermediateDirectories: true)
         let tmp = schemaPath + ".tmp"
@@ -210,8 +222,11 @@ public struct Pipeline: Sendable {
                 loadId: loadId, dataset: manifest.dataset, schema: manifest.schema,
                 files: manifest.files.map { .init(table: $0.table, path: dir + "/" + $0.file, rowCount: $0.rows) },
                 replacedRoots: manifest.replacedRoots, state: manifest.state)
+            // A package with no rows, no replace and no state changes nothing: no `_dlt_loads` row for it.
+            let changesNothing = manifest.files.allSatisfy { $0.rows == 0 } && manifest.replacedRoots.isEmpty
+                && manifest.state == nil
             var attempt = 0
-            while true {
+            while !changesNothing {
                 do {
                     try await destination.load(package)
                     break
@@ -224,13 +239,19 @@ public struct Pipeline: Sendable {
                     error.stage = "load"
                     error.loadId = loadId
                     if attempt > 0 { error.message += " (after \(attempt) retries)" }
+                    if error.code == .badInput || error.code == .schema {
+                        // The destination cannot hold this data: retrying cannot help, so the package is set
+                        // aside (`sluice packages` lists, retries or drops it) and later runs proceed.
+                        storage.setAside(loadId, from: .normalized, error: error)
+                        error.message += "; the package was set aside in \(storage.path(.failed, loadId))"
+                    }
                     throw error
                 }
             }
             // Committed: only now does the local copy of the state move on.
             if let state = manifest.state { try saveLocalState(state) }
             try storage.advance(loadId, from: .normalized, to: .loaded)
-            loaded.append(LoadInfo.Package(loadId: loadId, rowCounts: manifest.files.map { ($0.table, $0.rows) },
+            loaded.append(LoadInfo.Package(loadId: loadId, rowCounts: manifest.files.filter { $0.rows > 0 }.map { ($0.table, $0.rows) },
                                            schemaChanges: manifest.changes, resumed: false,
                                            skippedRows: manifest.skipped ?? 0, discardedRows: manifest.discardedRows ?? 0,
                                            discardedValues: manifest.discardedValues ?? 0, state: manifest.state))

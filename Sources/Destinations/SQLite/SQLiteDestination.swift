@@ -12,6 +12,16 @@ public struct SQLiteDestination: Destination {
     public let path: String
     public var name: String { "sqlite" }
     public var location: String { path }
+    /// A table has at most as many columns as this SQLite build allows (`SQLITE_MAX_COLUMN`, 2,000 by default).
+    public var limits: DestinationLimits { DestinationLimits(maxColumns: Self.maxColumns) }
+
+    /// The column limit of the linked SQLite library.
+    static let maxColumns: Int = {
+        var db: OpaquePointer?
+        defer { sqlite3_close(db) }
+        guard sqlite3_open(":memory:", &db) == SQLITE_OK, let db else { return 2000 }
+        return Int(sqlite3_limit(db, SQLITE_LIMIT_COLUMN, -1))
+    }()
 
     public init(path: String) { self.path = path }
 
