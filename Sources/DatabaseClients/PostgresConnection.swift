@@ -137,7 +137,10 @@ public final class PostgresConnection {
         let message = r.map { Self.clean(String(cString: PQresultErrorMessage($0)), secret: secret) } ?? lastError
         let state = r.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) } ?? ""
         let lost = PQstatus(conn) != CONNECTION_OK
-        let transient = lost || state.hasPrefix("08") || ["57P01", "57P02", "57P03", "40001", "40P01"].contains(state)
+        // Two sessions creating the same schema or table collide on a catalog index: the next try sees it.
+        let constraint = r.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "n"))) }.map { String(cString: $0) } ?? ""
+        let catalogRace = state == "23505" && constraint.hasPrefix("pg_")
+        let transient = lost || catalogRace || state.hasPrefix("08") || ["57P01", "57P02", "57P03", "40001", "40P01"].contains(state)
         // Data exceptions, constraint violations and program limits (a row or table too wide): the data
         // cannot be stored as it is, and no retry will change that.
         let rejected = ["22", "23", "54"].contains(state.prefix(2))

@@ -115,8 +115,10 @@ struct SQLiteLoad {
 
     func run() throws {
         try createSystemTables()
-        if try !db.query("SELECT 1 FROM _dlt_loads WHERE load_id = ?", [package.loadId]).isEmpty {
-            return  // loaded already: loads are idempotent per package
+        // Loaded already (loads are idempotent per package); the schema name tells apart two pipelines
+        // sharing a file whose load ids fell in the same microsecond.
+        if try !db.query("SELECT 1 FROM _dlt_loads WHERE load_id = ? AND schema_name = ?", [package.loadId, package.schema.name]).isEmpty {
+            return
         }
         let schema = package.schema
         let filesByTable = Dictionary(package.files.map { ($0.table, $0) }, uniquingKeysWith: { a, _ in a })
