@@ -52,6 +52,21 @@ struct ReaderInputTests {
         #expect { try CSVReader.Options.delimiter(parsing: ";;") } throws: { "\($0)".contains("one ASCII character") }
     }
 
+    @Test func theDelimiterTableSettingReachesTheReader() async throws {
+        let dir = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = write("a,b|c\n1,2|3\n", to: "t.csv", in: dir)
+        func settings(_ delimiter: String) -> Data {
+            try! JSONSerialization.data(withJSONObject: ["tables": ["t": ["path": path, "delimiter": delimiter]]])
+        }
+        let source = try FilesSource.build(pipeline: "p", settings: settings("|"))
+        let rows = try await readAll(source.resources[0])
+        #expect(rows.first?.fields.map(\.name) == ["a,b", "c"])
+        #expect { try FilesSource.build(pipeline: "p", settings: settings("||")) } throws: {
+            "\($0)".contains("[pipelines.p.tables.t] delimiter: the CSV delimiter must be one ASCII character")
+        }
+    }
+
     @Test func aNumberBeyondADoubleIsOutOfRangeNotMalformed() async throws {
         let dir = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: dir) }
