@@ -24,12 +24,14 @@ public final class SQLiteConnection {
     var lastError: String { String(cString: sqlite3_errmsg(db)) }
 
     /// The last error, classified: a locked database may pass (transient); data the database cannot hold
-    /// (too big, too many columns, a constraint) will not pass on a retry (bad input); the rest is a
-    /// destination fault.
+    /// (too big, too many columns, a CHECK, NOT NULL or unique constraint) will not pass on a retry (bad
+    /// input); the rest, a trigger's `RAISE` included, is a destination fault.
     func failure(_ message: String) -> SluiceError {
-        let rc = sqlite3_extended_errcode(db) & 0xFF
+        let extended = sqlite3_extended_errcode(db)
+        let rc = extended & 0xFF
         let code: SluiceError.Code = switch rc {
         case SQLITE_BUSY, SQLITE_LOCKED: .transient
+        case SQLITE_CONSTRAINT where extended == SQLITE_CONSTRAINT | (7 << 8): .destination  // SQLITE_CONSTRAINT_TRIGGER
         case SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH: .badInput
         default: message.contains("too many columns") ? .badInput : .destination
         }
