@@ -1,5 +1,11 @@
 import PipelineCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Checks rows at extract, while the reader still knows the file and line, for what would fail later:
 /// text the destination cannot hold (NUL in Postgres text) and merge keys that are null, missing, or of
 /// a type the key column cannot take.
@@ -81,18 +87,19 @@ struct ExtractChecks {
         }
     }
 
-    /// Valid JSON holds NUL only as the escape `\u0000`: a cheap scan says whether to look closer.
+    /// Valid JSON holds NUL only as the escape `\u0000`: a cheap scan (memchr to each backslash) says
+    /// whether to look closer.
     static func mayHoldNUL(_ json: UnsafeBufferPointer<UInt8>) -> Bool {
-        let pattern: [UInt8] = Array(#"\u0000"#.utf8)
-        guard json.count >= pattern.count else { return false }
+        guard let base = json.baseAddress else { return false }
         var i = 0
-        while i <= json.count - pattern.count {
-            if json[i] == 0x5C, json[i + 1] == 0x75, json[i + 2] == 0x30, json[i + 3] == 0x30, json[i + 4] == 0x30,
-                json[i + 5] == 0x30
+        while i + 6 <= json.count, let hit = memchr(base + i, 0x5C, json.count - i) {
+            let k = UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+            if k + 6 <= json.count, json[k + 1] == 0x75, json[k + 2] == 0x30, json[k + 3] == 0x30, json[k + 4] == 0x30,
+                json[k + 5] == 0x30
             {
                 return true
             }
-            i += 1
+            i = k + 2  // past the escaped character
         }
         return false
     }
