@@ -151,13 +151,21 @@ public final class PostgresConnection {
     var lastError: String { Self.clean(String(cString: PQerrorMessage(conn)), secret: secret) }
 
     /// The error of a failed result, classified: connection loss, shutdown, serialization failures and
-    /// deadlocks are transient; everything else (syntax, constraints, timeouts) is not.
+    /// deadlocks are transient; data the server rejects (SQLSTATE classes 22, 23, 54) is bad input;
+    /// everything else (syntax, permissions, timeouts) is a destination fault.
     func failure(_ r: OpaquePointer?, context: String = "Postgres") -> SluiceError {
         let message = r.map { Self.clean(String(cString: PQresultErrorMessage($0)), secret: secret) } ?? lastError
         let state = r.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "C"))) }.map { String(cString: $0) } ?? ""
         let lost = PQstatus(conn) != CONNECTION_OK
-        let transient = lost || state.hasPrefix("08") || ["57P01", "57P02", "57P03", "40001", "40P01"].contains(state)
-        return SluiceError(transient ? .transient : .destination, "\(context): \(message.isEmpty ? lastError : message)"
+        // Two sessions creating the same schema or table collide on a catalog index: the next try sees it.
+        let constraint = r.flatMap { PQresultErrorField($0, Int32(UInt8(ascii: "n"))) }.map { String(cString: $0) } ?? ""
+        let catalogRace = state == "23505" && constraint.hasPrefix("pg_")
+        let transient = lost || catalogRace || state.hasPrefix("08") || ["57P01", "57P02", "57P03", "40001", "40P01"].contains(state)
+        // Data exceptions, constraint violations and program limits (a row or table too wide): the data
+        // cannot be stored as it is, and no retry will change that.
+        let rejected = ["22", "23", "54"].contains(state.prefix(2))
+        let code: SluiceError.Code = transient ? .transient : rejected ? .badInput : .destination
+        return SluiceError(code, "\(context): \(message.isEmpty ? lastError : message)"
             + (state.isEmpty ? "" : " (SQLSTATE \(state))"))
     }
 

@@ -23,13 +23,28 @@ public final class SQLiteConnection {
 
     var lastError: String { String(cString: sqlite3_errmsg(db)) }
 
+    /// The last error, classified: a locked database may pass (transient); data the database cannot hold
+    /// (too big, too many columns, a CHECK, NOT NULL or unique constraint) will not pass on a retry (bad
+    /// input); the rest, a trigger's `RAISE` included, is a destination fault.
+    func failure(_ message: String) -> SluiceError {
+        let extended = sqlite3_extended_errcode(db)
+        let rc = extended & 0xFF
+        let code: SluiceError.Code = switch rc {
+        case SQLITE_BUSY, SQLITE_LOCKED: .transient
+        case SQLITE_CONSTRAINT where extended == SQLITE_CONSTRAINT | (7 << 8): .destination  // SQLITE_CONSTRAINT_TRIGGER
+        case SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH: .badInput
+        default: message.contains("too many columns") ? .badInput : .destination
+        }
+        return SluiceError(code, "SQLite: \(message)")
+    }
+
     /// Runs statements that return no rows.
     public func execute(_ sql: String) throws {
         var err: UnsafeMutablePointer<CChar>?
         if sqlite3_exec(db, sql, nil, nil, &err) != SQLITE_OK {
             let message = err.map { String(cString: $0) } ?? lastError
             sqlite3_free(err)
-            throw SluiceError(.destination, "SQLite: \(message)")
+            throw failure(message)
         }
     }
 
@@ -37,7 +52,7 @@ public final class SQLiteConnection {
         var stmt: OpaquePointer?
         guard sqlite3_prepare_v2(db, sql, -1, &stmt, nil) == SQLITE_OK, let stmt else {
             // Statements hold identifiers only (values are bound), so quoting a prefix is safe.
-            throw SluiceError(.destination, "SQLite: \(lastError) in: \(sql.prefix(120))")
+            throw failure("\(lastError) in: \(sql.prefix(120))")
         }
         return Statement(stmt, connection: self)
     }
@@ -84,7 +99,7 @@ public final class SQLiteConnection {
             switch sqlite3_step(handle) {
             case SQLITE_ROW: return true
             case SQLITE_DONE: return false
-            default: throw SluiceError(.destination, "SQLite: \(connection.lastError)")
+            default: throw connection.failure(connection.lastError)
             }
         }
 

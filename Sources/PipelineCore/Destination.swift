@@ -13,6 +13,8 @@ public protocol Destination: Sendable {
     var name: String { get }
     /// Where the data goes, for people (a file path, `host:port/database`); never holds credentials.
     var location: String { get }
+    /// What the destination cannot hold (the engine checks rows against it before loading).
+    var limits: DestinationLimits { get }
     /// Loads the package in one transaction.
     func load(_ package: NormalizedPackage) async throws
     /// The newest schema stored under this name, or `nil` when the destination has none.

@@ -32,7 +32,8 @@ struct CursorTracker {
     /// Whether `row` is in the window (and not loaded before). Throws for a missing or mistyped cursor.
     mutating func admit(_ row: Row) throws -> Bool {
         guard let raw = Self.lookup(incremental.cursor, in: row), !raw.isNull else {
-            throw SluiceError(.badInput, "the cursor \(incremental.cursor) is missing or null", stage: "extract",
+            let what = Self.lookup(incremental.cursor, in: row) == nil ? "missing" : "null"
+            throw SluiceError(.badInput, "the cursor \(incremental.cursor) is \(what)", stage: "extract",
                               column: incremental.cursor)
         }
         guard let value = CursorValue(raw) else {

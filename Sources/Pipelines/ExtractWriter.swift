@@ -13,9 +13,14 @@ final class ExtractWriter: JSONRowWriter {
     /// Privacy hints by column path, applied before a row is written anywhere.
     private let privacy: [(path: [String], rule: Privacy)]
     private let salt: String
+    /// What the destination could not hold, checked while the reader still knows the file and line.
+    private var checks: ExtractChecks?
 
-    init(_ file: PackageFileWriter, hints: ResourceHints, prior: ResourceState?, salt: String?) throws {
+    init(_ file: PackageFileWriter, hints: ResourceHints, prior: ResourceState?, salt: String?,
+         checks: ExtractChecks? = nil) throws
+    {
         self.file = file
+        self.checks = checks?.isActive == true ? checks : nil
         priorState = prior
         values = prior?.values ?? [:]
         tracker = hints.incremental.map { CursorTracker($0, prior: prior?.cursor, primaryKey: hints.primaryKey) }
@@ -89,13 +94,23 @@ final class ExtractWriter: JSONRowWriter {
                 throw error
             }
         }
+        if checks != nil {
+            do {
+                try checks!.check(row)
+            } catch var error as SluiceError {
+                error.row = rows + skipped + 1
+                throw error
+            }
+        }
         try file.writeRow(privacy.isEmpty ? row : protect(row))
         rows += 1
     }
 
     func write(jsonObject bytes: ArraySlice<UInt8>) async throws {
-        if tracker != nil || !privacy.isEmpty {
-            // The cursor and privacy hints need the row's values.
+        let needsValues = tracker != nil || !privacy.isEmpty
+            || (checks.map { c in bytes.withUnsafeBufferPointer { c.needsDecoding($0) } } ?? false)
+        if needsValues {
+            // The cursor, privacy hints and checks need the row's values.
             let value = try bytes.withUnsafeBufferPointer { try JSONText.decode($0) }
             guard case .object(let row) = value else { throw SluiceError(.badInput, "a JSON row is not an object") }
             try await write(row)

@@ -266,8 +266,17 @@ final class Normalizer {
         if isRoot {
             for key in hint.required {
                 guard let c = columnIndex[t][key], fields.contains(where: { $0.0 == c }) else {
-                    let why = hint.primaryKey.contains(key) || hint.mergeKey.contains(key)
-                        ? "a key column of a merge is null or missing" : "a column hinted not nullable is null or missing"
+                    let isKey = hint.primaryKey.contains(key) || hint.mergeKey.contains(key)
+                    // Present, but of a type the column cannot take: it went to a variant column.
+                    let variant = fields.lazy.map { self.schema.tables[t].columns[$0.0] }
+                        .first { $0.variant && $0.name.hasPrefix(key + Naming.pathSeparator + "v_") }
+                    if let variant, let c = columnIndex[t][key] {
+                        throw SluiceError(.badInput, """
+                            \(isKey ? "a key column of a merge" : "a column hinted not nullable") holds a \(variant.dataType.rawValue) \
+                            value where the column is \(schema.tables[t].columns[c].dataType.rawValue)
+                            """, stage: "normalize", column: key, table: table)
+                    }
+                    let why = isKey ? "a key column of a merge is null or missing" : "a column hinted not nullable is null or missing"
                     throw SluiceError(.badInput, why, stage: "normalize", column: key, table: table)
                 }
             }
@@ -481,7 +490,11 @@ final class Normalizer {
         }
     }
 
+    /// Columns added so far (to check a destination's width limit only when it changed).
+    private(set) var addedColumns = 0
+
     private func addColumn(_ column: ColumnSchema, to t: Int) -> Int {
+        addedColumns += 1
         schema.tables[t].columns.append(column)
         let c = schema.tables[t].columns.count - 1
         columnIndex[t][column.name] = c

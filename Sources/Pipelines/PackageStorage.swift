@@ -8,7 +8,8 @@ import PipelineCore
 struct PackageStorage: Sendable {
     enum Stage: String, CaseIterable {
         case extracted, normalized, loaded
-        /// Packages whose data cannot be normalized (bad input): kept for inspection, never retried.
+        /// Packages whose data cannot be normalized or loaded (bad input): kept with their error for
+        /// inspection, never retried unless asked (`sluice packages --retry`).
         case failed
     }
 
@@ -72,6 +73,26 @@ struct PackageStorage: Sendable {
         try? FileManager.default.removeItem(atPath: doomed)
         guard rename(path(stage, loadId), doomed) == 0 else { return }
         try? FileManager.default.removeItem(atPath: doomed)
+    }
+
+    /// Moves a package that cannot be processed to `failed/`, with its error (`error.txt`) and the stage
+    /// it came from (`failed_from`), so that later runs proceed and it can be retried.
+    func setAside(_ loadId: String, from stage: Stage, error: SluiceError) {
+        guard (try? advance(loadId, from: stage, to: .failed)) != nil else { return }
+        let dir = path(.failed, loadId)
+        try? "\(error)\n".write(toFile: dir + "/error.txt", atomically: true, encoding: .utf8)
+        try? stage.rawValue.write(toFile: dir + "/failed_from", atomically: true, encoding: .utf8)
+    }
+
+    /// The stage a failed package came from (recorded, else told by its manifest).
+    func failedFrom(_ loadId: String) -> Stage {
+        let dir = path(.failed, loadId)
+        if let text = try? String(contentsOfFile: dir + "/failed_from", encoding: .utf8),
+            let stage = Stage(rawValue: text.trimmingCharacters(in: .whitespacesAndNewlines))
+        {
+            return stage
+        }
+        return (try? ManifestIO.read(NormalizedManifest.self, from: dir + "/manifest.json")) != nil ? .normalized : .extracted
     }
 
     private func move(_ from: String, _ to: String) throws {

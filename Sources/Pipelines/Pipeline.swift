@@ -127,14 +127,18 @@ public struct Pipeline: Sendable {
         let loadId = LoadIds.make(after: previous)
         let start = try await resolveState(for: source)
         let state = start.effective
+        let schema = try await currentSchema()
         var next = state
         let dir = try storage.beginTemporary(.extracted, loadId)
         var entries: [ExtractedManifest.Entry] = []
         do {
             for (k, resource) in source.resources.enumerated() {
                 let file = "\(k).items"
+                let checks = ExtractChecks(destination: destination.name, limits: destination.limits,
+                                           table: resource.tableName, hints: resource.hints, schema: schema)
                 let writer = try ExtractWriter(try PackageFileWriter(path: dir + "/" + file), hints: resource.hints,
-                                               prior: state.resources[resource.name], salt: configuration.hashSalt)
+                                               prior: state.resources[resource.name], salt: configuration.hashSalt,
+                                               checks: checks)
                 do {
                     try await resource.produce(writer)
                     if let changed = try writer.finalState() { next.resources[resource.name] = changed }
@@ -210,7 +214,8 @@ public struct Pipeline: Sendable {
         return done
     }
 
-    /// Normalizes every row of an extracted package into `dir`; bad input sets the package aside.
+    /// Normalizes every row of an extracted package into `dir`; bad input (a table wider than the destination
+    /// allows among it) sets the package aside.
     private func normalizePass(_ manifest: ExtractedManifest, from source: String, schema: Schema, into dir: String,
                                superseding: [String: [String: Int]] = [:]) throws -> Normalizer
     {
@@ -221,20 +226,23 @@ public struct Pipeline: Sendable {
             let reader = try PackageFileReader(path: source + "/" + entry.file)
             var rowNumber = 0
             let exactFloats = normalizer.hasDecimalColumns(table)
+            var checkedColumns = -1
             while let row = try reader.nextRow(exactFloats: exactFloats) {
                 rowNumber += 1
                 if rowNumber & 4095 == 0 { try Task.checkCancellation() }
                 do {
                     try normalizer.normalize(row, table: table, exactFloats: exactFloats && reader.lastRowWasJSON)
+                    if let limit = destination.limits.maxColumns, normalizer.addedColumns != checkedColumns {
+                        checkedColumns = normalizer.addedColumns
+                        try checkWidth(normalizer.schema, limit: limit)
+                    }
                 } catch var error as SluiceError {
                     error.stage = "normalize"
                     error.row = error.row ?? rowNumber
                     error.loadId = loadId
                     if error.code == .badInput || error.code == .schema {
                         // Retrying cannot help: set the package aside, visibly, so later runs proceed.
-                        try? storage.advance(loadId, from: .extracted, to: .failed)
-                        try? "\(error)\n".write(toFile: storage.path(.failed, loadId) + "/error.txt",
-                                                 atomically: true, encoding: .utf8)
+                        storage.setAside(loadId, from: .extracted, error: error)
                         error.message += "; the package was set aside in \(storage.path(.failed, loadId))"
                     }
                     throw error
@@ -242,6 +250,15 @@ public struct Pipeline: Sendable {
             }
         }
         return normalizer
+    }
+
+    /// Fails, naming the table and the first column past the limit, when a table is wider than the destination allows.
+    private func checkWidth(_ schema: Schema, limit: Int) throws {
+        for table in schema.tables where table.columns.count > limit {
+            throw SluiceError(.badInput, """
+                the table would have \(table.columns.count) columns, more than \(destination.name) allows (\(limit))
+                """, column: table.columns[limit].name, table: table.name)
+        }
     }
 
     func saveSchema(_ schema: Schema) throws {
@@ -268,8 +285,11 @@ public struct Pipeline: Sendable {
                 loadId: loadId, dataset: manifest.dataset, schema: manifest.schema,
                 files: manifest.files.map { .init(table: $0.table, path: dir + "/" + $0.file, rowCount: $0.rows) },
                 replacedRoots: manifest.replacedRoots, state: manifest.state)
+            // A package with no rows, no replace and no state changes nothing: no `_dlt_loads` row for it.
+            let changesNothing = manifest.files.allSatisfy { $0.rows == 0 } && manifest.replacedRoots.isEmpty
+                && manifest.state == nil
             var attempt = 0
-            while true {
+            while !changesNothing {
                 do {
                     try await destination.load(package)
                     break
@@ -289,13 +309,19 @@ public struct Pipeline: Sendable {
                     error.stage = "load"
                     error.loadId = loadId
                     if attempt > 0 { error.message += " (after \(attempt) retries)" }
+                    if error.code == .badInput || error.code == .schema {
+                        // The destination cannot hold this data: retrying cannot help, so the package is set
+                        // aside (`sluice packages` lists, retries or drops it) and later runs proceed.
+                        storage.setAside(loadId, from: .normalized, error: error)
+                        error.message += "; the package was set aside in \(storage.path(.failed, loadId))"
+                    }
                     throw error
                 }
             }
             // Committed: only now does the local copy of the state move on.
             if let state = manifest.state { try saveLocalState(state) }
             try storage.advance(loadId, from: .normalized, to: .loaded)
-            loaded.append(LoadInfo.Package(loadId: loadId, rowCounts: manifest.files.map { ($0.table, $0.rows) },
+            loaded.append(LoadInfo.Package(loadId: loadId, rowCounts: manifest.files.filter { $0.rows > 0 }.map { ($0.table, $0.rows) },
                                            schemaChanges: manifest.changes, resumed: false,
                                            skippedRows: manifest.skipped ?? 0, discardedRows: manifest.discardedRows ?? 0,
                                            discardedValues: manifest.discardedValues ?? 0, state: manifest.state))

@@ -21,6 +21,9 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "File format: jsonl, json or csv (default: from the file name).")
     var format: FileFormat?
 
+    @Option(help: "CSV field separator: one character such as ';' or '|', or 'tab' (default: detected from the header row).")
+    var delimiter: String?
+
     @Option(help: "append, replace or merge.")
     var writeDisposition: WriteDisposition = .append
 
@@ -84,7 +87,8 @@ struct LoadCommand: AsyncParsableCommand {
             } else if initialValue != nil || endValue != nil {
                 throw SluiceError(.configuration, "--initial-value and --end-value need --incremental CURSOR")
             }
-            let resource = try FileResource.make(name: table, paths: paths, format: format, hints: hints)
+            let csv = CSVReader.Options(delimiter: try delimiter.map(CSVReader.Options.delimiter(parsing:)))
+            let resource = try FileResource.make(name: table, paths: paths, format: format, hints: hints, csv: csv)
             var settings = Pipeline.Configuration()
             settings.workingDirectory = global.workingDirectory
             settings.hashSalt = try Secrets.load().value(["privacy", "salt"])
@@ -109,9 +113,23 @@ extension MergeStrategy: ExpressibleByArgument {}
 extension SchemaContract.Mode: ExpressibleByArgument {}
 extension WriteDisposition: ExpressibleByArgument {}
 
-/// Prints a Sluice error as one clear line and exits non-zero.
+/// Prints a Sluice error as one clear line and exits non-zero (ArgumentParser prefixes `Error: `).
 struct CLIError: Error, CustomStringConvertible {
     let error: SluiceError
     init(_ error: SluiceError) { self.error = error }
-    var description: String { "error: \(error)" }
+    var description: String { Self.escapingControls("\(error)") }
+
+    /// `text` with control characters (from the data: NUL, escapes that would drive the terminal) written
+    /// as `\u{..}`, so an error is one line of plain text.
+    static func escapingControls(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars {
+            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+                out += "\\u{" + String(scalar.value, radix: 16) + "}"
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+        return out
+    }
 }

@@ -11,7 +11,7 @@ struct SluiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
         abstract: "Extract-load pipelines: stream typed rows from sources into SQLite and other destinations.",
-        subcommands: [LoadCommand.self, RunCommand.self, ShowCommand.self, StateCommand.self, ResetCommand.self, SchemaCommand.self,
+        subcommands: [LoadCommand.self, RunCommand.self, ShowCommand.self, StateCommand.self, ResetCommand.self, PackagesCommand.self, SchemaCommand.self,
                       FlowCommand.self, RunsCommand.self, LogsCommand.self])
 }
 

@@ -27,13 +27,17 @@ struct PostgresPipeline {
     let pipeline: Pipeline
 
     init() throws {
+        self.init(dataset: "t_" + UUID().uuidString.prefix(8).lowercased(), name: "pg", credentials: try TestPostgres.credentials())
+    }
+
+    /// A pipeline named `name` into `dataset`, with its own working directory.
+    init(dataset: String, name: String, credentials: PostgresCredentials? = nil) {
         dir = NSTemporaryDirectory() + "sluice-pg-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        let dataset = "t_" + UUID().uuidString.prefix(8).lowercased()
-        destination = PostgresDestination(credentials: try TestPostgres.credentials(), dataset: dataset)
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        destination = PostgresDestination(credentials: credentials ?? (try! TestPostgres.credentials()), dataset: dataset)
         var configuration = Pipeline.Configuration()
         configuration.workingDirectory = dir + "/.sluice"
-        pipeline = Pipeline(name: "pg", destination: destination, dataset: dataset, configuration: configuration)
+        pipeline = Pipeline(name: name, destination: destination, dataset: dataset, configuration: configuration)
     }
 
     @discardableResult
@@ -170,11 +174,15 @@ struct PostgresTests {
         }
         var closed = try TestPostgres.credentials()
         closed.port = 1
+        var unreachable = PostgresDestination(credentials: closed, dataset: "x")
+        unreachable.connectRetryDelays = [.milliseconds(10), .milliseconds(10)]
         do {
-            _ = try await PostgresDestination(credentials: closed, dataset: "x").storedSchema(named: "x")
+            _ = try await unreachable.storedSchema(named: "x")
             Issue.record("connected to a closed port")
         } catch {
+            // Refused may pass (a server restarting): retried, then reported as transient.
             #expect("\(error)".contains("cannot connect") && "\(error)".contains("127.0.0.1:1"))
+            #expect("\(error)".contains("(after 2 retries)") && (error as? SluiceError)?.code == .transient)
         }
         #expect(!"\(try TestPostgres.credentials())".contains("password"))
     }

@@ -134,7 +134,7 @@ struct IncrementalTests {
             try await t.run("events", [["id": 1, "updated_at": "2024-01-01T00:00:00Z"], ["id": 2]], hints: hints(Incremental(cursor: "updated_at")))
         } throws: { error in
             let e = error as! SluiceError
-            return e.row == 2 && e.column == "updated_at" && "\(e)".contains("missing or null")
+            return e.row == 2 && e.column == "updated_at" && "\(e)".contains("the cursor updated_at is missing")
         }
     }
 

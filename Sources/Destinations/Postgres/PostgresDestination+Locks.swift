@@ -33,7 +33,7 @@ extension PostgresDestination {
     /// Holds the run lock of `pipeline` in this dataset on a dedicated session while `body` runs; waits
     /// up to ``runLockTimeout`` for a run that holds it, then fails naming the holder's session.
     public func withRunLock<T>(pipeline: String, _ body: () async throws -> T) async throws -> T {
-        let session = try PostgresConnection(credentials)
+        let session = try await connect()
         let key = lockKey(.run, pipeline: pipeline)
         // Tried, not waited for inside the server: a waiting run sleeps on the clock (holding no thread,
         // and cancellable) and tries again.

@@ -16,8 +16,14 @@ public struct PostgresDestination: Destination {
     /// How long a run waits for another run of the same pipeline in this dataset to finish (the run
     /// lock, ``withRunLock(pipeline:_:)``) before failing; default 10 minutes.
     public var runLockTimeout: Duration = .seconds(600)
+    /// Waits before connecting again when connecting fails transiently (refused, the server starting up
+    /// or shutting down, as during a restart); one more attempt per delay. Used by reads of the schema and
+    /// state and by drops; a load is retried whole by the engine instead.
+    public var connectRetryDelays: [Duration] = [.milliseconds(500), .seconds(1), .seconds(2), .seconds(4), .seconds(8)]
     public var name: String { "postgres" }
     public var location: String { "\(credentials)" }
+    /// Postgres text and jsonb cannot hold U+0000, and a table has at most 1,600 columns.
+    public var limits: DestinationLimits { DestinationLimits(maxColumns: 1600, textHoldsNUL: false) }
 
     public init(credentials: PostgresCredentials, dataset: String, statementTimeout: Duration? = nil) {
         self.credentials = credentials
@@ -28,6 +34,30 @@ public struct PostgresDestination: Destination {
     /// Lends an open connection for the duration of `body`.
     public func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
         try body(try PostgresConnection(credentials))
+    }
+
+    /// Lends an open connection, connecting again after each of ``connectRetryDelays`` while connecting
+    /// fails transiently (a restarting server); `body` itself is not repeated.
+    func withRetriedConnection<T>(_ body: (PostgresConnection) throws -> T) async throws -> T {
+        try body(try await connect())
+    }
+
+    /// A new connection, connecting again after each of ``connectRetryDelays`` while connecting fails
+    /// transiently (a restarting server).
+    func connect() async throws -> PostgresConnection {
+        var attempt = 0
+        while true {
+            do {
+                return try PostgresConnection(credentials)
+            } catch var error as SluiceError where error.code == .transient {
+                guard attempt < connectRetryDelays.count else {
+                    if attempt > 0 { error.message += " (after \(attempt) retries)" }
+                    throw error
+                }
+                try await Task.sleep(for: connectRetryDelays[attempt])
+                attempt += 1
+            }
+        }
     }
 
     var schemaSQL: String { quoteIdentifier(Self.physical(dataset)) }
@@ -55,7 +85,7 @@ public struct PostgresDestination: Destination {
     static func identifier(_ name: String) -> String { quoteIdentifier(physical(name)) }
 
     public func storedSchema(named name: String) async throws -> Schema? {
-        try withConnection { db -> Schema? in
+        try await withRetriedConnection { db -> Schema? in
             guard try tableExists(db, "_dlt_version") else { return nil }
             let rows = try db.query("SELECT schema FROM \(qualified("_dlt_version")) WHERE schema_name = $1 ORDER BY version DESC, inserted_at DESC LIMIT 1", [name])
             guard let text = rows.first?[0] ?? nil else { return nil }
@@ -64,7 +94,7 @@ public struct PostgresDestination: Destination {
     }
 
     public func storedState(pipeline: String) async throws -> PipelineState? {
-        try withConnection { db -> PipelineState? in
+        try await withRetriedConnection { db -> PipelineState? in
             guard try tableExists(db, "_dlt_pipeline_state") else { return nil }
             let rows = try db.query("SELECT state FROM \(qualified("_dlt_pipeline_state")) WHERE pipeline_name = $1 ORDER BY version DESC LIMIT 1", [pipeline])
             guard let text = rows.first?[0] ?? nil else { return nil }
@@ -73,7 +103,7 @@ public struct PostgresDestination: Destination {
     }
 
     public func drop(_ schema: Schema) async throws {
-        try withConnection { db in
+        try await withRetriedConnection { db in
             try db.execute("BEGIN")
             do {
                 for table in schema.dataTables.reversed() { try db.execute("DROP TABLE IF EXISTS \(qualified(table.name))") }
@@ -118,6 +148,8 @@ public struct PostgresDestination: Destination {
 
     /// Loads a package in one transaction. Cancelling the calling task cancels the statement in progress
     /// (a cancel request to the server) and rolls the transaction back: a cancelled load commits nothing.
+    /// A transient failure (connecting included) is thrown as such: the engine retries the whole load
+    /// (``Pipeline/Configuration/loadRetryDelays``).
     public func load(_ package: NormalizedPackage) async throws {
         let db = try PostgresConnection(credentials)
         try await db.cancellable {
@@ -147,11 +179,17 @@ struct PostgresLoad {
     func q(_ table: String) -> String { destination.qualified(table) }
 
     func run() throws {
-        // Commits of one pipeline in one dataset take turns, so the state check below sees the other's commit.
+        // Loads into one dataset take turns until they commit: two first loads would otherwise both create
+        // the schema and the system tables, and one would fail on a catalog unique violation. Taken first,
+        // always, then the pipeline's commit lock, so the state check below sees another run's commit.
+        _ = try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["sluice.dataset." + PostgresDestination.physical(destination.dataset)])
         _ = try db.query("SELECT pg_advisory_xact_lock($1::int, $2::int)", destination.lockKey(.commit, pipeline: package.schema.name))
         try db.execute("CREATE SCHEMA IF NOT EXISTS \(destination.schemaSQL)")
         for sql in SystemTables.createStatements(table: q, sqlType: PostgresDestination.sqlType) { try db.execute(sql) }
-        if try !db.query("SELECT 1 FROM \(q("_dlt_loads")) WHERE load_id = $1", [package.loadId]).isEmpty { return }
+        // Loaded already (loads are idempotent per package). Two pipelines may share a dataset and, started
+        // in the same microsecond, a load id: the schema name tells their packages apart.
+        if try !db.query("SELECT 1 FROM \(q("_dlt_loads")) WHERE load_id = $1 AND schema_name = $2",
+                         [package.loadId, package.schema.name]).isEmpty { return }
         try SystemRecords(package: package).checkState(destination: destination.described, table: q, query: { try db.query($0, $1) })
         let schema = package.schema
         let files = Dictionary(package.files.map { ($0.table, $0) }, uniquingKeysWith: { a, _ in a })

@@ -14,6 +14,16 @@ public struct SQLiteDestination: Destination {
     public let path: String
     public var name: String { "sqlite" }
     public var location: String { path }
+    /// A table has at most as many columns as this SQLite build allows (`SQLITE_MAX_COLUMN`, 2,000 by default).
+    public var limits: DestinationLimits { DestinationLimits(maxColumns: Self.maxColumns) }
+
+    /// The column limit of the linked SQLite library.
+    static let maxColumns: Int = {
+        var db: OpaquePointer?
+        defer { sqlite3_close(db) }
+        guard sqlite3_open(":memory:", &db) == SQLITE_OK, let db else { return 2000 }
+        return Int(sqlite3_limit(db, SQLITE_LIMIT_COLUMN, -1))
+    }()
 
     public init(path: String) { self.path = path }
 
@@ -115,8 +125,10 @@ struct SQLiteLoad {
 
     func run() throws {
         try createSystemTables()
-        if try !db.query("SELECT 1 FROM _dlt_loads WHERE load_id = ?", [package.loadId]).isEmpty {
-            return  // loaded already: loads are idempotent per package
+        // Loaded already (loads are idempotent per package); the schema name tells apart two pipelines
+        // sharing a file whose load ids fell in the same microsecond.
+        if try !db.query("SELECT 1 FROM _dlt_loads WHERE load_id = ? AND schema_name = ?", [package.loadId, package.schema.name]).isEmpty {
+            return
         }
         // BEGIN IMMEDIATE holds the database's write lock: commits of all runs take turns here.
         try SystemRecords(package: package).checkState(destination: "sqlite at \(db.path)", table: quoteIdentifier, query: db.query)

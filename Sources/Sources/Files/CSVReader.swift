@@ -6,8 +6,9 @@ import Glibc
 import Darwin
 #endif
 
-/// Streams the records of a CSV file (RFC 4180): a header row, `,` separated, `"` quoted fields that
-/// may hold separators, doubled quotes and newlines; an empty unquoted field is null.
+/// Streams the records of a CSV file (RFC 4180): a header row, `"` quoted fields that may hold
+/// separators, doubled quotes and newlines; an empty unquoted field is null. The separator is
+/// ``Options/delimiter``, else the one of `,` `;` tab `|` the header row uses most (`,` when none).
 ///
 /// Column types are inferred from the first ``Options/sampleRows`` records (the narrowest of bigint,
 /// double, bool, date, timestamp, else text, that every sampled value fits), unless given in
@@ -17,11 +18,27 @@ public struct CSVReader: Sendable {
     public struct Options: Sendable {
         /// Types for columns by header name; these are enforced.
         public var columnTypes: [String: DataType] = [:]
-        public var delimiter: UInt8 = UInt8(ascii: ",")
+        /// The field separator; `nil` detects it from the header row.
+        public var delimiter: UInt8?
         public var sampleRows = 1000
         /// Bytes read at a time; memory stays near this plus the longest record.
         public var chunkSize = 1 << 20
-        public init(columnTypes: [String: DataType] = [:]) { self.columnTypes = columnTypes }
+        /// A delimiter as a person writes it: one ASCII character other than a quote or a line end, or `tab`.
+        public static func delimiter(parsing text: String) throws -> UInt8 {
+            let bytes = Array((text == "tab" || text == "\\t" ? "\t" : text).utf8)
+            guard bytes.count == 1, bytes[0] < 0x80, ![0x22, 0x0A, 0x0D].contains(bytes[0]) else {
+                throw SluiceError(.configuration, """
+                    the CSV delimiter must be one ASCII character other than a quote or a line end (such as , ; | or tab), \
+                    not \(text.debugDescription)
+                    """)
+            }
+            return bytes[0]
+        }
+
+        public init(columnTypes: [String: DataType] = [:], delimiter: UInt8? = nil) {
+            self.columnTypes = columnTypes
+            self.delimiter = delimiter
+        }
     }
 
     public let path: String
@@ -59,12 +76,13 @@ public struct CSVReader: Sendable {
 
         _ = try buffer.fill()
         if buffer.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.start = 3 }
+        let delimiter = options.delimiter ?? Self.detectDelimiter(buffer.bytes[buffer.start...])
         while true {
             // Parse as many complete records as the buffer holds.
             while true {
                 let parsed: (Int, Int)?
                 do {
-                    parsed = try parseRecord(buffer.bytes, from: buffer.start, atEnd: buffer.atEnd, into: &fields)
+                    parsed = try parseRecord(buffer.bytes, from: buffer.start, atEnd: buffer.atEnd, delimiter: delimiter, into: &fields)
                 } catch var error as SluiceError {
                     error.line = line
                     throw error
@@ -96,11 +114,11 @@ public struct CSVReader: Sendable {
                     if sample.count >= options.sampleRows {
                         sampling = false
                         inferTypes(sample.map(\.fields), into: &types)
-                        for s in sample { try await emit(try typed(s.fields, s.line)) }
+                        for s in sample { try await placing(file: path, line: s.line) { try await emit(try typed(s.fields, s.line)) } }
                         sample = []
                     }
                 } else {
-                    try await emit(try typed(values, recordLine))
+                    try await placing(file: path, line: recordLine) { try await emit(try typed(values, recordLine)) }
                 }
             }
             if !(try buffer.fill()) && buffer.start >= buffer.bytes.count { break }
@@ -108,17 +126,16 @@ public struct CSVReader: Sendable {
         // An empty file (no header row) holds zero rows, as an empty JSON Lines file does.
         if sampling {
             inferTypes(sample.map(\.fields), into: &types)
-            for s in sample { try await emit(try typed(s.fields, s.line)) }
+            for s in sample { try await placing(file: path, line: s.line) { try await emit(try typed(s.fields, s.line)) } }
         }
     }
 
     /// Finds the record starting at `from`; returns the index after it and the newlines it spans,
     /// or `nil` when the buffer ends inside it (and more input may follow).
-    func parseRecord(_ b: [UInt8], from: Int, atEnd: Bool, into fields: inout [FieldRef]) throws -> (Int, Int)? {
+    func parseRecord(_ b: [UInt8], from: Int, atEnd: Bool, delimiter: UInt8, into fields: inout [FieldRef]) throws -> (Int, Int)? {
         fields.removeAll(keepingCapacity: true)
         let n = b.count
         if from >= n { return nil }
-        let delimiter = options.delimiter
         return try b.withUnsafeBufferPointer { p -> (Int, Int)? in
             var i = from
             var newlines = 0
@@ -289,6 +306,21 @@ public struct CSVReader: Sendable {
         case .timestamp(let t): return .timestamp(t)
         case nil: return .text(s)
         }
+    }
+
+    /// The separator a header row uses: the most frequent of `,` `;` tab `|` outside quotes, `,` if none.
+    static func detectDelimiter(_ bytes: ArraySlice<UInt8>) -> UInt8 {
+        let candidates: [UInt8] = [0x2C, 0x3B, 0x09, 0x7C]
+        var counts = [Int](repeating: 0, count: candidates.count)
+        var quoted = false
+        for b in bytes {
+            if b == 0x22 { quoted.toggle() }
+            if quoted { continue }
+            if b == 0x0A || b == 0x0D { break }
+            if let k = candidates.firstIndex(of: b) { counts[k] += 1 }
+        }
+        let best = counts.indices.max { counts[$0] < counts[$1] || (counts[$0] == counts[$1] && $0 > $1) }!
+        return counts[best] > 0 ? candidates[best] : 0x2C
     }
 
     static func excerpt(_ s: String) -> String {

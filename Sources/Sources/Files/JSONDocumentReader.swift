@@ -37,9 +37,9 @@ public struct JSONDocumentReader: JSONRecordReader {
             } catch let error as JSONText.ParseError {
                 let lineOfError = line + buffer.bytes[buffer.start..<min(buffer.bytes.count, buffer.start + error.offset)]
                     .reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-                throw SluiceError(.badInput, "malformed JSON: \(error.reason)", file: path, line: lineOfError)
+                throw SluiceError(.badInput, error.message(offset: false), file: path, line: lineOfError)
             }
-            try await emit(JSONLinesReader.row(from: value))
+            try await placing(file: path, line: line) { try await emit(JSONLinesReader.row(from: value)) }
             return
         }
         buffer.start += 1
@@ -97,16 +97,16 @@ public struct JSONDocumentReader: JSONRecordReader {
                 if let json, buffer.bytes[buffer.start] == UInt8(ascii: "{") {
                     var last = end
                     while last > buffer.start, [0x20, 0x0A, 0x0D, 0x09].contains(buffer.bytes[last - 1]) { last -= 1 }
-                    try await json.write(jsonObject: buffer.bytes[buffer.start..<last])
+                    try await placing(file: path, line: elementLine) { try await json.write(jsonObject: buffer.bytes[buffer.start..<last]) }
                 } else {
                     let value = try buffer.bytes.withUnsafeBufferPointer { p in
                         try JSONText.decode(UnsafeBufferPointer(rebasing: p[buffer.start..<end]))
                     }
-                    try await emit(JSONLinesReader.row(from: value))
+                    try await placing(file: path, line: elementLine) { try await emit(JSONLinesReader.row(from: value)) }
                 }
             } catch let error as JSONText.ParseError {
-                throw SluiceError(.badInput, "malformed JSON in record \(records + 1): \(error.reason)", file: path,
-                                  line: elementLine)
+                throw SluiceError(.badInput, error.message("malformed JSON in record \(records + 1)", offset: false),
+                                  file: path, line: elementLine)
             }
             records += 1
             closed = buffer.bytes[end] == UInt8(ascii: "]")

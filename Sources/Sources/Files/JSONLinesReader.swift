@@ -20,8 +20,14 @@ public struct JSONLinesReader: JSONRecordReader {
         var line = 0
         var records = 0
         var scanFrom = 0
+        var first = true
         while true {
             let hasMore = try buffer.fill()
+            if first {
+                first = false
+                // A UTF-8 byte order mark, as some editors write, is not data.
+                if buffer.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.start = 3 }
+            }
             // Split complete lines; the tail without a newline waits for the next chunk, or is last.
             while true {
                 let end: Int? = buffer.bytes.withUnsafeBufferPointer { p -> Int? in
@@ -63,9 +69,9 @@ public struct JSONLinesReader: JSONRecordReader {
         guard let first else { return }
         if let json, first == UInt8(ascii: "{") {
             do {
-                try await json.write(jsonObject: bytes[from..<to])
+                try await placing(file: path, line: line) { try await json.write(jsonObject: bytes[from..<to]) }
             } catch let error as JSONText.ParseError {
-                throw SluiceError(.badInput, "malformed JSON: \(error)", file: path, line: line)
+                throw SluiceError(.badInput, error.message(), file: path, line: line)
             }
             records += 1
             return
@@ -76,10 +82,10 @@ public struct JSONLinesReader: JSONRecordReader {
                 try JSONText.decode(UnsafeBufferPointer(rebasing: p[from..<to]))
             }
         } catch let error as JSONText.ParseError {
-            throw SluiceError(.badInput, "malformed JSON: \(error)", file: path, line: line)
+            throw SluiceError(.badInput, error.message(), file: path, line: line)
         }
         records += 1
-        try await emit(Self.row(from: value))
+        try await placing(file: path, line: line) { try await emit(Self.row(from: value)) }
     }
 
     /// dlt's `wrap_in_dict`: an object is the row; anything else is `{"value": x}`.

@@ -36,9 +36,11 @@ public enum FilesSource {
         public var hash: [String]?
         /// `{ tables = "evolve", columns = "freeze", data_type = "discard_value" }`.
         public var contract: SchemaContract?
+        /// CSV field separator: one character (`;`, `|`, `tab`); detected from the header row when not given.
+        public var delimiter: String?
 
         enum CodingKeys: String, CodingKey {
-            case path, paths, format, columns, incremental, exclude, hash, contract
+            case path, paths, format, columns, incremental, exclude, hash, contract, delimiter
             case mergeStrategy = "merge_strategy"
             case hardDelete = "hard_delete"
             case writeDisposition = "write_disposition"
@@ -92,8 +94,14 @@ public enum FilesSource {
             if let column = table.hardDelete { all.columns[column, default: ColumnHint()].hardDelete = true }
             for column in table.exclude ?? [] { all.columns[column, default: ColumnHint()].privacy = .exclude }
             for column in table.hash ?? [] { all.columns[column, default: ColumnHint()].privacy = .hash }
-            return try FileResource.make(name: name, paths: paths, format: table.format, hints: all,
-                                         csv: CSVReader.Options(columnTypes: types))
+            var csv = CSVReader.Options(columnTypes: types)
+            do {
+                csv.delimiter = try table.delimiter.map(CSVReader.Options.delimiter(parsing:))
+            } catch var error as SluiceError {
+                error.message = "[pipelines.\(pipeline).tables.\(name)] delimiter: " + error.message
+                throw error
+            }
+            return try FileResource.make(name: name, paths: paths, format: table.format, hints: all, csv: csv)
         }
         return Source(name: "files", resources: resources)
     }
