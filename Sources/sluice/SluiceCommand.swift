@@ -87,9 +87,10 @@ extension PipelineOptions {
 }
 
 /// Runs a command's body; a ``SluiceError`` becomes one clear line on standard error and a non-zero exit.
-func reportingErrors(_ body: () async throws -> Void) async throws {
+/// SIGINT and SIGTERM cancel the body (see ``Interruption``).
+func reportingErrors(_ body: @escaping () async throws -> Void) async throws {
     do {
-        try await body()
+        try await Interruption.run(body)
     } catch let error as SluiceError {
         throw CLIError(error)
     }

@@ -120,12 +120,12 @@ public struct FlowRunner: Sendable {
             store.enqueue(.outcome(runID: id, result: encodeSummary(value), error: nil))
         case .failure(let error):
             context.logger.error("finished in state \(state): \(error)")
-            store.enqueue(.outcome(runID: id, result: nil, error: configuration.redactor.redact("\(error)")))
+            store.enqueue(.outcome(runID: id, result: nil, error: describe(error)))
         }
         let failed = state == .failed || state == .timedOut || state == .crashed
         if failed || state == .completed {
             let report = FlowRunReport(
-                flow: flow.name, runID: id, state: state, error: outcome.error.map { configuration.redactor.redact("\($0)") },
+                flow: flow.name, runID: id, state: state, error: outcome.error.map(describe),
                 parameters: nil, startedAt: record.startedAt, endedAt: configuration.now())
             for hook in failed ? flow.onFailure : flow.onCompletion {
                 do { try await hook(report) } catch { context.logger.warning("a hook failed: \(error)") }
@@ -192,7 +192,7 @@ public struct FlowRunner: Sendable {
             }
             return value
         case .failure(let error):
-            store.enqueue(.outcome(runID: id, result: nil, error: configuration.redactor.redact("\(error)")))
+            store.enqueue(.outcome(runID: id, result: nil, error: describe(error)))
             logger.error("task \(task.name) finished in state \(machine.state): \(error)")
             throw error
         }
@@ -300,6 +300,11 @@ public struct FlowRunner: Sendable {
         encoder.keyEncodingStrategy = .convertToSnakeCase  // as parameters are written on the command line
         guard let data = try? encoder.encode(encodable), data.count <= 65_536 else { return nil }
         return configuration.redactor.redact(String(decoding: data, as: UTF8.self))
+    }
+
+    /// An error as run history shows it: redacted; a cancellation says so in words.
+    func describe(_ error: any Error) -> String {
+        error is CancellationError ? "cancelled (a signal, or the run that awaited it stopped)" : configuration.redactor.redact("\(error)")
     }
 
     /// `1.5 s`, `90 s`: a retry delay as people read it.

@@ -1,0 +1,70 @@
+import ArgumentParser
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Ctrl-C (SIGINT) and SIGTERM while a command runs: the first signal cancels the command's work, which
+/// stops where it is (a load rolls back and its package is dropped, a command task's process group gets
+/// SIGTERM and then SIGKILL after its grace period, a flow run is recorded Cancelled); the command then
+/// exits 130 (SIGINT) or 143 (SIGTERM), as shells expect. A second signal exits at once.
+enum Interruption {
+    /// Runs `body` as a task that the first SIGINT or SIGTERM cancels.
+    static func run(_ body: @escaping () async throws -> Void) async throws {
+        let work = UncheckedSendable(body)
+        let watcher = SignalWatcher()
+        let task = Task { try await work.value() }
+        watcher.start {
+            FileHandle.standardError.write(Data("\nsluice: stopping (the run is cancelled and rolled back; a second signal exits at once)\n".utf8))
+            task.cancel()
+        }
+        let result = await task.result
+        watcher.stop()
+        if let signal = watcher.received { throw ExitCode(128 + signal) }
+        try result.get()
+    }
+}
+
+/// Lets a closure cross into the task that runs it. Invariant: only that task calls it, while the
+/// caller waits for the task; nothing else touches it.
+private struct UncheckedSendable<T>: @unchecked Sendable {
+    let value: T
+    init(_ value: T) { self.value = value }
+}
+
+/// Watches SIGINT and SIGTERM with dispatch sources (the default actions are ignored meanwhile).
+private final class SignalWatcher: @unchecked Sendable {
+    // Invariant: `first` and `sources` are touched under `lock` only.
+    private let lock = NSLock()
+    private var first: Int32?
+    private var sources: [any DispatchSourceSignal] = []
+
+    var received: Int32? { lock.withLock { first } }
+
+    func start(_ onFirst: @escaping @Sendable () -> Void) {
+        for number in [SIGINT, SIGTERM] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { [self] in
+                let isFirst = lock.withLock {
+                    guard first == nil else { return false }
+                    first = number
+                    return true
+                }
+                if isFirst { onFirst() } else { _exit(128 + number) }
+            }
+            source.resume()
+            lock.withLock { sources.append(source) }
+        }
+    }
+
+    func stop() {
+        lock.withLock {
+            for source in sources { source.cancel() }
+            sources = []
+        }
+        signal(SIGINT, SIG_DFL)
+        signal(SIGTERM, SIG_DFL)
+    }
+}
