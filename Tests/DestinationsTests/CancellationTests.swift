@@ -123,7 +123,7 @@ struct CancellationTests {
         let rows: [Row] = (1...400).map { ["id": .bigint(Int64($0))] }
         let source = Source(name: "t", resources: [Resource(name: "orders") { out in try await out.write(contentsOf: rows) }])
         let took = try await runAndCancel(p.pipeline, source, after: .milliseconds(800))
-        #expect(took < .seconds(12), "the load took \(took) to stop: the server did not cancel the statement")
+        #expect(took < .seconds(19), "the load took \(took) to stop: the server did not cancel the statement")
         #expect(try p.query("SELECT count(*) FROM \(p.table("orders"))") == [["1"]])
         #expect(try p.query("SELECT count(*) FROM \(p.table("_dlt_loads"))") == [["1"]])
         #expect(try p.query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%orders%' AND state = 'active'") == [["0"]])

@@ -29,13 +29,7 @@ struct SQLiteRunStoreTests {
     @Test func aCachedResultIsReusedByAnotherProcess() async throws {
         let path = scratchStorePath()
         for _ in 0..<2 {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: Self.bench)
-            p.arguments = ["flows", "--tasks", "5", "--cached", "--store", path]
-            p.standardOutput = FileHandle.nullDevice
-            try p.run()
-            p.waitUntilExit()
-            #expect(p.terminationStatus == 0)
+            #expect(await runToExit(Self.bench, ["flows", "--tasks", "5", "--cached", "--store", path]).status == 0)
         }
         let store = try SQLiteRunStore(path: path)
         defer { store.close() }
@@ -85,12 +79,9 @@ struct SQLiteRunStoreTests {
         defer { store.close() }
         let time = TestTime()
         // A process that has exited: its pid is free.
-        let gone = Process()
-        gone.executableURL = URL(fileURLWithPath: "/bin/true")
-        try gone.run()
-        gone.waitUntilExit()
+        let gone = await runToExit("/bin/true").pid
         let host = ProcessInfo.processInfo.hostName
-        for (id, pid) in [("dead-flow", gone.processIdentifier), ("live-flow", ProcessInfo.processInfo.processIdentifier)] {
+        for (id, pid) in [("dead-flow", gone), ("live-flow", ProcessInfo.processInfo.processIdentifier)] {
             store.enqueue(.create(RunRecord(id: id, kind: .flow, name: "f", flowRunID: id, state: .running, createdAt: time.now, host: host, pid: pid)))
             store.enqueue(.create(RunRecord(id: id + "-task", kind: .task, name: "t", flowRunID: id, state: .running, createdAt: time.now)))
         }
