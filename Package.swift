@@ -60,8 +60,11 @@ let package = Package(
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "CSQLite"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "DatabaseClients", "PipelineCore", "CSQLite", "Pipelines", "Sources"]),
-        .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench"]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
+        // Test support shared by the test targets: a loopback HTTP server, ...
+        .target(name: "SluiceTesting", path: "Sources/SluiceTesting"),
+
+        .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench", "SluiceTesting"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTesting"]),
     ],
     swiftLanguageModes: [.v6]
 )

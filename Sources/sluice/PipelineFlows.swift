@@ -169,7 +169,8 @@ enum FlowCatalog {
         configuration.redactor = Redactor(secrets: secrets.allValues())
         if let level = echo {
             configuration.logLevel = level
-            configuration.echo = { label in StreamLogHandler.standardError(label: label) }
+            let redactor = configuration.redactor
+            configuration.echo = { label in ConsoleLogHandler(label: label, redactor: redactor) }
         }
         let webhook = config.table?["notifications"]?.table?["webhook"]?.table
         if let url = secrets.value(["notifications", "webhook", "url"]) ?? webhook?["url"]?.string {

@@ -31,24 +31,44 @@ struct Secrets {
         return value.string ?? value.int.map { String($0) }
     }
 
-    /// Every secret value we know, for masking in logs, errors and run history: values of
-    /// secrets.toml and of dlt-style environment overrides whose key names a secret (password,
-    /// token, key, salt, secret, a whole credentials string, a URL). Hosts, ports and user names stay
-    /// readable.
+    /// Keys whose values are not secret and stay readable in logs and errors. Every other value of
+    /// secrets.toml (whatever its type) and of an environment override of a secrets key is masked.
+    static let readableKeys: Set<String> = [
+        "host", "port", "database", "dbname", "username", "user", "sslmode", "connect_timeout", "schema", "region", "states",
+    ]
+
+    /// The prefixes of environment variables that override secrets.toml keys.
+    static let environmentPrefixes = ["SOURCES__", "DESTINATION__", "PRIVACY__", "NOTIFICATIONS__"]
+
+    /// Every secret value we know, for masking in logs, errors and run history: every value of
+    /// secrets.toml whatever its TOML type (strings, numbers, dates, the items of arrays) and every
+    /// dlt-style environment override, except those of ``readableKeys``. Booleans are not secrets.
+    /// A libpq connection string's `password=...` is also masked on its own.
     func allValues() -> [String] {
-        let secretWords = ["password", "secret", "token", "key", "salt", "credentials", "url", "dsn", "auth"]
-        func isSecret(_ key: String) -> Bool { secretWords.contains { key.lowercased().contains($0) } }
         var out: [String] = []
-        func collect(_ table: TOMLTable) {
-            for key in table.keys {
-                guard let value = table[key] else { continue }
-                if let inner = value.table { collect(inner) } else if let s = value.string, isSecret(key) { out.append(s) }
+        func add(_ text: String) {
+            out.append(text)
+            // `host=... password=xyz`: the password alone may be printed too.
+            if let range = text.range(of: "password=") {
+                let rest = text[range.upperBound...]
+                out.append(String(rest.prefix { !$0.isWhitespace }).trimmingCharacters(in: CharacterSet(charactersIn: "'")))
+            }
+        }
+        func collect(_ value: any TOMLValueConvertible) {
+            switch value.type {
+            case .table: if let table = value.table { for key in table.keys where !Self.readableKeys.contains(key.lowercased()) {
+                if let inner = table[key] { collect(inner) } } }
+            case .array: for item in value.array ?? [] { collect(item) }
+            case .string: add(value.string ?? "")
+            case .int: out.append(String(value.int ?? 0))
+            case .double: out.append(String(value.double ?? 0))
+            case .bool: break
+            case .date, .time, .dateTime: out.append(value.tomlValue.debugDescription)
             }
         }
         if let table { collect(table) }
-        let prefixes = ["SOURCES__", "DESTINATION__", "PRIVACY__", "NOTIFICATIONS__"]
-        for (name, value) in environment where prefixes.contains(where: name.hasPrefix) {
-            if let last = name.components(separatedBy: "__").last, isSecret(last) { out.append(value) }
+        for (name, value) in environment where Self.environmentPrefixes.contains(where: name.hasPrefix) {
+            if let last = name.components(separatedBy: "__").last, !Self.readableKeys.contains(last.lowercased()) { add(value) }
         }
         return out
     }

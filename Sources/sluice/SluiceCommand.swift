@@ -1,4 +1,5 @@
 import ArgumentParser
+import Flows
 import Foundation
 import Logging
 import PipelineCore
@@ -25,8 +26,9 @@ struct GlobalOptions: ParsableArguments {
 
     func bootstrap() -> Logger {
         let level: Logger.Level = verbose ? .info : .warning
+        let redactor = Redactor.forProject()
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = ConsoleLogHandler(label: label, redactor: redactor)
             handler.logLevel = level
             return handler
         }
@@ -90,7 +92,9 @@ extension PipelineOptions {
 func reportingErrors(_ body: () async throws -> Void) async throws {
     do {
         try await body()
-    } catch let error as SluiceError {
+    } catch var error as SluiceError {
+        // Messages name keys, never values; a value a lower layer quoted anyway is masked here.
+        error.message = Redactor.forProject().redact(error.message)
         throw CLIError(error)
     }
 }
