@@ -69,6 +69,9 @@ struct LoadCommand: AsyncParsableCommand {
         let logger = global.bootstrap()
         let name = pipeline ?? table
         try await reportingErrors {
+            try SafeName.check(table, as: "table")
+            try SafeName.check(name, as: "pipeline")
+            if let dataset { try SafeName.check(dataset, as: "dataset") }
             let config = try ProjectConfig.load()
             let keys = Self.list(primaryKey)
             var hints = ResourceHints(table: table, writeDisposition: writeDisposition, primaryKey: keys,

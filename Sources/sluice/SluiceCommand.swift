@@ -49,6 +49,8 @@ struct PipelineOptions: ParsableArguments {
 
     /// The pipeline with its destination and dataset from `sluice.toml` (or the defaults), and its section there.
     func make(_ global: GlobalOptions) throws -> (pipeline: Pipeline, section: ProjectConfig.PipelineSection?, settings: Data?) {
+        try SafeName.check(pipeline, as: "pipeline")
+        if let dataset { try SafeName.check(dataset, as: "dataset") }
         let config = try ProjectConfig.load()
         let declared = config.pipelineNames.contains(pipeline) ? try config.pipeline(pipeline) : nil
         var options = Pipeline.Configuration()
