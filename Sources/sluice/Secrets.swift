@@ -22,13 +22,31 @@ struct Secrets {
 
     /// The value at `path` (`["privacy", "salt"]`): the environment variable first, then the file.
     func value(_ path: [String]) -> String? {
-        let variable = path.map { $0.uppercased() }.joined(separator: "__")
-        if let v = environment[variable], !v.isEmpty { return v }
-        guard let last = path.last else { return nil }
+        environmentValue(path) ?? fileValue(path)
+    }
+
+    /// The environment variable of `path`: `["privacy", "salt"]` -> `PRIVACY__SALT`.
+    static func variable(_ path: [String]) -> String {
+        path.map { $0.uppercased() }.joined(separator: "__")
+    }
+
+    /// The value of `path`'s environment variable, if set and not empty.
+    func environmentValue(_ path: [String]) -> String? {
+        environment[Self.variable(path)].flatMap { $0.isEmpty ? nil : $0 }
+    }
+
+    /// The value at `path` in secrets.toml, as text (a string or an integer).
+    func fileValue(_ path: [String]) -> String? {
+        guard let value = fileNode(path) else { return nil }
+        return value.string ?? value.int.map { String($0) }
+    }
+
+    /// The node at `path` in secrets.toml (a table, an array or a value).
+    func fileNode(_ path: [String]) -> (any TOMLValueConvertible)? {
+        guard let last = path.last else { return table }
         var section = table
         for key in path.dropLast() { section = section?[key]?.table }
-        guard let value = section?[last] else { return nil }
-        return value.string ?? value.int.map { String($0) }
+        return section?[last]
     }
 
     /// Keys whose values are not secret and stay readable in logs and errors. Every other value of
