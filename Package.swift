@@ -40,10 +40,12 @@ let package = Package(
         .target(name: "DatabaseClients", dependencies: ["PipelineCore", "CSQLite", "CPostgres"], swiftSettings: hotPath),
         .target(name: "Destinations", dependencies: ["PipelineCore", "DatabaseClients", "CSQLite", "CPostgres"], swiftSettings: hotPath),
         .target(name: "Flows", dependencies: ["CSQLite", .product(name: "Logging", package: "swift-log")]),
+        // The project layer: sluice.toml and secrets.toml, strict (unknown keys and wrong types are errors).
+        .target(name: "SluiceProject", dependencies: ["PipelineCore", "Sources", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "PipelineCore", "Sources", "Pipelines", "Destinations", "Flows",
+                "PipelineCore", "Sources", "Pipelines", "Destinations", "Flows", "SluiceProject",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -65,6 +67,7 @@ let package = Package(
 
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench", "SluiceTesting"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTesting"]),
+        .testTarget(name: "SluiceProjectTests", dependencies: ["SluiceProject", "PipelineCore", .product(name: "TOMLKit", package: "TOMLKit")]),
     ],
     swiftLanguageModes: [.v6]
 )

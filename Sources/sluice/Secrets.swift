@@ -1,5 +1,6 @@
 import Foundation
 import PipelineCore
+import SluiceProject
 import TOMLKit
 
 /// `secrets.toml` with dlt-style environment overrides: `[privacy] salt` is also `PRIVACY__SALT`,
@@ -12,12 +13,13 @@ struct Secrets {
 
     static func load(path: String = "secrets.toml", environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Secrets {
         guard FileManager.default.fileExists(atPath: path) else { return Secrets(table: nil, environment: environment) }
-        do {
-            return Secrets(table: try TOMLTable(string: try String(contentsOfFile: path, encoding: .utf8)), environment: environment)
-        } catch let error as TOMLParseError {
-            // The parser's message can quote the offending line, which may hold a secret: give the line only.
-            throw SluiceError(.configuration, "invalid TOML", file: path, line: Int(error.source.begin.line))
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw SluiceError(.configuration, "cannot read it as UTF-8 text", file: path)
         }
+        // The parser's message can quote the offending line, which may hold a secret: give the line only.
+        return Secrets(table: try ProjectSchema.parse(text, file: path, schema: ProjectSchema.secretsToml, quoteErrors: false),
+                       environment: environment)
     }
 
     /// The value at `path` (`["privacy", "salt"]`): the environment variable first, then the file.

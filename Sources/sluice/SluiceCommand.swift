@@ -13,7 +13,7 @@ struct SluiceCommand: AsyncParsableCommand {
         commandName: "sluice",
         abstract: "Extract-load pipelines: stream typed rows from sources into SQLite and other destinations.",
         subcommands: [LoadCommand.self, RunCommand.self, ShowCommand.self, StateCommand.self, ResetCommand.self, SchemaCommand.self,
-                      FlowCommand.self, RunsCommand.self, LogsCommand.self])
+                      FlowCommand.self, RunsCommand.self, LogsCommand.self, CheckCommand.self])
 }
 
 /// Options every command shares.
