@@ -59,10 +59,10 @@ let package = Package(
 
         .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore"]),
         .testTarget(name: "SourcesTests", dependencies: ["Sources", "PipelineCore"]),
-        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "CSQLite"],
+        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "CSQLite", "SluiceTesting"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "DatabaseClients", "PipelineCore", "CSQLite", "Pipelines", "Sources"]),
-        // Test support shared by the test targets: a loopback HTTP server, ...
+        .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "DatabaseClients", "PipelineCore", "CSQLite", "Pipelines", "Sources", "SluiceTesting"]),
+        // Test support shared by the test targets: a loopback HTTP server, material outside the repository.
         .target(name: "SluiceTesting", path: "Sources/SluiceTesting"),
 
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench", "SluiceTesting"]),
