@@ -62,6 +62,12 @@ let package = Package(
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "CSQLite", "SluiceTesting"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "DatabaseClients", "PipelineCore", "CSQLite", "Pipelines", "Sources", "SluiceTesting"]),
+        // The documentation's Swift examples, each a program `swift build` compiles; README.md and docs/*.md
+        // show them verbatim (Tests/SluiceProjectTests/DocumentationTests.swift checks).
+        .executableTarget(name: "GitHubIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations"], path: "Examples/GitHubIssues"),
+        .executableTarget(name: "IncrementalIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations"], path: "Examples/IncrementalIssues"),
+        .executableTarget(name: "DailyRates", dependencies: ["Flows"], path: "Examples/DailyRates"),
+
         // Test support shared by the test targets: a loopback HTTP server, material outside the repository.
         .target(name: "SluiceTesting", path: "Sources/SluiceTesting"),
 
