@@ -7,7 +7,7 @@ import Sources
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a pipeline declared in sluice.toml.",
+        abstract: "Run a pipeline declared in sluice.toml, or one made by `sluice load` (the same files and hints again).",
         discussion: "Example: sluice run sample --destination sqlite")
 
     @OptionGroup var target: PipelineOptions

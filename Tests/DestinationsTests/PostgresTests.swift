@@ -224,7 +224,7 @@ struct PostgresFaultTests {
     /// Makes the next insert into `big` terminate its own session, once: what a server restart does to
     /// a load in flight. A sequence counts the firings because it survives the rollback.
     func dropTheConnectionOnce(_ p: PostgresPipeline) async throws {
-        try await pipeline(p, destination: p.destination, retries: []).run(source(Self.rows(1)))
+        _ = try await pipeline(p, destination: p.destination, retries: []).run(source(Self.rows(1)))
         let ds = "\"\(p.destination.dataset)\""
         try p.destination.withConnection { db in
             try db.execute("""

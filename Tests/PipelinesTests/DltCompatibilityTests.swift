@@ -34,7 +34,7 @@ struct DltCompatibilityTests {
         let path = try SharedMaterial.require(Self.material) + "/" + file
         try #require(FileManager.default.fileExists(atPath: path), "missing input \(path)")
         let t = TestPipeline()
-        try await t.pipeline.run(Source(name: "f", resources: [try FileResource.make(name: "data", paths: [path])]))
+        _ = try await t.pipeline.run(Source(name: "f", resources: [try FileResource.make(name: "data", paths: [path])]))
         let schema = try await t.schema()
         let want = Self.expected.cases[file]!
         #expect(Set(schema.dataTables.map(\.name)) == Set(want.keys), "tables of \(file)")

@@ -9,7 +9,7 @@ struct ConfigCLITests {
 
     func project(_ toml: String, secrets: String? = nil) throws -> String {
         let dir = try cli.scratch()
-        FileManager.default.createFile(atPath: dir + "/items.jsonl", contents: Data(#"{"id":1}"#.utf8 + [0x0A]))
+        _ = FileManager.default.createFile(atPath: dir + "/items.jsonl", contents: Data(#"{"id":1}"#.utf8 + [0x0A]))
         try toml.write(toFile: dir + "/sluice.toml", atomically: true, encoding: .utf8)
         if let secrets { try secrets.write(toFile: dir + "/secrets.toml", atomically: true, encoding: .utf8) }
         return dir

@@ -14,7 +14,7 @@ struct CredentialsCLITests {
 
     func project() throws -> String {
         let dir = try cli.scratch()
-        FileManager.default.createFile(atPath: dir + "/e.jsonl", contents: Data("{\"id\":1}\n".utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/e.jsonl", contents: Data("{\"id\":1}\n".utf8))
         return dir
     }
 

@@ -13,7 +13,7 @@ struct NamesCLITests {
         let root = try cli.scratch()
         let dir = root + "/project"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: dir + "/base.jsonl", contents: Data(#"{"id":1}"#.utf8 + [0x0A]))
+        _ = FileManager.default.createFile(atPath: dir + "/base.jsonl", contents: Data(#"{"id":1}"#.utf8 + [0x0A]))
         for option in ["--table", "--pipeline", "--dataset"] {
             var args = ["load", "base.jsonl", "--table", "t"]
             if option == "--table" { args[3] = name } else { args += [option, name] }
@@ -34,7 +34,7 @@ struct NamesCLITests {
 
     @Test func safeNamesStillLoad() throws {
         let dir = try cli.scratch()
-        FileManager.default.createFile(atPath: dir + "/base.jsonl", contents: Data(#"{"id":1}"#.utf8 + [0x0A]))
+        _ = FileManager.default.createFile(atPath: dir + "/base.jsonl", contents: Data(#"{"id":1}"#.utf8 + [0x0A]))
         let name = "Events_2024-" + String(repeating: "x", count: 52)
         let result = try cli.sluice(["load", "base.jsonl", "--table", name], in: dir)
         #expect(result.status == 0, "\(result.output)")

@@ -18,7 +18,7 @@ struct SecretsCLITests {
         let server = try OneShotHTTPServer()
         let url = "http://127.0.0.1:\(server.port)/hook/webhook-token-9"
         let dir = try cli.scratch()
-        FileManager.default.createFile(atPath: dir + "/items.jsonl", contents: Data(#"{"id":1}"#.utf8 + [0x0A]))
+        _ = FileManager.default.createFile(atPath: dir + "/items.jsonl", contents: Data(#"{"id":1}"#.utf8 + [0x0A]))
         let pem = "-----BEGIN PRIVATE KEY-----\n" + Self.pemLines.joined(separator: "\n") + "\n-----END PRIVATE KEY-----"
         try """
             [sources.crm]
