@@ -78,4 +78,17 @@ struct DocumentationTests {
         let readme = try #require(snippets.first { $0.file == "README.md" })
         #expect(programs.contains { $0.trimmingCharacters(in: .newlines) == readme.text })
     }
+
+    @Test func theCommandIsCalledOneWayAndItsInstallIsDescribed() throws {
+        let shell = try Self.blocks("sh") + Self.blocks("")
+        #expect(shell.count >= 5)
+        for block in shell {
+            #expect(!block.text.contains("swift run sluice"), "\(block) calls `swift run sluice`; the docs call the installed `sluice`")
+        }
+        let readme = try String(contentsOfFile: Self.repository.path + "/README.md", encoding: .utf8)
+        #expect(readme.contains("swift build -c release --product sluice") && readme.contains(".build/release/sluice"))
+        #expect(readme.contains("### Installing `sluice`") && readme.contains("At run time it needs"))
+        let manifest = try String(contentsOfFile: Self.repository.path + "/Package.swift", encoding: .utf8)
+        #expect(manifest.contains(#".executable(name: "sluice", targets: ["sluice"])"#))
+    }
 }
