@@ -26,10 +26,10 @@ public struct ConfigIssue: Sendable, Hashable, CustomStringConvertible {
     /// `sluice.toml: [pipelines.t.tables.items] write_dispositon: unknown key (did you mean 'write_disposition'?)`.
     public var description: String { "\(file): \(tablePath) " + (key.map { "\($0): " } ?? "") + message }
 
-    /// The issues as one configuration error (each on its own line when there are several).
+    /// The issues as one configuration error of one line: the first, and how many more `sluice check` lists.
     public static func error(_ issues: [ConfigIssue]) -> SluiceError? {
         guard let first = issues.first else { return nil }
-        if issues.count == 1 { return SluiceError(.configuration, first.description) }
-        return SluiceError(.configuration, "\(issues.count) problems:\n" + issues.map { "  \($0)" }.joined(separator: "\n"))
+        let more = issues.count - 1
+        return SluiceError(.configuration, first.description + (more == 0 ? "" : " (and \(more) more: `sluice check` lists them all)"))
     }
 }

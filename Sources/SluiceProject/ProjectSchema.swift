@@ -24,6 +24,7 @@ public enum ProjectSchema {
         "incremental": incremental,
         "merge_strategy": .oneOf(MergeStrategy.allCases.map(\.rawValue)),
         "hard_delete": .string, "exclude": strings, "hash": strings,
+        "delimiter": .string,
         "contract": .table(["tables": contractMode, "columns": contractMode, "data_type": contractMode]),
     ])
 
@@ -74,12 +75,18 @@ public enum ProjectSchema {
     /// - Parameter quoteErrors: whether a syntax error may quote the parser's message (which can show a
     ///   line of the file); false for secrets.toml.
     public static func parse(_ text: String, file: String, schema: ConfigSchema, quoteErrors: Bool = true) throws -> TOMLTable {
+        let (table, issues) = try check(text, file: file, schema: schema, quoteErrors: quoteErrors)
+        if let error = ConfigIssue.error(issues) { throw error }
+        return table
+    }
+
+    /// Parses `text` and returns every issue against `schema`; throws only when it is not TOML at all.
+    public static func check(_ text: String, file: String, schema: ConfigSchema, quoteErrors: Bool = true) throws -> (TOMLTable, [ConfigIssue]) {
         let table: TOMLTable
         do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
             throw SluiceError(.configuration, quoteErrors ? "invalid TOML: \(error.description)" : "invalid TOML",
                               file: file, line: Int(error.source.begin.line))
         }
-        if let error = ConfigIssue.error(schema.validate(table, file: file)) { throw error }
-        return table
+        return (table, schema.validate(table, file: file))
     }
 }

@@ -15,18 +15,29 @@ struct CheckCommand: AsyncParsableCommand {
 
     func run() async throws {
         _ = global.bootstrap()
+        var problems: [String] = []
         try await reportingErrors {
+            // Every issue of both files first; the pipelines only when the files are sound.
+            for (file, schema, quote) in [("sluice.toml", ProjectSchema.sluiceToml, true), ("secrets.toml", ProjectSchema.secretsToml, false)]
+            where FileManager.default.fileExists(atPath: file) {
+                guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
+                    throw SluiceError(.configuration, "cannot read it as UTF-8 text", file: file)
+                }
+                problems += try ProjectSchema.check(text, file: file, schema: schema, quoteErrors: quote).1.map(\.description)
+            }
+            guard problems.isEmpty else { return }
             let config = try ProjectConfig.load()
-            _ = try Secrets.load()
-            var problems: [String] = []
             for name in config.pipelineNames {
                 problems += Self.problems(of: name, config, global: global).map { "\(config.path): " + ($0.hasPrefix("[") ? $0 : "[pipelines.\(name)] \($0)") }
             }
-            if !problems.isEmpty {
-                throw SluiceError(.configuration, "\(problems.count) problem(s):\n" + problems.map { "  " + $0 }.joined(separator: "\n"))
+            if problems.isEmpty {
+                print("\(config.path): \(config.pipelineNames.count) pipeline(s) checked (\(config.pipelineNames.joined(separator: ", "))): ok")
             }
-            let count = config.pipelineNames.count
-            print("\(config.path): \(count) pipeline(s) checked (\(config.pipelineNames.joined(separator: ", "))): ok")
+        }
+        guard problems.isEmpty else {
+            for problem in problems { print(problem) }
+            print("\(problems.count) problem(s)")
+            throw ExitCode(1)
         }
     }
 

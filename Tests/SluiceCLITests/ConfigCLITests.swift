@@ -61,6 +61,7 @@ struct ConfigCLITests {
             """)
         let check = try cli.sluice(["check"], in: dir)
         #expect(check.status != 0)
+        #expect(check.output.contains("4 problem(s)"))
         for expected in ["sluice.toml: [pipelines.t] tables.more: input file not found: missing.jsonl",
                          "sluice.toml: [pipelines.t.flow] retrys: unknown key (did you mean 'retries'?)",
                          "sluice.toml: [pipelines.u] flow: SQL file not found: transform/nope.sql",

@@ -17,10 +17,9 @@ struct ProjectSchemaTests {
 
     func issues(_ text: String, schema: ConfigSchema = ProjectSchema.sluiceToml, file: String = "sluice.toml") -> [String] {
         do {
-            _ = try ProjectSchema.parse(text, file: file, schema: schema)
-            return []
+            return try ProjectSchema.check(text, file: file, schema: schema, quoteErrors: file != "secrets.toml").1.map(\.description)
         } catch {
-            return "\(error)".split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.hasSuffix("problems:") }
+            return ["\(error)"]
         }
     }
 
@@ -63,6 +62,11 @@ struct ProjectSchemaTests {
             "sluice.toml: [pipelines.u] source: unknown source \"file\" (known: files, products, sql_database); did you mean \"files\"?",
             "sluice.toml: [runs] retention_days: expected an integer, got a string",
         ])
+        // A command stops at the first, in one line, and says how many more there are.
+        #expect(throws: (any Error).self) { try ProjectSchema.parse(text, file: "sluice.toml", schema: ProjectSchema.sluiceToml) }
+        do { _ = try ProjectSchema.parse(text, file: "sluice.toml", schema: ProjectSchema.sluiceToml) } catch {
+            #expect("\(error)" == "sluice.toml: [pipelines.t] destinaton: unknown key (did you mean 'destination'?) (and 3 more: `sluice check` lists them all)")
+        }
         #expect(issues("[pipelines.\"../x\"]\nsource = \"files\"\n") == [
             "sluice.toml: [pipelines] ../x: pipeline name is not allowed: use 1 to 64 letters, digits, '_' or '-'"])
         #expect(issues("[pipeline.t]\nsource = \"files\"\n") == [
