@@ -63,6 +63,9 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Destination: sqlite or postgres (credentials: [destination.postgres.credentials] in secrets.toml).")
     var destination = "sqlite"
 
+    @Flag(help: "No live progress line on a terminal.")
+    var quiet = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -94,7 +97,8 @@ struct LoadCommand: AsyncParsableCommand {
             let pipeline = Pipeline(name: name, destination: try DestinationChoice.make(destination, pipeline: name, dataset: dataset, config: config),
                                     dataset: dataset, configuration: settings)
             logger.info("loading \(paths.count) file(s) into \(table)")
-            let info = try await pipeline.run(Source(name: "files", resources: [resource]))
+            let progress = LoadProgress.forCommand(pipeline: name, global: global, quiet: quiet, logger: logger)
+            let info = try await progress.watch { try await pipeline.run(progress.wrap(Source(name: "files", resources: [resource]))) }
             // Recorded for `sluice run <pipeline>` and `sluice pipelines`.
             var spec = try LoadSpec.read(pipeline: name, workingDirectory: global.workingDirectory)
                 ?? LoadSpec(destination: destination, dataset: dataset, tables: [:])

@@ -15,6 +15,9 @@ struct RunCommand: AsyncParsableCommand {
     @Flag(help: "Drop the pipeline's tables, schema and state first, then load from the start.")
     var fullRefresh = false
 
+    @Flag(help: "No live progress line on a terminal.")
+    var quiet = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
@@ -26,7 +29,8 @@ struct RunCommand: AsyncParsableCommand {
                 try await p.fullRefresh()
             }
             logger.info("running pipeline \(target.pipeline) into \(p.destination.name)")
-            print(try await p.run(source))
+            let progress = LoadProgress.forCommand(pipeline: target.pipeline, global: global, quiet: quiet, logger: logger)
+            print(try await progress.watch { try await p.run(progress.wrap(source)) })
         }
     }
 }
