@@ -70,6 +70,7 @@ struct PipelineOptions: ParsableArguments {
     /// working directory, or its SQLite file): inspecting a pipeline that does not exist is a typo.
     /// A pipeline in a remote destination with no local trace is looked up there by the command.
     func requireKnown(_ global: GlobalOptions) throws -> Bool {
+        try SafeName.check(pipeline, as: "pipeline")
         let config = try ProjectConfig.load()
         if config.pipelineNames.contains(pipeline) || FileManager.default.fileExists(atPath: global.workingDirectory + "/" + pipeline) {
             return true
