@@ -40,10 +40,12 @@ let package = Package(
         .target(name: "DatabaseClients", dependencies: ["PipelineCore", "CSQLite", "CPostgres"], swiftSettings: hotPath),
         .target(name: "Destinations", dependencies: ["PipelineCore", "DatabaseClients", "CSQLite", "CPostgres"], swiftSettings: hotPath),
         .target(name: "Flows", dependencies: ["CSQLite", .product(name: "Logging", package: "swift-log")]),
+        // The project layer: sluice.toml and secrets.toml, strict (unknown keys and wrong types are errors).
+        .target(name: "SluiceProject", dependencies: ["PipelineCore", "Sources", .product(name: "TOMLKit", package: "TOMLKit")]),
         .executableTarget(
             name: "sluice",
             dependencies: [
-                "PipelineCore", "Sources", "Pipelines", "Destinations", "Flows",
+                "PipelineCore", "Sources", "Pipelines", "Destinations", "Flows", "SluiceProject",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -57,11 +59,21 @@ let package = Package(
 
         .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore"]),
         .testTarget(name: "SourcesTests", dependencies: ["Sources", "PipelineCore"]),
-        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "CSQLite"],
+        .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "CSQLite", "SluiceTesting"],
                     resources: [.copy("Fixtures")]),
-        .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "DatabaseClients", "PipelineCore", "CSQLite", "Pipelines", "Sources"]),
-        .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench"]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["sluice"]),
+        .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "DatabaseClients", "PipelineCore", "CSQLite", "Pipelines", "Sources", "SluiceTesting"]),
+        // The documentation's Swift examples, each a program `swift build` compiles; README.md and docs/*.md
+        // show them verbatim (Tests/SluiceProjectTests/DocumentationTests.swift checks).
+        .executableTarget(name: "GitHubIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations"], path: "Examples/GitHubIssues"),
+        .executableTarget(name: "IncrementalIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations"], path: "Examples/IncrementalIssues"),
+        .executableTarget(name: "DailyRates", dependencies: ["Flows"], path: "Examples/DailyRates"),
+
+        // Test support shared by the test targets: a loopback HTTP server, material outside the repository.
+        .target(name: "SluiceTesting", path: "Sources/SluiceTesting"),
+
+        .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench", "SluiceTesting"]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTesting"]),
+        .testTarget(name: "SluiceProjectTests", dependencies: ["SluiceProject", "PipelineCore", .product(name: "TOMLKit", package: "TOMLKit")]),
     ],
     swiftLanguageModes: [.v6]
 )

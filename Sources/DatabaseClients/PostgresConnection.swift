@@ -66,7 +66,9 @@ public struct PostgresCredentials: Sendable, Hashable, CustomStringConvertible {
 
     var keywords: [(String, String)] {
         var kv = [("host", host), ("port", String(port)), ("dbname", database), ("user", username),
-                  ("connect_timeout", String(connectTimeout)), ("application_name", "sluice"), ("client_encoding", "UTF8")]
+                  ("connect_timeout", String(connectTimeout)), ("application_name", "sluice"), ("client_encoding", "UTF8"),
+                  // No NOTICE lines ("relation ... already exists, skipping") on the console: warnings and errors only.
+                  ("options", "-c client_min_messages=warning")]
         if let password { kv.append(("password", password)) }
         if let sslmode { kv.append(("sslmode", sslmode)) }
         return kv

@@ -21,7 +21,7 @@ final class PipelineLock {
         }
         var host = [CChar](repeating: 0, count: 256)
         gethostname(&host, 255)
-        let holder = "pid \(getpid()) on \(String(cString: host)) since \(Timestamps.formatTimestamp(Int64(Date().timeIntervalSince1970 * 1_000_000)))"
+        let holder = "pid \(getpid()) on \(String(decoding: host.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)) since \(Timestamps.formatTimestamp(Int64(Date().timeIntervalSince1970 * 1_000_000)))"
         ftruncate(fd, 0)
         _ = holder.withCString { write(fd, $0, strlen($0)) }
     }

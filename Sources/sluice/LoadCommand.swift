@@ -66,12 +66,18 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Destination: sqlite or postgres (credentials: [destination.postgres.credentials] in secrets.toml).")
     var destination = "sqlite"
 
+    @Flag(help: "No live progress line on a terminal.")
+    var quiet = false
+
     @OptionGroup var global: GlobalOptions
 
     func run() async throws {
         let logger = global.bootstrap()
         let name = pipeline ?? table
         try await reportingErrors {
+            try SafeName.check(table, as: "table")
+            try SafeName.check(name, as: "pipeline")
+            if let dataset { try SafeName.check(dataset, as: "dataset") }
             let config = try ProjectConfig.load()
             let keys = Self.list(primaryKey)
             var hints = ResourceHints(table: table, writeDisposition: writeDisposition, primaryKey: keys,
@@ -95,13 +101,46 @@ struct LoadCommand: AsyncParsableCommand {
             let pipeline = Pipeline(name: name, destination: try DestinationChoice.make(destination, pipeline: name, dataset: dataset, config: config),
                                     dataset: dataset, configuration: settings)
             logger.info("loading \(paths.count) file(s) into \(table)")
-            let info = try await pipeline.run(Source(name: "files", resources: [resource]))
+            let progress = LoadProgress.forCommand(pipeline: name, global: global, quiet: quiet, logger: logger)
+            let info = try await progress.watch { try await pipeline.run(progress.wrap(Source(name: "files", resources: [resource]))) }
+            // Recorded for `sluice run <pipeline>` and `sluice pipelines`.
+            var spec = try LoadSpec.read(pipeline: name, workingDirectory: global.workingDirectory)
+                ?? LoadSpec(destination: destination, dataset: dataset, tables: [:])
+            spec.destination = destination
+            spec.dataset = dataset
+            spec.tables[table] = tableSettings
+            try spec.write(pipeline: name, workingDirectory: global.workingDirectory)
             print(info)
         }
     }
 }
 
 extension LoadCommand {
+    /// This load's table as a `files` source section, paths made absolute.
+    var tableSettings: [String: JSONValue] {
+        let cwd = FileManager.default.currentDirectoryPath
+        var t: [String: JSONValue] = [
+            "paths": .strings(paths.map { $0.hasPrefix("/") ? $0 : cwd + "/" + $0 }),
+            "write_disposition": .string(writeDisposition.rawValue),
+        ]
+        if let format { t["format"] = .string(format.rawValue) }
+        if let delimiter { t["delimiter"] = .string(delimiter) }
+        if !Self.list(primaryKey).isEmpty { t["primary_key"] = .strings(Self.list(primaryKey)) }
+        if !Self.list(mergeKey).isEmpty { t["merge_key"] = .strings(Self.list(mergeKey)) }
+        if let mergeStrategy { t["merge_strategy"] = .string(mergeStrategy.rawValue) }
+        if let hardDelete { t["hard_delete"] = .string(hardDelete) }
+        if !exclude.isEmpty { t["exclude"] = .strings(exclude) }
+        if !hash.isEmpty { t["hash"] = .strings(hash) }
+        if let contract { t["contract"] = .object(["tables": contract.rawValue, "columns": contract.rawValue, "data_type": contract.rawValue]) }
+        if let incremental {
+            var i = ["cursor": incremental]
+            i["initial_value"] = initialValue
+            i["end_value"] = endValue
+            t["incremental"] = .object(i)
+        }
+        return t
+    }
+
     /// `a, b` -> `["a", "b"]`.
     static func list(_ text: String?) -> [String] {
         text?.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty } ?? []

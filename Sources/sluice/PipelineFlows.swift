@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import PipelineCore
 import Pipelines
+import SluiceProject
 import TOMLKit
 
 /// The flows `sluice flow` knows: the default flow of every pipeline in sluice.toml, shaped by its
@@ -69,7 +70,8 @@ enum FlowCatalog {
         guard let table = config.table?["pipelines"]?.table?[name]?.table?["flow"]?.table else { return FlowSection() }
         let known: Set = ["retries", "retry_jitter", "timeout", "sql", "command", "command_timeout"]
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
-            throw SluiceError(.configuration, "[pipelines.\(name).flow]: unknown key '\(unknown)' (keys: \(known.sorted().joined(separator: ", ")))",
+            let hint = DidYouMean.suggestion(for: unknown, among: Array(known)).map { "did you mean '\($0)'?" } ?? "keys: \(known.sorted().joined(separator: ", "))"
+            throw SluiceError(.configuration, "[pipelines.\(name).flow] \(unknown): unknown key (\(hint))",
                               file: config.path)
         }
         func fail(_ key: String, _ expected: String) -> SluiceError {
@@ -169,7 +171,8 @@ enum FlowCatalog {
         configuration.redactor = Redactor(secrets: secrets.allValues())
         if let level = echo {
             configuration.logLevel = level
-            configuration.echo = { label in StreamLogHandler.standardError(label: label) }
+            let redactor = configuration.redactor
+            configuration.echo = { label in ConsoleLogHandler(label: label, redactor: redactor) }
         }
         let webhook = config.table?["notifications"]?.table?["webhook"]?.table
         if let url = secrets.value(["notifications", "webhook", "url"]) ?? webhook?["url"]?.string {

@@ -1,10 +1,11 @@
 import Foundation
 import PipelineCore
+import SluiceProject
 import TOMLKit
 
-/// `sluice.toml`: pipelines and destination settings.
+/// `sluice.toml`: pipelines and destination settings, validated against ``ProjectSchema/sluiceToml`` when loaded.
 struct ProjectConfig {
-    struct PipelineSection: Decodable {
+    struct PipelineSection {
         var source: String
         var destination: String?
         var dataset: String?
@@ -16,14 +17,11 @@ struct ProjectConfig {
 
     static func load(path: String = "sluice.toml") throws -> ProjectConfig {
         guard FileManager.default.fileExists(atPath: path) else { return ProjectConfig(table: nil, path: path) }
-        do {
-            let text = try String(contentsOfFile: path, encoding: .utf8)
-            return ProjectConfig(table: try TOMLTable(string: text), path: path)
-        } catch let error as TOMLParseError {
-            throw SluiceError(.configuration, "invalid TOML: \(error.description)", file: path, line: Int(error.source.begin.line))
-        } catch {
-            throw SluiceError(.configuration, "cannot read: \(error)", file: path)
+        let text: String
+        do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
+            throw SluiceError(.configuration, "cannot read it as UTF-8 text", file: path)
         }
+        return ProjectConfig(table: try ProjectSchema.parse(text, file: path, schema: ProjectSchema.sluiceToml), path: path)
     }
 
     var pipelineNames: [String] {
@@ -35,12 +33,10 @@ struct ProjectConfig {
             let known = pipelineNames.isEmpty ? "none" : pipelineNames.joined(separator: ", ")
             throw SluiceError(.configuration, "no pipeline '\(name)' in [pipelines] (declared: \(known))", file: path)
         }
-        do {
-            let decoded = try TOMLDecoder().decode(PipelineSection.self, from: section)
-            return (decoded, Data(section.convert(to: .json).utf8))
-        } catch {
-            throw SluiceError(.configuration, "[pipelines.\(name)]: \(error)", file: path)
-        }
+        // The schema checked the section when the file was loaded: source is a string, destination and dataset too.
+        let decoded = PipelineSection(source: section["source"]?.string ?? "", destination: section["destination"]?.string,
+                                      dataset: section["dataset"]?.string)
+        return (decoded, Data(section.convert(to: .json).utf8))
     }
 
     /// `[destination.<name>]` settings as strings.

@@ -7,13 +7,16 @@ import Sources
 struct RunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
-        abstract: "Run a pipeline declared in sluice.toml.",
+        abstract: "Run a pipeline declared in sluice.toml, or one made by `sluice load` (the same files and hints again).",
         discussion: "Example: sluice run sample --destination sqlite")
 
     @OptionGroup var target: PipelineOptions
 
     @Flag(help: "Drop the pipeline's tables, schema and state first, then load from the start.")
     var fullRefresh = false
+
+    @Flag(help: "No live progress line on a terminal.")
+    var quiet = false
 
     @OptionGroup var global: GlobalOptions
 
@@ -26,7 +29,8 @@ struct RunCommand: AsyncParsableCommand {
                 try await p.fullRefresh()
             }
             logger.info("running pipeline \(target.pipeline) into \(p.destination.name)")
-            print(try await p.run(source))
+            let progress = LoadProgress.forCommand(pipeline: target.pipeline, global: global, quiet: quiet, logger: logger)
+            print(try await progress.watch { try await p.run(progress.wrap(source)) })
         }
     }
 }

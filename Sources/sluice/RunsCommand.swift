@@ -108,11 +108,22 @@ enum RunFormatting {
         }.joined(separator: "\n")
     }
 
+    /// The runs as a JSON array; `parameters` and `result`, stored as JSON text, are JSON objects here.
     static func json(_ runs: [RunRecord]) throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
-        return String(decoding: try encoder.encode(runs), as: UTF8.self)
+        var objects = try JSONSerialization.jsonObject(with: try encoder.encode(runs)) as? [[String: Any]] ?? []
+        for k in objects.indices {
+            for key in ["parameters", "result"] {
+                if let text = objects[k][key] as? String,
+                    let value = try? JSONSerialization.jsonObject(with: Data(text.utf8), options: [.fragmentsAllowed])
+                {
+                    objects[k][key] = value
+                }
+            }
+        }
+        let data = try JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: data, as: UTF8.self)
     }
 }

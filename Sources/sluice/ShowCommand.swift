@@ -24,9 +24,9 @@ struct ShowCommand: AsyncParsableCommand {
             }
             print("Pipeline \(pipeline): \(destination.name) at \(destination.location), schema version \(schema.version)")
             for table in schema.dataTables {
-                let count = try await destination.rowCount(table.name).map(String.init) ?? "no table"
+                let count = try await destination.rowCount(table.name).map { $0 == 1 ? "1 row" : "\($0) rows" } ?? "no table"
                 let parent = table.parent.map { ", child of \($0)" } ?? ""
-                print("\n\(table.name) (\(count) rows, \(table.writeDisposition.rawValue)\(parent))")
+                print("\n\(table.name) (\(count), \(table.writeDisposition.rawValue)\(parent))")
                 for c in table.columns {
                     var flags: [String] = []
                     if c.primaryKey { flags.append("primary key") }

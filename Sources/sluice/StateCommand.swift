@@ -13,9 +13,11 @@ struct StateCommand: AsyncParsableCommand {
     func run() async throws {
         _ = global.bootstrap()
         try await reportingErrors {
+            let local = try target.requireKnown(global)
             let p = try target.make(global).pipeline
             let pipeline = target.pipeline
             let state = try await p.currentState()
+            guard local || state.version > 0 else { throw PipelineOptions.unknown(pipeline, try ProjectConfig.load(), global) }
             print("Pipeline \(pipeline): state version \(state.version)")
             if state.resources.isEmpty { print("  no resource state") }
             for (resource, s) in state.resources.sorted(by: { $0.key < $1.key }) {
@@ -50,6 +52,7 @@ struct ResetCommand: AsyncParsableCommand {
     func run() async throws {
         _ = global.bootstrap()
         try await reportingErrors {
+            _ = try target.requireKnown(global)
             try await target.make(global).pipeline.resetResource(resource)
             print("Pipeline \(target.pipeline): state of \(resource) forgotten")
         }

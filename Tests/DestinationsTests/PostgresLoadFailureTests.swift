@@ -12,7 +12,7 @@ import Testing
 struct PostgresLoadFailureTests {
     func file(_ p: PostgresPipeline, _ name: String, _ text: String) -> String {
         let path = p.dir + "/" + name
-        FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
         return path
     }
 
@@ -106,7 +106,7 @@ struct PostgresLoadFailureTests {
                                                        withDestinationPath: socketDirectory.split(separator: ",")[0] + "/.s.PGSQL.\(port)")
         }()
         let start = ContinuousClock.now
-        try await pipeline.run(Source(name: "t", resources: [Resource(name: "events") { out in try await out.write(["id": 1]) }]))
+        _ = try await pipeline.run(Source(name: "t", resources: [Resource(name: "events") { out in try await out.write(["id": 1]) }]))
         try await appears
         #expect(ContinuousClock.now - start >= .milliseconds(600))
         #expect(try p.query("SELECT count(*)::text FROM \(p.table("events"))") == [["1"]])

@@ -4,6 +4,7 @@ import DatabaseClients
 import PipelineCore
 import Pipelines
 import Sources
+import SluiceTesting
 import Testing
 
 /// The server `scripts/test` starts (SLUICE_TEST_POSTGRES). In CI its absence is a failure, not a skip.
@@ -231,7 +232,7 @@ struct PostgresFaultTests {
     /// Makes the next insert into `big` terminate its own session, once: what a server restart does to
     /// a load in flight. A sequence counts the firings because it survives the rollback.
     func dropTheConnectionOnce(_ p: PostgresPipeline) async throws {
-        try await pipeline(p, destination: p.destination, retries: []).run(source(Self.rows(1)))
+        _ = try await pipeline(p, destination: p.destination, retries: []).run(source(Self.rows(1)))
         let ds = "\"\(p.destination.dataset)\""
         try p.destination.withConnection { db in
             try db.execute("""
@@ -290,10 +291,9 @@ struct PostgresIdentifierTests {
         #expect(try p.query("SELECT \"\(physicalA)\", \"\(physicalB)\" FROM \(p.table("t")) ORDER BY id") == [["1", "2"], ["3", "4"]])
     }
 
-    @Test func dltsWideNestedGitHubEventsLoad() async throws {
-        let repo = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let path = repo.deletingLastPathComponent().path + "/shared/dlt_cases/inputs/github.events.load_page_1_duck.json"
-        try #require(FileManager.default.fileExists(atPath: path))
+    @Test(.enabled(if: SharedMaterial.shouldRun("dlt_cases/inputs"), "needs ../shared/dlt_cases/inputs beside the repository"))
+    func dltsWideNestedGitHubEventsLoad() async throws {
+        let path = try SharedMaterial.require("dlt_cases/inputs/github.events.load_page_1_duck.json")
         let p = try PostgresPipeline()
         let info = try await p.pipeline.run(Source(name: "f", resources: [try FileResource.make(name: "events", paths: [path])]))
         let schema = try #require(try await p.destination.storedSchema(named: "pg"))

@@ -232,7 +232,7 @@ struct FlowRunnerTests {
         let unknown = #expect(throws: ParameterError.self) { try FlowParameters.decode(Params.self, from: ["day": "x", "limit": "1", "lmit": "3"]) }
         #expect(unknown?.description == "unknown parameter lmit (expected: day, limit)")
         let wrongType = #expect(throws: ParameterError.self) { try FlowParameters.decode(Params.self, from: ["day": "x", "limit": "many"]) }
-        #expect(wrongType?.description == "parameter limit: expected Int")
+        #expect(wrongType?.description == "parameter limit: expected an integer")
         let missing = #expect(throws: ParameterError.self) { try FlowParameters.decode(Params.self, from: [:]) }
         #expect(missing?.description == "missing parameter day")
 

@@ -9,7 +9,7 @@ import Testing
 @Suite("Extract errors say where and what")
 struct ExtractErrorTests {
     func load(_ t: TestPipeline, _ paths: [String], hints: ResourceHints) async throws {
-        try await t.pipeline.run(Source(name: "files", resources: [try FileResource.make(name: "events", paths: paths, hints: hints)]))
+        _ = try await t.pipeline.run(Source(name: "files", resources: [try FileResource.make(name: "events", paths: paths, hints: hints)]))
     }
 
     @Test(arguments: [("null", #"{"id":5,"updated_at":null}"#), ("missing", #"{"id":5}"#)])

@@ -146,7 +146,7 @@ struct IncrementalTests {
             seen.window = out.window
             for i in 1...6 { try await out.write(["id": .bigint(Int64(i)), "meta": .object(["seq": .bigint(Int64(i))])]) }
         }
-        try await t.pipeline.run(Source(name: "s", resources: [resource]))
+        _ = try await t.pipeline.run(Source(name: "s", resources: [resource]))
         #expect(seen.window == IncrementalWindow(start: 3, startInclusive: true, end: nil))
         #expect(try ids(t) == [3, 4, 5, 6])
     }
@@ -160,8 +160,8 @@ struct IncrementalTests {
                 out.setState("next_page", page + "+1")
             }
         }
-        try await t.pipeline.run(Source(name: "s", resources: [resource("a")]))
-        try await t.pipeline.run(Source(name: "s", resources: [resource("b")]))
+        _ = try await t.pipeline.run(Source(name: "s", resources: [resource("a")]))
+        _ = try await t.pipeline.run(Source(name: "s", resources: [resource("b")]))
         #expect(try t.query("SELECT previous FROM pages WHERE page = 'b'")[0][0] == "a+1")
         #expect(try await t.destination.storedState(pipeline: "test")?.resources["pages"]?.values["next_page"] == "b+1")
     }

@@ -44,7 +44,7 @@ struct PrivacyTests {
         ]
         // Through the JSON fast path too: privacy forces values to be read before anything is stored.
         let file = t.file("p.jsonl", "{\"id\":4,\"ssn\":\"\(Self.ssn)\",\"contact\":{\"email\":\"\(Self.email)\"}}\n")
-        try await pipeline.run(Source(name: "s", resources: [
+        _ = try await pipeline.run(Source(name: "s", resources: [
             Resource(name: "people", hints: hints) { out in try await out.write(contentsOf: rows) },
             try FileResource.make(name: "people", paths: [file], hints: hints),
         ]))

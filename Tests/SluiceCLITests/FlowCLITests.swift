@@ -39,7 +39,7 @@ struct FlowCLITests {
         let runs = try runsJSON(dir)
         #expect(runs.count == 1)
         #expect(runs[0]["state"] as? String == "Completed")
-        let result = try JSONSerialization.jsonObject(with: Data((runs[0]["result"] as? String ?? "").utf8)) as? [String: Any]
+        let result = runs[0]["result"] as? [String: Any]   // a JSON object, not JSON in a string
         #expect((result?["rows"] as? [String: Int])?["trips"] == 3000)
         #expect((result?["schema_changes"] as? [String])?.contains("new table trips (15 columns)") == true)
         #expect(result?["transformations"] as? [String] == ["transform/summary.sql"])
@@ -57,7 +57,9 @@ struct FlowCLITests {
         #expect(typo.output.contains("unknown parameter full_rfresh (expected: full_refresh)"))
         let refresh = try cli.sluice(["flow", "run", "sample", "--quiet", "--param", "full_refresh=true"], in: dir)
         #expect(refresh.status == 0, "\(refresh.output)")
-        #expect(try runsJSON(dir)[0]["parameters"] as? String == #"{"full_refresh":true}"#)
+        #expect(try runsJSON(dir)[0]["parameters"] as? [String: Bool] == ["full_refresh": true])
+        let wrongType = try cli.sluice(["flow", "run", "sample", "--param", "full_refresh=often"], in: dir)
+        #expect(wrongType.status != 0 && wrongType.output.contains("parameter full_refresh: expected true or false"), "\(wrongType.output)")
     }
 
     @Test func aFailingStepFailsTheRunWithExitStatusOne() throws {

@@ -13,8 +13,8 @@ struct PackagesCLITests {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         _ = try cli.sqlite(dir + "/people.sqlite", "CREATE TABLE people (id INTEGER, name TEXT CHECK (length(name) < 5))")
-        FileManager.default.createFile(atPath: dir + "/bad.jsonl", contents: Data((#"{"id":1,"name":"Alexandra"}"# + "\n").utf8))
-        FileManager.default.createFile(atPath: dir + "/good.jsonl", contents: Data((#"{"id":2,"name":"Ann"}"# + "\n").utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/bad.jsonl", contents: Data((#"{"id":1,"name":"Alexandra"}"# + "\n").utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/good.jsonl", contents: Data((#"{"id":2,"name":"Ann"}"# + "\n").utf8))
         let bad = try cli.sluice(["load", "bad.jsonl", "--table", "people"], in: dir)
         #expect(bad.status != 0)
         #expect(bad.output.contains("set aside"), "\(bad.output)")
@@ -38,7 +38,7 @@ struct PackagesCLITests {
     @Test func errorsArePrintedOnceWithControlBytesEscaped() throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        FileManager.default.createFile(atPath: dir + "/e.jsonl", contents: Data(#"{"a":1}"#.utf8 + [0x0A] + #"{"a":"#.utf8 + [0x1B, 0x7D, 0x0A]))
+        _ = FileManager.default.createFile(atPath: dir + "/e.jsonl", contents: Data(#"{"a":1}"#.utf8 + [0x0A] + #"{"a":"#.utf8 + [0x1B, 0x7D, 0x0A]))
         let result = try cli.sluice(["load", "e.jsonl", "--table", "events"], in: dir)
         #expect(result.status != 0)
         #expect(result.output.hasPrefix("Error: extract: e.jsonl:2: malformed JSON: unexpected character '\\u{1b}'"), "\(result.output)")
@@ -49,11 +49,11 @@ struct PackagesCLITests {
     @Test func aSemicolonCSVLoadsWithAndWithoutTheDelimiterFlag() throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        FileManager.default.createFile(atPath: dir + "/s.csv", contents: Data("id;price;note\n1;2,50;a\n2;3,75;b\n".utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/s.csv", contents: Data("id;price;note\n1;2,50;a\n2;3,75;b\n".utf8))
         let detected = try cli.sluice(["load", "s.csv", "--table", "s"], in: dir)
         #expect(detected.status == 0, "\(detected.output)")
         #expect(try cli.sqlite(dir + "/s.sqlite", "select group_concat(price, '|') from s") == "2,50|3,75")
-        FileManager.default.createFile(atPath: dir + "/p.csv", contents: Data("id|a,b\n1|x\n".utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/p.csv", contents: Data("id|a,b\n1|x\n".utf8))
         let given = try cli.sluice(["load", "p.csv", "--table", "p", "--delimiter", "|"], in: dir)
         #expect(given.status == 0, "\(given.output)")
         #expect(try cli.sqlite(dir + "/p.sqlite", "select a_b from p") == "x")
@@ -64,7 +64,7 @@ struct PackagesCLITests {
     @Test func aLoadWithNoNewRowsSaysSoAndAddsNoLoad() throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
-        FileManager.default.createFile(atPath: dir + "/d.jsonl", contents: Data((1...3).map { #"{"id":\#($0),"seq":\#($0)}"# }.joined(separator: "\n").utf8))
+        _ = FileManager.default.createFile(atPath: dir + "/d.jsonl", contents: Data((1...3).map { #"{"id":\#($0),"seq":\#($0)}"# }.joined(separator: "\n").utf8))
         let args = ["load", "d.jsonl", "--table", "t", "--incremental", "seq"]
         #expect(try cli.sluice(args, in: dir).status == 0)
         let second = try cli.sluice(args, in: dir)

@@ -12,7 +12,7 @@ func temporaryDirectory() -> String {
 
 func write(_ text: String, to name: String, in dir: String) -> String {
     let path = dir + "/" + name
-    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+    _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
     return path
 }
 
@@ -109,7 +109,7 @@ struct FileReaderTests {
     @Test func invalidUTF8IsAnError() async throws {
         let dir = temporaryDirectory()
         let path = dir + "/bad.jsonl"
-        FileManager.default.createFile(atPath: path, contents: Data([0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D, 0x0A]))
+        _ = FileManager.default.createFile(atPath: path, contents: Data([0x7B, 0x22, 0x61, 0x22, 0x3A, 0x22, 0xFF, 0x22, 0x7D, 0x0A]))
         await #expect {
             _ = try await readAll(try FileResource.make(name: "bad", paths: [path]))
         } throws: { error in
@@ -178,7 +178,7 @@ struct CSVPropertyTests {
             var bytes = Array("a,b\n".utf8)
             for _ in 0..<(rng.next() % 40) { bytes += pieces[Int(rng.next() % UInt64(pieces.count))] }
             let path = dir + "/f\(k).csv"
-            FileManager.default.createFile(atPath: path, contents: Data(bytes))
+            _ = FileManager.default.createFile(atPath: path, contents: Data(bytes))
             do {
                 _ = try await readAll(try FileResource.make(name: "f", paths: [path]))
                 outcomes.ok += 1

@@ -48,15 +48,27 @@ public enum FlowParameters {
     }
 
     private static func describe(_ error: DecodingError) -> String {
+        // Keys as the user writes them (full_refresh), not as Swift names them (fullRefresh).
         func path(_ context: DecodingError.Context) -> String {
-            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+            context.codingPath.map { $0.intValue.map { "[\($0)]" } ?? snake($0.stringValue) }.joined(separator: ".")
         }
         switch error {
-        case .keyNotFound(let key, _): return "missing parameter \(key.stringValue)"
-        case .typeMismatch(let type, let context): return "parameter \(path(context)): expected \(type)"
-        case .valueNotFound(let type, let context): return "parameter \(path(context)): expected \(type), got null"
+        case .keyNotFound(let key, _): return "missing parameter \(snake(key.stringValue))"
+        case .typeMismatch(let type, let context): return "parameter \(path(context)): expected \(typeName(type))"
+        case .valueNotFound(let type, let context): return "parameter \(path(context)): expected \(typeName(type)), got null"
         case .dataCorrupted(let context): return "parameter \(path(context)): \(context.debugDescription)"
         @unknown default: return "\(error)"
+        }
+    }
+
+    /// `Bool` -> "true or false", `Int` -> "an integer": what to type, not Swift's name for it.
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is Bool.Type: "true or false"
+        case is Int.Type, is Int64.Type, is Int32.Type: "an integer"
+        case is Double.Type, is Float.Type: "a number"
+        case is String.Type: "a string"
+        default: "\(type)"
         }
     }
 

@@ -55,16 +55,19 @@ public enum FilesSource {
         public var initialValue: String?
         public var endValue: String?
         public var lag: Double?
+        /// `"closed"` (the default: `>=` the start) or `"open"` (`>` the start).
+        public var rangeStart: Incremental.RangeStart?
 
         enum CodingKeys: String, CodingKey {
             case cursor, lag
             case initialValue = "initial_value"
             case endValue = "end_value"
+            case rangeStart = "range_start"
         }
 
         var incremental: Incremental {
             Incremental(cursor: cursor, initialValue: initialValue.map(CursorValue.init(parsing:)),
-                        endValue: endValue.map(CursorValue.init(parsing:)), lag: lag)
+                        endValue: endValue.map(CursorValue.init(parsing:)), rangeStart: rangeStart ?? .closed, lag: lag)
         }
     }
 
@@ -78,7 +81,7 @@ public enum FilesSource {
         do {
             decoded = try JSONDecoder().decode(Settings.self, from: settings)
         } catch {
-            throw SluiceError(.configuration, "pipeline \(pipeline): the files source needs [pipelines.\(pipeline).tables.<name>] sections with a path (\(error))")
+            throw SluiceError(.configuration, "pipeline \(pipeline): the files source needs [pipelines.\(pipeline).tables.<name>] sections with a path (\(decodingSummary(error)))")
         }
         let resources = try decoded.tables.keys.sorted().map { name -> Resource in
             let table = decoded.tables[name]!

@@ -36,7 +36,7 @@ extension SQLDatabaseSource {
 
     static func decode(_ pipeline: String, _ settings: Data) throws -> Settings {
         do { return try JSONDecoder().decode(Settings.self, from: settings) } catch {
-            throw SluiceError(.configuration, "pipeline \(pipeline): invalid sql_database settings (\(error))")
+            throw SluiceError(.configuration, "pipeline \(pipeline): invalid sql_database settings (\(decodingSummary(error)))")
         }
     }
 

@@ -1,0 +1,92 @@
+import PipelineCore
+import Sources
+import TOMLKit
+
+/// The schemas of `sluice.toml` and `secrets.toml`: every key Sluice reads, and nothing else.
+///
+/// A typo (`write_dispositon`), a key Sluice does not support or a value of the wrong type is an error
+/// naming the file, the table path and the key, with a "did you mean" when one is close.
+public enum ProjectSchema {
+    /// `{ cursor = "updated_at", initial_value = "2024-01-01", end_value = ..., lag = 3600, range_start = "open" }`.
+    static let incremental = ConfigSchema.table(
+        ["cursor": .string, "initial_value": .string, "end_value": .string, "lag": .number, "range_start": .oneOf(["closed", "open"])],
+        required: ["cursor"])
+
+    static let strings = ConfigSchema.list(.string)
+
+    /// `[pipelines.<p>.tables.<table>]` of the `files` source.
+    static let filesTable = ConfigSchema.table([
+        "path": .string, "paths": strings,
+        "format": .oneOf(FileFormat.allCases.map(\.rawValue)),
+        "write_disposition": .oneOf(WriteDisposition.allCases.map(\.rawValue)),
+        "primary_key": strings, "merge_key": strings,
+        "columns": .map(.oneOf(DataType.allCases.map(\.rawValue)), kind: "column"),
+        "incremental": incremental,
+        "merge_strategy": .oneOf(MergeStrategy.allCases.map(\.rawValue)),
+        "hard_delete": .string, "exclude": strings, "hash": strings,
+        "delimiter": .string,
+        "contract": .table(["tables": contractMode, "columns": contractMode, "data_type": contractMode]),
+    ])
+
+    static let contractMode = ConfigSchema.oneOf(SchemaContract.Mode.allCases.map(\.rawValue))
+
+    /// The keys of a `sql_database` (and `products`) pipeline; its credentials belong in secrets.toml.
+    static let sqlDatabase = ConfigSchema.table([
+        "sqlite": .string, "schema": .string, "tables": strings,
+        "incremental": .map(incremental, kind: "table"), "chunk_size": .integer,
+    ])
+
+    /// `[pipelines.<name>]`: the keys every pipeline has, plus its source's.
+    static let pipeline = ConfigSchema.tagged(
+        tag: "source",
+        common: ["source": .string, "destination": .oneOf(["sqlite", "postgres"]), "dataset": .string,
+                 // [pipelines.<name>.flow] is checked, with its own messages, where flows are built.
+                 "flow": .open],
+        variants: [
+            "files": .table(["tables": .map(filesTable, kind: "table", safeNames: true)], required: ["tables"]),
+            "sql_database": sqlDatabase,
+            "products": sqlDatabase,
+        ])
+
+    /// `sluice.toml`.
+    public static let sluiceToml = ConfigSchema.table([
+        "pipelines": .map(pipeline, kind: "pipeline", safeNames: true),
+        "destination": .table(["sqlite": .table(["path": .string]), "postgres": .table([:])]),
+        "notifications": .table(["webhook": .table(["url": .string, "states": strings])]),
+        "runs": .table(["retention_days": .integer]),
+    ])
+
+    /// `[destination.postgres.credentials]`: a connection string, or its parts.
+    static let postgresCredentials = ConfigSchema.either(.string, .table([
+        "host": .string, "port": .integer, "database": .string, "username": .string, "password": .scalar,
+        "sslmode": .oneOf(["disable", "allow", "prefer", "require", "verify-ca", "verify-full"]), "connect_timeout": .integer,
+    ]))
+
+    /// `secrets.toml`. A source's own section (`[sources.<pipeline>]`) holds whatever that source reads.
+    public static let secretsToml = ConfigSchema.table([
+        "destination": .table(["postgres": .table(["credentials": postgresCredentials])]),
+        "sources": .map(.open, kind: "source"),
+        "privacy": .table(["salt": .scalar]),
+        "notifications": .table(["webhook": .table(["url": .string])]),
+    ])
+
+    /// Parses `text` as the TOML file `file` and validates it against `schema`.
+    ///
+    /// - Parameter quoteErrors: whether a syntax error may quote the parser's message (which can show a
+    ///   line of the file); false for secrets.toml.
+    public static func parse(_ text: String, file: String, schema: ConfigSchema, quoteErrors: Bool = true) throws -> TOMLTable {
+        let (table, issues) = try check(text, file: file, schema: schema, quoteErrors: quoteErrors)
+        if let error = ConfigIssue.error(issues) { throw error }
+        return table
+    }
+
+    /// Parses `text` and returns every issue against `schema`; throws only when it is not TOML at all.
+    public static func check(_ text: String, file: String, schema: ConfigSchema, quoteErrors: Bool = true) throws -> (TOMLTable, [ConfigIssue]) {
+        let table: TOMLTable
+        do { table = try TOMLTable(string: text) } catch let error as TOMLParseError {
+            throw SluiceError(.configuration, quoteErrors ? "invalid TOML: \(error.description)" : "invalid TOML",
+                              file: file, line: Int(error.source.begin.line))
+        }
+        return (table, schema.validate(table, file: file))
+    }
+}
