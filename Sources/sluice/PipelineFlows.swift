@@ -18,6 +18,8 @@ import TOMLKit
 /// sql = ["transform/daily.sql"]   # then sql_sample runs these files in order against the destination
 /// command = ["dbt", "build"]      # then command_sample runs this program
 /// command_timeout = 1800
+/// cache_expiration = 3600         # sql_sample and command_sample reuse a result this many seconds
+/// refresh_cache = false           # true: run them anyway and replace the cached results
 /// ```
 enum FlowCatalog {
     struct FlowSection {
@@ -27,6 +29,9 @@ enum FlowCatalog {
         var sql: [String]?
         var command: [String]?
         var commandTimeout: Double?
+        /// Seconds a cached result of the SQL and command steps stays valid (no caching when absent).
+        var cacheExpiration: Double?
+        var refreshCache = false
     }
 
     /// Parameters of a pipeline's default flow: `sluice flow run sample --param full_refresh=true`.
@@ -68,7 +73,7 @@ enum FlowCatalog {
 
     static func section(_ name: String, _ config: ProjectConfig) throws -> FlowSection {
         guard let table = config.table?["pipelines"]?.table?[name]?.table?["flow"]?.table else { return FlowSection() }
-        let known: Set = ["retries", "retry_jitter", "timeout", "sql", "command", "command_timeout"]
+        let known: Set = ["retries", "retry_jitter", "timeout", "sql", "command", "command_timeout", "cache_expiration", "refresh_cache"]
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
             let hint = DidYouMean.suggestion(for: unknown, among: Array(known)).map { "did you mean '\($0)'?" } ?? "keys: \(known.sorted().joined(separator: ", "))"
             throw SluiceError(.configuration, "[pipelines.\(name).flow] \(unknown): unknown key (\(hint))",
@@ -104,6 +109,11 @@ enum FlowCatalog {
         section.sql = try strings("sql")
         section.command = try strings("command")
         if section.command?.isEmpty == true { throw fail("command", "a program and its arguments") }
+        section.cacheExpiration = try seconds("cache_expiration")
+        if let value = table["refresh_cache"] {
+            guard let flag = value.bool else { throw fail("refresh_cache", "true or false") }
+            section.refreshCache = flag
+        }
         return section
     }
 
@@ -132,7 +142,7 @@ enum FlowCatalog {
                                   seconds: info.extractSeconds + info.normalizeSeconds + info.loadSeconds)
         }
         let sqlFiles = section.sql ?? []
-        let transform = FlowTask("sql_\(name)") { task -> [String] in
+        var transform = FlowTask("sql_\(name)") { task -> [String] in
             let pipeline = try PipelineOptions.named(name).make(global).pipeline
             guard let destination = pipeline.destination as? any ScriptableDestination else {
                 throw SluiceError(.configuration, "the \(pipeline.destination.name) destination cannot run SQL files")
@@ -147,17 +157,38 @@ enum FlowCatalog {
             }
             return sqlFiles
         }
-        let command = section.command.map {
+        var command = section.command.map {
             FlowTask.command("command_\(name)", $0, timeout: section.commandTimeout.map { .seconds($0) })
+        }
+        if let expiration = section.cacheExpiration {
+            // Keyed by what the step depends on: the SQL files' names and contents, the command's arguments.
+            transform = transform.cached(CachePolicy(expiration: .seconds(expiration), refresh: section.refreshCache) { _ in
+                var bytes = Data()
+                for file in sqlFiles {
+                    guard let contents = FileManager.default.contents(atPath: file) else {
+                        throw SluiceError(.configuration, "cannot read the SQL file", file: file)
+                    }
+                    bytes += Data(file.utf8) + [0] + contents + [0]
+                }
+                return CacheKey.digest(bytes)
+            })
+            let argv = section.command ?? []
+            command = command?.cached(CachePolicy(expiration: .seconds(expiration), refresh: section.refreshCache) { _ in
+                CacheKey.digest(Data(argv.joined(separator: "\u{0}").utf8))
+            })
         }
         var tasks = ["run_\(name) (retries after \(retry.delays.map { "\(Int($0))s" }.joined(separator: ", ")))"]
         if !sqlFiles.isEmpty { tasks.append("sql_\(name) (\(sqlFiles.joined(separator: ", ")))") }
         if let argv = section.command { tasks.append("command_\(name) (\(argv.joined(separator: " ")))") }
+        if let expiration = section.cacheExpiration {
+            tasks.append("results of the SQL and command steps cached for \(Int(expiration)) s" + (section.refreshCache ? " (refreshed now)" : ""))
+        }
 
+        let (transformStep, commandStep) = (transform, command)
         let flow = Flow(name, summary: "load pipeline \(name)") { (flow, p: PipelineParameters) in
             var result = try await flow.run(load, p.fullRefresh)
-            if !sqlFiles.isEmpty { result.transformations = try await flow.run(transform) }
-            if let command { result.command = try await flow.run(command) }
+            if !sqlFiles.isEmpty { result.transformations = try await flow.run(transformStep) }
+            if let commandStep { result.command = try await flow.run(commandStep) }
             return result
         }
         return AnyFlow(flow, tasks: tasks)

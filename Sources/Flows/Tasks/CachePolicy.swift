@@ -40,27 +40,44 @@ extension FlowTask where Input: Encodable, Output: Codable {
     ///     .cached(CachePolicy(expiration: .seconds(3600)))
     /// ```
     public func cached(_ policy: CachePolicy<Input> = CachePolicy()) -> FlowTask {
+        caching(policy) { input in
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = .sortedKeys
+            return CacheKey.digest(try encoder.encode(input))
+        }
+    }
+}
+
+extension FlowTask where Input == Void, Output: Codable {
+    /// This task, which takes no input, with its results cached by `policy`: give the policy a `key`
+    /// computed from what the task depends on (the files it reads, the program it runs); without one
+    /// the task's name and the policy's version are the whole key.
+    public func cached(_ policy: CachePolicy<Void>) -> FlowTask {
+        caching(policy) { _ in "" }
+    }
+}
+
+extension FlowTask where Output: Codable {
+    /// Installs `policy`, keying by `defaultKey` when the policy has no key of its own.
+    fileprivate func caching(_ policy: CachePolicy<Input>, defaultKey: @escaping @Sendable (Input) throws -> String) -> FlowTask {
         var copy = self
         let name = self.name
-        let custom = policy.key
+        let key = policy.key ?? defaultKey
         let version = policy.version
         copy.cache = TaskCache(
             expiration: policy.expiration, refresh: policy.refresh,
-            key: { input in
-                if let custom { return "\(name):\(version):\(try custom(input))" }
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = .sortedKeys
-                return "\(name):\(version):\(CacheKey.digest(try encoder.encode(input)))"
-            },
+            key: { input in "\(name):\(version):\(try key(input))" },
             encode: { try JSONEncoder().encode($0) },
             decode: { try JSONDecoder().decode(Output.self, from: $0) })
         return copy
     }
 }
 
-enum CacheKey {
-    /// 128 bits of FNV-1a (two 64-bit lanes with different offsets), as 32 hex digits.
-    static func digest(_ data: Data) -> String {
+/// Digests for cache keys.
+public enum CacheKey {
+    /// 128 bits of FNV-1a (two 64-bit lanes with different offsets), as 32 hex digits: a fingerprint of
+    /// `data` for a cache key (not a cryptographic hash).
+    public static func digest(_ data: Data) -> String {
         var a: UInt64 = 0xcbf2_9ce4_8422_2325
         var b: UInt64 = 0x6c62_272e_07bb_0142
         for byte in data {
