@@ -35,7 +35,9 @@ struct RunsCommand: AsyncParsableCommand {
             }
             let store = try FlowCatalog.openStore(global)
             defer { store.close() }
-            _ = try await FlowRunner(store: store).maintain(retention: nil)
+            // Runs found dead are marked Crashed here, and notified (with the project's notifiers) once.
+            let runner = (try? ProjectConfig.load()).flatMap { try? FlowCatalog.runner(store: store, config: $0, echo: nil) }
+            _ = try await (runner ?? FlowRunner(store: store)).maintain(retention: nil)
             let runs = try await store.runs(query)
             if json {
                 print(try RunFormatting.json(runs))
@@ -44,8 +46,11 @@ struct RunsCommand: AsyncParsableCommand {
             if runs.isEmpty { print("no flow runs"); return }
             var rows = [["RUN ID", "FLOW", "STATE", "STARTED (UTC)", "DURATION", "ATTEMPTS"]]
             for run in runs {
+                // Attempts of the run and retries of its tasks: a task that ran three times counts three.
+                let tasks = try await store.runs(RunQuery(kind: .task, flowRunID: run.id, limit: 100_000))
+                let attempts = run.attempts + tasks.reduce(0) { $0 + max(0, $1.attempts - 1) }
                 rows.append([String(run.id.prefix(8)), run.name, run.state.rawValue, RunFormatting.time(run.startedAt ?? run.createdAt),
-                             run.duration.map { String(format: "%.2f s", $0) } ?? "-", "\(run.attempts)"])
+                             run.duration.map { String(format: "%.2f s", $0) } ?? "-", "\(attempts)"])
             }
             print(RunFormatting.table(rows))
         }

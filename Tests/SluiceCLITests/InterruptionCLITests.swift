@@ -168,6 +168,9 @@ struct InterruptionCLITests {
         let logs = try await cli.sluice(["logs", try #require(recorded.first?["id"] as? String)], in: dir)
         #expect(logs.output.contains("run_p  TimedOut  2"), "\(logs.output)")
         #expect(logs.output.contains("task run_p attempt 1 of 2 timed out: task run_p timed out after 1.0 seconds; retrying in 0.5 s"))
+        // `sluice runs` counts the task's retry: two attempts in all.
+        let table = try await cli.sluice(["runs"], in: dir).output.split(separator: "\n")
+        #expect(table.count == 2 && table[1].split(separator: " ").last == "2", "\(table)")
         #expect(try cli.sqlite(dir + "/p.sqlite", "select count(*) from sqlite_master where name = 'feed'") == "0")
     }
 }
