@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "Destinations", targets: ["Destinations"]),
         .library(name: "DatabaseClients", targets: ["DatabaseClients"]),
         .library(name: "Flows", targets: ["Flows"]),
+        .library(name: "SluiceProject", targets: ["SluiceProject"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -41,7 +42,10 @@ let package = Package(
         .target(name: "Destinations", dependencies: ["PipelineCore", "DatabaseClients", "CSQLite", "CPostgres"], swiftSettings: hotPath),
         .target(name: "Flows", dependencies: ["CSQLite", .product(name: "Logging", package: "swift-log")]),
         // The project layer: sluice.toml and secrets.toml, strict (unknown keys and wrong types are errors).
-        .target(name: "SluiceProject", dependencies: ["PipelineCore", "Sources", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .target(name: "SluiceProject", dependencies: [
+            "PipelineCore", "Sources", "Pipelines", "Destinations", "DatabaseClients", "Flows",
+            .product(name: "Logging", package: "swift-log"), .product(name: "TOMLKit", package: "TOMLKit"),
+        ]),
         .executableTarget(
             name: "sluice",
             dependencies: [

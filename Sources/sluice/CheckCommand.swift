@@ -50,7 +50,10 @@ struct CheckCommand: AsyncParsableCommand {
                 problems.append("\(error)")
             }
         }
-        attempt { _ = try PipelineOptions.named(name).prepare(global) }
+        attempt {
+            let project = try global.project()
+            _ = (try project.pipeline(name), try project.source(forPipeline: name))
+        }
         if let tables = config.table?["pipelines"]?.table?[name]?.table?["tables"]?.table {
             for table in tables.keys.sorted() {
                 let section = tables[table]?.table
@@ -62,7 +65,7 @@ struct CheckCommand: AsyncParsableCommand {
             }
         }
         attempt {
-            let section = try FlowCatalog.section(name, config)
+            let section = try PipelineFlows.section(name, config)
             for file in section.sql ?? [] where !FileManager.default.fileExists(atPath: file) {
                 problems.append("flow: SQL file not found: \(file)")
             }

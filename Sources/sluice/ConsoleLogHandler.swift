@@ -1,3 +1,4 @@
+import SluiceProject
 import Flows
 import Foundation
 import Logging

@@ -1,3 +1,4 @@
+import SluiceProject
 import ArgumentParser
 import Flows
 import Foundation
@@ -30,16 +31,17 @@ struct FlowRunCommand: AsyncParsableCommand {
     func run() async throws {
         _ = global.bootstrap()
         try await reportingErrors {
-            let config = try ProjectConfig.load()
-            let flow = try FlowCatalog.named(name, config, global: global)
+            let project = try global.project()
+            let flow = try PipelineFlows.named(name, project)
             let arguments: [String: String]
             do { arguments = try FlowParameters.parse(parameters) } catch let error as ParameterError {
                 throw SluiceError(.configuration, "\(name): \(error)")
             }
-            let store = try FlowCatalog.openStore(global)
+            let store = try PipelineFlows.openStore(project)
             defer { store.close() }
-            let runner = try FlowCatalog.runner(store: store, config: config, echo: quiet ? nil : (global.verbose ? .debug : .info))
-            let maintenance = try await runner.maintain(retention: FlowCatalog.retention(config))
+            let runner = try PipelineFlows.runner(store: store, project: project, level: quiet ? nil : (global.verbose ? .debug : .info),
+                                                  echo: { label, redactor in ConsoleLogHandler(label: label, redactor: redactor) })
+            let maintenance = try await runner.maintain(retention: PipelineFlows.retention(project.config))
             for crashed in maintenance.crashed {
                 print("flow run \(crashed.id) of \(crashed.name) was left running by a process that is gone: marked Crashed")
             }
@@ -63,7 +65,7 @@ struct FlowListCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let flows = try FlowCatalog.all(try ProjectConfig.load(), global: global)
+            let flows = try PipelineFlows.all(try global.project())
             if flows.isEmpty { print("no flows: declare pipelines in sluice.toml") }
             for flow in flows {
                 print("\(flow.name)  \(flow.summary)")

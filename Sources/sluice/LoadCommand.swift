@@ -1,3 +1,4 @@
+import SluiceProject
 import ArgumentParser
 import Destinations
 import Foundation
@@ -78,7 +79,7 @@ struct LoadCommand: AsyncParsableCommand {
             try SafeName.check(table, as: "table")
             try SafeName.check(name, as: "pipeline")
             if let dataset { try SafeName.check(dataset, as: "dataset") }
-            let config = try ProjectConfig.load()
+            let project = try global.project()
             let keys = Self.list(primaryKey)
             var hints = ResourceHints(table: table, writeDisposition: writeDisposition, primaryKey: keys,
                                       mergeKey: Self.list(mergeKey))
@@ -95,11 +96,7 @@ struct LoadCommand: AsyncParsableCommand {
             }
             let csv = CSVReader.Options(delimiter: try delimiter.map(CSVReader.Options.delimiter(parsing:)))
             let resource = try FileResource.make(name: table, paths: paths, format: format, hints: hints, csv: csv)
-            var settings = Pipeline.Configuration()
-            settings.workingDirectory = global.workingDirectory
-            settings.hashSalt = try Secrets.load().value(["privacy", "salt"])
-            let pipeline = Pipeline(name: name, destination: try DestinationChoice.make(destination, pipeline: name, dataset: dataset, config: config),
-                                    dataset: dataset, configuration: settings)
+            let pipeline = try project.pipeline(name, destination: destination, dataset: dataset)
             logger.info("loading \(paths.count) file(s) into \(table)")
             let progress = LoadProgress.forCommand(pipeline: name, global: global, quiet: quiet, logger: logger)
             let info = try await progress.watch { try await pipeline.run(progress.wrap(Source(name: "files", resources: [resource]))) }

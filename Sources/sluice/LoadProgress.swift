@@ -1,3 +1,4 @@
+import SluiceProject
 import Foundation
 import Logging
 import PipelineCore

@@ -1,3 +1,4 @@
+import SluiceProject
 import ArgumentParser
 import Foundation
 import PipelineCore

@@ -1,3 +1,4 @@
+import SluiceProject
 import ArgumentParser
 import Flows
 import Foundation
@@ -33,10 +34,12 @@ struct RunsCommand: AsyncParsableCommand {
                 }
                 query.state = parsed
             }
-            let store = try FlowCatalog.openStore(global)
+            // History stays readable when sluice.toml has a mistake: the project only adds its notifiers.
+            let project = try? global.project()
+            let store = try PipelineFlows.openStore(workingDirectory: global.workingDirectory)
             defer { store.close() }
             // Runs found dead are marked Crashed here, and notified (with the project's notifiers) once.
-            let runner = (try? ProjectConfig.load()).flatMap { try? FlowCatalog.runner(store: store, config: $0, echo: nil) }
+            let runner = project.flatMap { try? PipelineFlows.runner(store: store, project: $0) }
             _ = try await (runner ?? FlowRunner(store: store)).maintain(retention: nil)
             let runs = try await store.runs(query)
             if json {
@@ -70,7 +73,7 @@ struct LogsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let store = try FlowCatalog.openStore(global)
+            let store = try PipelineFlows.openStore(workingDirectory: global.workingDirectory)
             defer { store.close() }
             guard let found = try await store.run(id: runID) else {
                 throw SluiceError(.configuration, "no run with id \(runID) in \(store.path)")

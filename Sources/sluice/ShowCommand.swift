@@ -1,3 +1,4 @@
+import SluiceProject
 import ArgumentParser
 import Destinations
 import Foundation

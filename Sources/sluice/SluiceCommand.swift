@@ -1,3 +1,4 @@
+import SluiceProject
 import ArgumentParser
 import Flows
 import Foundation
@@ -25,6 +26,14 @@ struct GlobalOptions: ParsableArguments {
     @Option(help: "Where pipelines keep load packages and schemas.")
     var workingDirectory = ".sluice"
 
+    /// The project of the current directory: sluice.toml and secrets.toml read once, the catalogs
+    /// (with the sources an embedding executable registered, see ``Sluice``).
+    func project() throws -> Project {
+        var configuration = Sluice.projectConfiguration
+        configuration.workingDirectory = workingDirectory
+        return try Project.load(configuration)
+    }
+
     func bootstrap() -> Logger {
         let level: Logger.Level = verbose ? .info : .warning
         let redactor = Redactor.forProject()
@@ -48,22 +57,10 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Dataset (Postgres schema) (default: the pipeline's in sluice.toml, else the pipeline name).")
     var dataset: String?
 
-    /// The pipeline with its destination and dataset from `sluice.toml` (or the defaults), and its section there.
-    func make(_ global: GlobalOptions) throws -> (pipeline: Pipeline, section: ProjectConfig.PipelineSection?, settings: Data?) {
-        try SafeName.check(pipeline, as: "pipeline")
-        if let dataset { try SafeName.check(dataset, as: "dataset") }
-        let config = try ProjectConfig.load()
-        let declared = config.pipelineNames.contains(pipeline) ? try config.pipeline(pipeline) : nil
-        let loaded = declared == nil ? try LoadSpec.read(pipeline: pipeline, workingDirectory: global.workingDirectory) : nil
-        var options = Pipeline.Configuration()
-        options.workingDirectory = global.workingDirectory
-        options.hashSalt = try Secrets.load().value(["privacy", "salt"])
-        let destinationName = destination ?? declared?.section.destination ?? loaded?.destination ?? "sqlite"
-        let datasetName = dataset ?? declared?.section.dataset ?? loaded?.dataset
-        let p = Pipeline(name: pipeline, destination: try DestinationChoice.make(destinationName, pipeline: pipeline,
-                                                                                 dataset: datasetName, config: config),
-                         dataset: datasetName, configuration: options)
-        return (p, declared?.section, declared?.settings)
+    /// The pipeline with its destination and dataset from the options, else `sluice.toml`, else the defaults.
+    func make(_ global: GlobalOptions) throws -> (pipeline: Pipeline, project: Project) {
+        let project = try global.project()
+        return (try project.pipeline(pipeline, destination: destination, dataset: dataset), project)
     }
 
     /// Fails unless the pipeline is declared in sluice.toml or was loaded here before (its folder in the
@@ -94,33 +91,10 @@ struct PipelineOptions: ParsableArguments {
 }
 
 extension PipelineOptions {
-    /// Options naming `pipeline`, with its destination and dataset from sluice.toml.
-    static func named(_ pipeline: String) -> PipelineOptions {
-        // Every property is set: an unparsed ArgumentParser property traps when read.
-        var options = PipelineOptions()
-        options.pipeline = pipeline
-        options.destination = nil
-        options.dataset = nil
-        return options
-    }
-
-    /// The pipeline, declared in sluice.toml, with its source, ready to run. Source credentials come
-    /// from secrets.toml (`[sources.<pipeline>] credentials`), never from sluice.toml.
+    /// The pipeline, declared in sluice.toml or made by `sluice load`, with its source, ready to run.
     func prepare(_ global: GlobalOptions) throws -> (Pipeline, Source) {
-        let config = try ProjectConfig.load()
-        if !config.pipelineNames.contains(pipeline), let loaded = try LoadSpec.read(pipeline: pipeline, workingDirectory: global.workingDirectory) {
-            // A pipeline made by `sluice load`: the same files and hints again.
-            return (try make(global).pipeline, try FilesSource.build(pipeline: pipeline, settings: try loaded.sourceSettings))
-        }
-        let (section, declared) = try config.pipeline(pipeline)
-        var settings = declared
-        if let credentials = try Secrets.load().value(["sources", pipeline, "credentials"]),
-            var object = try JSONSerialization.jsonObject(with: declared) as? [String: Any]
-        {
-            object["credentials"] = credentials
-            settings = try JSONSerialization.data(withJSONObject: object)
-        }
-        return (try make(global).pipeline, try SourceCatalog.bundled.source(section.source, pipeline: pipeline, settings: settings))
+        let (pipeline, project) = try make(global)
+        return (pipeline, try project.source(forPipeline: self.pipeline))
     }
 }
 

@@ -3,31 +3,57 @@ import Foundation
 import DatabaseClients
 import PipelineCore
 
-/// Resolves `--destination NAME` into a destination for a pipeline.
-enum DestinationChoice {
-    static let names = ["sqlite", "postgres"]
-
-    static func make(_ name: String, pipeline: String, dataset: String? = nil, config: ProjectConfig) throws -> any Destination {
-        switch name {
-        case "sqlite":
-            // [destination.sqlite] path may hold {pipeline}; the default is ./<pipeline>.sqlite
-            let pattern = config.destinationSettings("sqlite")["path"] ?? "{pipeline}.sqlite"
-            return SQLiteDestination(path: pattern.replacingOccurrences(of: "{pipeline}", with: pipeline))
-        case "postgres":
-            return PostgresDestination(credentials: try postgresCredentials(try Secrets.load()), dataset: dataset ?? pipeline)
-        default:
-            throw SluiceError(.configuration, "unknown destination '\(name)'; available: \(names.joined(separator: ", "))")
-        }
+/// The destinations a project can load into, by the name `destination = "..."` and `--destination` give:
+/// `sqlite` and `postgres` bundled, others registered (a filesystem destination, one of your own).
+public struct DestinationCatalog: Sendable {
+    /// What a builder gets: the pipeline, its dataset (if one was named) and the project (for its
+    /// `[destination.<name>]` settings and secrets).
+    public struct Request: Sendable {
+        public var pipeline: String
+        public var dataset: String?
+        public var project: Project
     }
 
+    public typealias Builder = @Sendable (Request) throws -> any Destination
+
+    public private(set) var builders: [String: Builder]
+
+    public init(builders: [String: Builder] = [:]) { self.builders = builders }
+
+    public mutating func register(_ name: String, _ builder: @escaping Builder) { builders[name] = builder }
+
+    public var names: [String] { builders.keys.sorted() }
+
+    /// The destination `name` for `pipeline`; an unknown name is an error listing the known ones.
+    public func destination(_ name: String, pipeline: String, dataset: String?, project: Project) throws -> any Destination {
+        guard let builder = builders[name] else {
+            throw SluiceError(.configuration, "unknown destination '\(name)'; available: \(names.joined(separator: ", "))")
+        }
+        return try builder(Request(pipeline: pipeline, dataset: dataset, project: project))
+    }
+
+    /// SQLite (`[destination.sqlite] path`, `{pipeline}` in it; default `./<pipeline>.sqlite`) and Postgres
+    /// (credentials from secrets.toml or the environment, dataset = schema).
+    public static let bundled: DestinationCatalog = {
+        var catalog = DestinationCatalog()
+        catalog.register("sqlite") { request in
+            let pattern = request.project.config.destinationSettings("sqlite")["path"] ?? "{pipeline}.sqlite"
+            return SQLiteDestination(path: pattern.replacingOccurrences(of: "{pipeline}", with: request.pipeline))
+        }
+        catalog.register("postgres") { request in
+            PostgresDestination(credentials: try postgresCredentials(request.project.secrets), dataset: request.dataset ?? request.pipeline)
+        }
+        return catalog
+    }()
+
     /// The keys of `[destination.postgres.credentials]`.
-    static let postgresKeys = ["host", "port", "database", "username", "password", "sslmode", "connect_timeout"]
+    public static let postgresKeys = ["host", "port", "database", "username", "password", "sslmode", "connect_timeout"]
 
     /// `[destination.postgres.credentials]` in secrets.toml (a table of ``postgresKeys``, or a connection string),
     /// overridden by the environment as dlt does: `DESTINATION__POSTGRES__CREDENTIALS` (a whole connection
     /// string or URL) replaces whatever the file says, and `DESTINATION__POSTGRES__CREDENTIALS__<KEY>` wins
     /// over both for its key. With none of them set, this is an error naming what would set them.
-    static func postgresCredentials(_ secrets: Secrets) throws -> PostgresCredentials {
+    public static func postgresCredentials(_ secrets: Secrets) throws -> PostgresCredentials {
         let base = ["destination", "postgres", "credentials"]
         var credentials = PostgresCredentials()
         var given = false

@@ -1,17 +1,22 @@
 import Foundation
 import PipelineCore
-import SluiceProject
 import TOMLKit
 
 /// `secrets.toml` with dlt-style environment overrides: `[privacy] salt` is also `PRIVACY__SALT`,
 /// `[destination.postgres.credentials] password` is `DESTINATION__POSTGRES__CREDENTIALS__PASSWORD`.
 ///
 /// Values never appear in logs or errors: messages name the key, never the value.
-struct Secrets {
-    let table: TOMLTable?
-    let environment: [String: String]
+public struct Secrets: @unchecked Sendable {
+    // Invariant for `@unchecked Sendable`: the TOML table is read, never changed, after loading.
+    public let table: TOMLTable?
+    public let environment: [String: String]
 
-    static func load(path: String = "secrets.toml", environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Secrets {
+    public init(table: TOMLTable?, environment: [String: String]) {
+        self.table = table
+        self.environment = environment
+    }
+
+    public static func load(path: String = "secrets.toml", environment: [String: String] = ProcessInfo.processInfo.environment) throws -> Secrets {
         guard FileManager.default.fileExists(atPath: path) else { return Secrets(table: nil, environment: environment) }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
@@ -23,28 +28,28 @@ struct Secrets {
     }
 
     /// The value at `path` (`["privacy", "salt"]`): the environment variable first, then the file.
-    func value(_ path: [String]) -> String? {
+    public func value(_ path: [String]) -> String? {
         environmentValue(path) ?? fileValue(path)
     }
 
     /// The environment variable of `path`: `["privacy", "salt"]` -> `PRIVACY__SALT`.
-    static func variable(_ path: [String]) -> String {
+    public static func variable(_ path: [String]) -> String {
         path.map { $0.uppercased() }.joined(separator: "__")
     }
 
     /// The value of `path`'s environment variable, if set and not empty.
-    func environmentValue(_ path: [String]) -> String? {
+    public func environmentValue(_ path: [String]) -> String? {
         environment[Self.variable(path)].flatMap { $0.isEmpty ? nil : $0 }
     }
 
     /// The value at `path` in secrets.toml, as text (a string or an integer).
-    func fileValue(_ path: [String]) -> String? {
+    public func fileValue(_ path: [String]) -> String? {
         guard let value = fileNode(path) else { return nil }
         return value.string ?? value.int.map { String($0) }
     }
 
     /// The node at `path` in secrets.toml (a table, an array or a value).
-    func fileNode(_ path: [String]) -> (any TOMLValueConvertible)? {
+    public func fileNode(_ path: [String]) -> (any TOMLValueConvertible)? {
         guard let last = path.last else { return table }
         var section = table
         for key in path.dropLast() { section = section?[key]?.table }
@@ -53,18 +58,18 @@ struct Secrets {
 
     /// Keys whose values are not secret and stay readable in logs and errors. Every other value of
     /// secrets.toml (whatever its type) and of an environment override of a secrets key is masked.
-    static let readableKeys: Set<String> = [
+    public static let readableKeys: Set<String> = [
         "host", "port", "database", "dbname", "username", "user", "sslmode", "connect_timeout", "schema", "region", "states",
     ]
 
     /// The prefixes of environment variables that override secrets.toml keys.
-    static let environmentPrefixes = ["SOURCES__", "DESTINATION__", "PRIVACY__", "NOTIFICATIONS__"]
+    public static let environmentPrefixes = ["SOURCES__", "DESTINATION__", "PRIVACY__", "NOTIFICATIONS__"]
 
     /// Every secret value we know, for masking in logs, errors and run history: every value of
     /// secrets.toml whatever its TOML type (strings, numbers, dates, the items of arrays) and every
     /// dlt-style environment override, except those of ``readableKeys``. Booleans are not secrets.
     /// A libpq connection string's `password=...` is also masked on its own.
-    func allValues() -> [String] {
+    public func allValues() -> [String] {
         var out: [String] = []
         func add(_ text: String) {
             out.append(text)

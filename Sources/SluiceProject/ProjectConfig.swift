@@ -1,21 +1,21 @@
 import Foundation
 import PipelineCore
-import SluiceProject
 import TOMLKit
 
 /// `sluice.toml`: pipelines and destination settings, validated against ``ProjectSchema/sluiceToml`` when loaded.
-struct ProjectConfig {
-    struct PipelineSection {
-        var source: String
-        var destination: String?
-        var dataset: String?
+public struct ProjectConfig: @unchecked Sendable {
+    // Invariant for `@unchecked Sendable`: the TOML table is read, never changed, after loading.
+    public struct PipelineSection: Sendable {
+        public var source: String
+        public var destination: String?
+        public var dataset: String?
     }
 
     /// The raw TOML, kept to hand each pipeline's section to its source as JSON.
-    let table: TOMLTable?
-    let path: String
+    public let table: TOMLTable?
+    public let path: String
 
-    static func load(path: String = "sluice.toml") throws -> ProjectConfig {
+    public static func load(path: String = "sluice.toml") throws -> ProjectConfig {
         guard FileManager.default.fileExists(atPath: path) else { return ProjectConfig(table: nil, path: path) }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
@@ -24,11 +24,11 @@ struct ProjectConfig {
         return ProjectConfig(table: try ProjectSchema.parse(text, file: path, schema: ProjectSchema.sluiceToml), path: path)
     }
 
-    var pipelineNames: [String] {
+    public var pipelineNames: [String] {
         table?["pipelines"]?.table?.keys.sorted() ?? []
     }
 
-    func pipeline(_ name: String) throws -> (section: PipelineSection, settings: Data) {
+    public func pipeline(_ name: String) throws -> (section: PipelineSection, settings: Data) {
         guard let section = table?["pipelines"]?.table?[name]?.table else {
             let known = pipelineNames.isEmpty ? "none" : pipelineNames.joined(separator: ", ")
             throw SluiceError(.configuration, "no pipeline '\(name)' in [pipelines] (declared: \(known))", file: path)
@@ -40,7 +40,7 @@ struct ProjectConfig {
     }
 
     /// `[destination.<name>]` settings as strings.
-    func destinationSettings(_ name: String) -> [String: String] {
+    public func destinationSettings(_ name: String) -> [String: String] {
         guard let section = table?["destination"]?.table?[name]?.table else { return [:] }
         var out: [String: String] = [:]
         for key in section.keys { if let s = section[key]?.string { out[key] = s } }

@@ -5,17 +5,23 @@ import PipelineCore
 /// <pipeline>` loads the same files again with the same hints, and `sluice pipelines` lists it.
 ///
 /// Its tables are `[pipelines.<name>.tables.<table>]` sections of the `files` source, as JSON.
-struct LoadSpec: Codable {
-    var destination: String
-    var dataset: String?
+public struct LoadSpec: Codable, Sendable {
+    public var destination: String
+    public var dataset: String?
     /// Table name -> the files source's settings of that table (paths absolute).
-    var tables: [String: [String: JSONValue]]
+    public var tables: [String: [String: JSONValue]]
 
-    static func path(pipeline: String, workingDirectory: String) -> String {
+    public init(destination: String, dataset: String?, tables: [String: [String: JSONValue]]) {
+        self.destination = destination
+        self.dataset = dataset
+        self.tables = tables
+    }
+
+    public static func path(pipeline: String, workingDirectory: String) -> String {
         workingDirectory + "/" + pipeline + "/load.json"
     }
 
-    static func read(pipeline: String, workingDirectory: String) throws -> LoadSpec? {
+    public static func read(pipeline: String, workingDirectory: String) throws -> LoadSpec? {
         let path = path(pipeline: pipeline, workingDirectory: workingDirectory)
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         do { return try JSONDecoder().decode(LoadSpec.self, from: data) } catch {
@@ -23,7 +29,7 @@ struct LoadSpec: Codable {
         }
     }
 
-    func write(pipeline: String, workingDirectory: String) throws {
+    public func write(pipeline: String, workingDirectory: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let path = Self.path(pipeline: pipeline, workingDirectory: workingDirectory)
@@ -31,18 +37,18 @@ struct LoadSpec: Codable {
     }
 
     /// The settings the files source builds from: `{"tables": {...}}`.
-    var sourceSettings: Data {
+    public var sourceSettings: Data {
         get throws { try JSONEncoder().encode(["tables": tables]) }
     }
 }
 
 /// A JSON value, for settings kept as they are written in sluice.toml.
-enum JSONValue: Codable, Equatable {
+public enum JSONValue: Codable, Equatable, Sendable {
     case string(String)
     case strings([String])
     case object([String: String])
 
-    init(from decoder: any Decoder) throws {
+    public init(from decoder: any Decoder) throws {
         let c = try decoder.singleValueContainer()
         if let s = try? c.decode(String.self) { self = .string(s) } else if let a = try? c.decode([String].self) {
             self = .strings(a)
@@ -51,7 +57,7 @@ enum JSONValue: Codable, Equatable {
         }
     }
 
-    func encode(to encoder: any Encoder) throws {
+    public func encode(to encoder: any Encoder) throws {
         var c = encoder.singleValueContainer()
         switch self {
         case .string(let s): try c.encode(s)

@@ -4,11 +4,11 @@ import Foundation
 import Logging
 import PipelineCore
 import Pipelines
-import SluiceProject
 import TOMLKit
 
-/// The flows `sluice flow` knows: the default flow of every pipeline in sluice.toml, shaped by its
-/// `[pipelines.<name>.flow]` section.
+/// The default flow of every pipeline in sluice.toml (what `sluice flow` runs), shaped by its
+/// `[pipelines.<name>.flow]` section and built from ``Project`` values: the files are read once, not
+/// on every attempt.
 ///
 /// ```toml
 /// [pipelines.sample.flow]
@@ -21,33 +21,34 @@ import TOMLKit
 /// cache_expiration = 3600         # sql_sample and command_sample reuse a result this many seconds
 /// refresh_cache = false           # true: run them anyway and replace the cached results
 /// ```
-enum FlowCatalog {
-    struct FlowSection {
-        var retries: [Double]?
-        var retryJitter: Double?
-        var timeout: Double?
-        var sql: [String]?
-        var command: [String]?
-        var commandTimeout: Double?
+public enum PipelineFlows {
+    /// `[pipelines.<name>.flow]`, validated.
+    public struct FlowSection: Sendable {
+        public var retries: [Double]?
+        public var retryJitter: Double?
+        public var timeout: Double?
+        public var sql: [String]?
+        public var command: [String]?
+        public var commandTimeout: Double?
         /// Seconds a cached result of the SQL and command steps stays valid (no caching when absent).
-        var cacheExpiration: Double?
-        var refreshCache = false
+        public var cacheExpiration: Double?
+        public var refreshCache = false
     }
 
     /// Parameters of a pipeline's default flow: `sluice flow run sample --param full_refresh=true`.
-    struct PipelineParameters: Codable, Sendable {
+    public struct PipelineParameters: Codable, Sendable {
         /// Drop the pipeline's tables and state first.
         var fullRefresh = false
 
         // Defaults for absent keys (synthesized decoding would require every key).
-        init(from decoder: any Decoder) throws {
+        public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             fullRefresh = try c.decodeIfPresent(Bool.self, forKey: .fullRefresh) ?? false
         }
     }
 
     /// What a pipeline flow run stores as its result: the load info in brief.
-    struct PipelineResult: Codable, Sendable {
+    public struct PipelineResult: Codable, Sendable {
         var pipeline: String
         var destination: String
         var dataset: String
@@ -59,19 +60,21 @@ enum FlowCatalog {
         var command: CommandResult?
     }
 
-    static func all(_ config: ProjectConfig, global: GlobalOptions) throws -> [AnyFlow] {
-        try config.pipelineNames.map { try pipelineFlow($0, config: config, global: global) }
+    /// Every pipeline's flow, by name.
+    public static func all(_ project: Project) throws -> [AnyFlow] {
+        try project.pipelineNames.map { try pipelineFlow($0, project: project) }
     }
 
-    static func named(_ name: String, _ config: ProjectConfig, global: GlobalOptions) throws -> AnyFlow {
-        guard config.pipelineNames.contains(name) else {
-            let known = config.pipelineNames.joined(separator: ", ")
-            throw SluiceError(.configuration, "no flow '\(name)' (flows: \(known.isEmpty ? "none" : known))", file: config.path)
+    /// The flow of pipeline `name`; an unknown name is an error listing the flows there are.
+    public static func named(_ name: String, _ project: Project) throws -> AnyFlow {
+        guard project.pipelineNames.contains(name) else {
+            let known = project.pipelineNames.joined(separator: ", ")
+            throw SluiceError(.configuration, "no flow '\(name)' (flows: \(known.isEmpty ? "none" : known))", file: project.config.path)
         }
-        return try pipelineFlow(name, config: config, global: global)
+        return try pipelineFlow(name, project: project)
     }
 
-    static func section(_ name: String, _ config: ProjectConfig) throws -> FlowSection {
+    public static func section(_ name: String, _ config: ProjectConfig) throws -> FlowSection {
         guard let table = config.table?["pipelines"]?.table?[name]?.table?["flow"]?.table else { return FlowSection() }
         let known: Set = ["retries", "retry_jitter", "timeout", "sql", "command", "command_timeout", "cache_expiration", "refresh_cache"]
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
@@ -118,17 +121,18 @@ enum FlowCatalog {
     }
 
     /// Errors a retry cannot fix: bad configuration, bad input data, a schema contract.
-    static func isWorthRetrying(_ error: any Error) -> Bool {
+    public static func isWorthRetrying(_ error: any Error) -> Bool {
         guard let error = error as? SluiceError else { return true }
         return ![SluiceError.Code.configuration, .badInput, .emptyInput, .schema].contains(error.code)
     }
 
-    static func pipelineFlow(_ name: String, config: ProjectConfig, global: GlobalOptions) throws -> AnyFlow {
-        let section = try section(name, config)
+    /// `run_<name>` (load, with retries), then `sql_<name>` and `command_<name>` when configured.
+    public static func pipelineFlow(_ name: String, project: Project) throws -> AnyFlow {
+        let section = try section(name, project.config)
         var retry = RetryPolicy(delays: section.retries ?? RetryPolicy.pipelineDefault.delays, jitter: section.retryJitter ?? 0)
         retry.condition = isWorthRetrying
         let load = FlowTask("run_\(name)", retry: retry, timeout: section.timeout.map { .seconds($0) }) { (task, fullRefresh: Bool) in
-            let (pipeline, source) = try PipelineOptions.named(name).prepare(global)
+            let (pipeline, source) = (try project.pipeline(name), try project.source(forPipeline: name))
             if fullRefresh {
                 task.logger.info("full refresh: dropping the tables and state of \(name)")
                 try await pipeline.fullRefresh()
@@ -143,7 +147,7 @@ enum FlowCatalog {
         }
         let sqlFiles = section.sql ?? []
         var transform = FlowTask("sql_\(name)") { task -> [String] in
-            let pipeline = try PipelineOptions.named(name).make(global).pipeline
+            let pipeline = try project.pipeline(name)
             guard let destination = pipeline.destination as? any ScriptableDestination else {
                 throw SluiceError(.configuration, "the \(pipeline.destination.name) destination cannot run SQL files")
             }
@@ -196,14 +200,18 @@ enum FlowCatalog {
 
     /// A runner over `.sluice/runs.sqlite` that masks every secret we know, echoes logs to the
     /// console, and notifies the webhook of `[notifications.webhook]`.
-    static func runner(store: any RunStore, config: ProjectConfig, echo: Logger.Level?) throws -> FlowRunner {
-        let secrets = try Secrets.load()
+    /// A runner over `store` that masks every secret of the project, echoes log lines at `level` and
+    /// above through `echo` (a console handler, given the redactor), and notifies the webhook of
+    /// `[notifications.webhook]`.
+    public static func runner(store: any RunStore, project: Project, level: Logger.Level? = nil,
+                              echo: (@Sendable (String, Redactor) -> any LogHandler)? = nil) throws -> FlowRunner {
+        let (secrets, config) = (project.secrets, project.config)
         var configuration = FlowRunner.Configuration()
         configuration.redactor = Redactor(secrets: secrets.allValues())
-        if let level = echo {
+        if let level, let echo {
             configuration.logLevel = level
             let redactor = configuration.redactor
-            configuration.echo = { label in ConsoleLogHandler(label: label, redactor: redactor) }
+            configuration.echo = { label in echo(label, redactor) }
         }
         let webhook = config.table?["notifications"]?.table?["webhook"]?.table
         if let url = secrets.value(["notifications", "webhook", "url"]) ?? webhook?["url"]?.string {
@@ -226,12 +234,18 @@ enum FlowCatalog {
     }
 
     /// `[runs] retention_days` (default 30; 0 keeps runs forever).
-    static func retention(_ config: ProjectConfig) -> Duration? {
+    public static func retention(_ config: ProjectConfig) -> Duration? {
         let days = config.table?["runs"]?.table?["retention_days"]?.int ?? 30
         return days > 0 ? .seconds(days * 86_400) : nil
     }
 
-    static func openStore(_ global: GlobalOptions) throws -> SQLiteRunStore {
-        try SQLiteRunStore(path: global.workingDirectory + "/runs.sqlite")
+    /// The project's run store, `<working directory>/runs.sqlite`.
+    public static func openStore(_ project: Project) throws -> SQLiteRunStore {
+        try openStore(workingDirectory: project.workingDirectory)
+    }
+
+    /// The run store of the working directory, `<working directory>/runs.sqlite`.
+    public static func openStore(workingDirectory: String) throws -> SQLiteRunStore {
+        try SQLiteRunStore(path: workingDirectory + "/runs.sqlite")
     }
 }
