@@ -20,6 +20,8 @@ public struct LoadInfo: Sendable, CustomStringConvertible {
         public var discardedValues: Int = 0
         /// The pipeline state committed with this package, if it changed.
         public var state: PipelineState?
+        /// Root tables this package replaced (write disposition `replace`), with their child tables.
+        public var replacedTables: [String] = []
     }
 
     public var pipeline: String
@@ -49,7 +51,9 @@ public struct LoadInfo: Sendable, CustomStringConvertible {
             for (table, rows) in p.rowCounts {
                 lines.append("  \(table): \(rows) row\(rows == 1 ? "" : "s")")
             }
-            if p.rowCounts.isEmpty { lines.append("  no new rows") }
+            let emptied = p.replacedTables.filter { t in !p.rowCounts.contains { $0.table == t } }
+            for table in emptied { lines.append("  \(table): replaced by no rows (emptied, its child tables too)") }
+            if p.rowCounts.isEmpty && emptied.isEmpty { lines.append("  no new rows") }
             if p.discardedRows > 0 { lines.append("  \(p.discardedRows) row(s) discarded by the schema contract") }
             if p.discardedValues > 0 { lines.append("  \(p.discardedValues) value(s) discarded by the schema contract") }
             if p.skippedRows > 0 { lines.append("  \(p.skippedRows) row(s) outside the incremental window or loaded before, skipped") }

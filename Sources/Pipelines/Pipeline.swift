@@ -324,7 +324,8 @@ public struct Pipeline: Sendable {
             loaded.append(LoadInfo.Package(loadId: loadId, rowCounts: manifest.files.filter { $0.rows > 0 }.map { ($0.table, $0.rows) },
                                            schemaChanges: manifest.changes, resumed: false,
                                            skippedRows: manifest.skipped ?? 0, discardedRows: manifest.discardedRows ?? 0,
-                                           discardedValues: manifest.discardedValues ?? 0, state: manifest.state))
+                                           discardedValues: manifest.discardedValues ?? 0, state: manifest.state,
+                                           replacedTables: manifest.replacedRoots))
         }
         storage.pruneLoaded(keep: configuration.keepLoadedPackages)
         return loaded

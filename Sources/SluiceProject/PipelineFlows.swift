@@ -18,6 +18,8 @@ import TOMLKit
 /// sql = ["transform/daily.sql"]   # then sql_sample runs these files in order against the destination
 /// command = ["dbt", "build"]      # then command_sample runs this program
 /// command_timeout = 1800
+/// sql_retries = [30]              # retry delays of sql_sample (default: none)
+/// command_retries = [60, 300]     # retry delays of command_sample (default: none)
 /// cache_expiration = 3600         # sql_sample and command_sample reuse a result this many seconds
 /// refresh_cache = false           # true: run them anyway and replace the cached results
 /// ```
@@ -30,6 +32,9 @@ public enum PipelineFlows {
         public var sql: [String]?
         public var command: [String]?
         public var commandTimeout: Double?
+        /// Retry delays of the SQL and command steps (none when absent).
+        public var sqlRetries: [Double]?
+        public var commandRetries: [Double]?
         /// Seconds a cached result of the SQL and command steps stays valid (no caching when absent).
         public var cacheExpiration: Double?
         public var refreshCache = false
@@ -76,7 +81,8 @@ public enum PipelineFlows {
 
     public static func section(_ name: String, _ config: ProjectConfig) throws -> FlowSection {
         guard let table = config.table?["pipelines"]?.table?[name]?.table?["flow"]?.table else { return FlowSection() }
-        let known: Set = ["retries", "retry_jitter", "timeout", "sql", "command", "command_timeout", "cache_expiration", "refresh_cache"]
+        let known: Set = ["retries", "retry_jitter", "timeout", "sql", "command", "command_timeout", "sql_retries", "command_retries",
+                          "cache_expiration", "refresh_cache"]
         if let unknown = table.keys.first(where: { !known.contains($0) }) {
             let hint = DidYouMean.suggestion(for: unknown, among: Array(known)).map { "did you mean '\($0)'?" } ?? "keys: \(known.sorted().joined(separator: ", "))"
             throw SluiceError(.configuration, "[pipelines.\(name).flow] \(unknown): unknown key (\(hint))",
@@ -89,7 +95,7 @@ public enum PipelineFlows {
         func number(_ value: (any TOMLValueConvertible)?) -> Double? { value?.double ?? value?.int.map(Double.init) }
         func seconds(_ key: String) throws -> Double? {
             guard let value = table[key] else { return nil }
-            guard let n = number(value), n >= 0 else { throw fail(key, "a number of seconds") }
+            guard let n = number(value), n >= 0 else { throw fail(key, "a number of seconds, 0 or more") }
             return n
         }
         func strings(_ key: String) throws -> [String]? {
@@ -99,14 +105,19 @@ public enum PipelineFlows {
             }
             return items
         }
-        var section = FlowSection()
-        if let value = table["retries"] {
+        func delays(_ key: String) throws -> [Double]? {
+            guard let value = table[key] else { return nil }
             guard let array = value.array, let delays = Optional(array.compactMap { number($0) }), delays.count == array.count,
                 delays.allSatisfy({ $0 >= 0 })
-            else { throw fail("retries", "a list of delays in seconds, such as [10, 30, 90]") }
-            section.retries = delays
+            else { throw fail(key, "a list of delays in seconds, such as [10, 30, 90]") }
+            return delays
         }
+        var section = FlowSection()
+        section.retries = try delays("retries")
+        section.sqlRetries = try delays("sql_retries")
+        section.commandRetries = try delays("command_retries")
         section.retryJitter = try seconds("retry_jitter")
+        if let jitter = section.retryJitter, jitter > 1 { throw fail("retry_jitter", "a fraction from 0 to 1 (0.1 spreads each delay by 10%)") }
         section.timeout = try seconds("timeout")
         section.commandTimeout = try seconds("command_timeout")
         section.sql = try strings("sql")
@@ -146,7 +157,9 @@ public enum PipelineFlows {
                                   seconds: info.extractSeconds + info.normalizeSeconds + info.loadSeconds)
         }
         let sqlFiles = section.sql ?? []
-        var transform = FlowTask("sql_\(name)") { task -> [String] in
+        var stepRetry = RetryPolicy(delays: section.sqlRetries ?? [], jitter: section.retryJitter ?? 0)
+        stepRetry.condition = isWorthRetrying
+        var transform = FlowTask("sql_\(name)", retry: stepRetry) { task -> [String] in
             let pipeline = try project.pipeline(name)
             guard let destination = pipeline.destination as? any ScriptableDestination else {
                 throw SluiceError(.configuration, "the \(pipeline.destination.name) destination cannot run SQL files")
@@ -162,7 +175,8 @@ public enum PipelineFlows {
             return sqlFiles
         }
         var command = section.command.map {
-            FlowTask.command("command_\(name)", $0, timeout: section.commandTimeout.map { .seconds($0) })
+            FlowTask.command("command_\(name)", $0, retry: RetryPolicy(delays: section.commandRetries ?? [], jitter: section.retryJitter ?? 0),
+                             timeout: section.commandTimeout.map { .seconds($0) })
         }
         if let expiration = section.cacheExpiration {
             // Keyed by what the step depends on: the SQL files' names and contents, the command's arguments.
@@ -182,8 +196,12 @@ public enum PipelineFlows {
             })
         }
         var tasks = ["run_\(name) (retries after \(retry.delays.map { "\(Int($0))s" }.joined(separator: ", ")))"]
-        if !sqlFiles.isEmpty { tasks.append("sql_\(name) (\(sqlFiles.joined(separator: ", ")))") }
-        if let argv = section.command { tasks.append("command_\(name) (\(argv.joined(separator: " ")))") }
+        func retries(_ delays: [Double]?) -> String {
+            guard let delays, !delays.isEmpty else { return "" }
+            return ", retries after " + delays.map { "\(Int($0))s" }.joined(separator: ", ")
+        }
+        if !sqlFiles.isEmpty { tasks.append("sql_\(name) (\(sqlFiles.joined(separator: ", "))\(retries(section.sqlRetries)))") }
+        if let argv = section.command { tasks.append("command_\(name) (\(argv.joined(separator: " "))\(retries(section.commandRetries)))") }
         if let expiration = section.cacheExpiration {
             tasks.append("results of the SQL and command steps cached for \(Int(expiration)) s" + (section.refreshCache ? " (refreshed now)" : ""))
         }

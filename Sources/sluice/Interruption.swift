@@ -1,5 +1,6 @@
 import SluiceProject
 import ArgumentParser
+import Flows
 import Foundation
 
 #if canImport(Glibc)
@@ -17,7 +18,7 @@ enum Interruption {
         let watcher = SignalWatcher()
         let task = Task { try await work.value() }
         watcher.start {
-            FileHandle.standardError.write(Data("\nsluice: stopping (the run is cancelled and rolled back; a second signal exits at once)\n".utf8))
+            FileHandle.standardError.write(Data("\nsluice: stopping: the run is cancelled and what it has not committed is rolled back (a second signal exits at once)\n".utf8))
             task.cancel()
         }
         let result = await task.result
@@ -53,7 +54,12 @@ private final class SignalWatcher: @unchecked Sendable {
                     first = number
                     return true
                 }
-                if isFirst { onFirst() } else { _exit(128 + number) }
+                if isFirst {
+                    onFirst()
+                } else {
+                    CommandGroups.killAll()  // no command task outlives the exit
+                    _exit(128 + number)
+                }
             }
             source.resume()
             lock.withLock { sources.append(source) }

@@ -29,6 +29,17 @@ struct RunVisibilityTests {
         #expect(try await taskRuns(runner.store, run.id).first?.attempts == 3)
     }
 
+    @Test func aResultHoldingANumberASecretSpellsStaysJSON() async throws {
+        var configuration = FlowRunner.Configuration()
+        configuration.redactor = Redactor(secrets: ["1500"])
+        let runner = FlowRunner(store: InMemoryRunStore(), configuration: configuration)
+        let run = await runner.run(Flow("f") { _ in ["issues": 1500, "trips": 3000] }, parameters: NoParameters())
+        let result = try #require(try await runner.store.run(id: run.id)?.result)
+        let parsed = try JSONSerialization.jsonObject(with: Data(result.utf8)) as? [String: Any]
+        #expect(parsed?["issues"] as? String == "***")
+        #expect(parsed?["trips"] as? Int == 3000)
+    }
+
     @Test func aCrashIsRecordedAndNotifiedOnceAmongProcessesSweepingTogether() async throws {
         let path = NSTemporaryDirectory() + "sluice-crash-\(UUID().uuidString).sqlite"
         defer { for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: path + suffix) } }

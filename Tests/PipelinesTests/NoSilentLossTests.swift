@@ -92,7 +92,8 @@ struct NoSilentLossTests {
         let t = TestPipeline()
         let replace = ResourceHints(writeDisposition: .replace)
         try await t.run("snap", [["id": 1, "tags": .array(["a"])], ["id": 2, "tags": .array(["b"])]], hints: replace)
-        try await load(t, "snap", file: file, text, hints: replace)
+        let info = try await load(t, "snap", file: file, text, hints: replace)
+        #expect(info.description.contains("snap: replaced by no rows (emptied, its child tables too)"), "\(info)")
         #expect(try t.count("snap") == 0)
         #expect(try t.count("snap__tags") == 0)
     }

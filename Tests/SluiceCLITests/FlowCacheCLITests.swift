@@ -14,6 +14,22 @@ struct FlowCacheCLITests {
         return try await cli.sluice(["logs", id], in: dir).output
     }
 
+    @Test func theCommandStepRetriesWithItsOwnDelays() async throws {
+        // Fails the first time, succeeds the second.
+        let dir = try flows.project("""
+            command = ["/bin/sh", "-c", "if [ -f tried ]; then echo second; else touch tried; echo first; exit 3; fi"]
+            command_retries = [0.2]
+            """)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let ls = try await cli.sluice(["flow", "ls"], in: dir).output
+        #expect(ls.contains("command_sample (/bin/sh -c") && ls.contains(", retries after 0s)"), "\(ls)")
+        let run = try await cli.sluice(["flow", "run", "sample", "--quiet"], in: dir)
+        #expect(run.status == 0, "\(run.output)")
+        let logs = try await taskStates(dir)
+        #expect(logs.contains("command_sample  Completed  2"), "\(logs)")
+        #expect(logs.contains("task command_sample attempt 1 of 2 failed"), "\(logs)")
+    }
+
     @Test func stepsAreCachedAcrossProcessesUntilTheirInputsChange() async throws {
         let dir = try flows.project("""
             sql = ["transform/summary.sql"]

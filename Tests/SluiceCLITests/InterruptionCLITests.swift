@@ -97,6 +97,20 @@ struct InterruptionCLITests {
         #expect(try cli.sqlite(dir + "/sample.sqlite", "select count(*) from trips") == "3000")
     }
 
+    @Test func aSecondSignalExitsAtOnceAndTakesTheCommandGroupAlong() async throws {
+        // The command ignores SIGTERM, so the first signal's grace period (10 s) would run out first.
+        let dir = try project(command: "trap '' TERM; echo $$ > cmd.pid; exec sleep 30")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let run = try Started(["flow", "run", "sample", "--quiet"], in: dir)
+        let pid = try await commandPID(dir)
+        run.signal(SIGINT)
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(alive(pid), "the command ignores SIGTERM")
+        run.signal(SIGINT)
+        #expect(await run.exit() == 130)
+        #expect(try await until(5) { !alive(pid) }, "the command outlived sluice's exit")
+    }
+
     @Test func aSIGINTDuringALoadCommitsNothingAndExits130() async throws {
         let dir = try cli.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }

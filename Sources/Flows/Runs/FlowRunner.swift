@@ -118,8 +118,11 @@ public struct FlowRunner: Sendable {
         case .success(let value):
             context.logger.info("finished in state \(state)")
             store.enqueue(.outcome(runID: id, result: encodeSummary(value), error: nil))
+        case .failure(let error) where state == .cancelled:
+            context.logger.warning("finished in state \(state): \(describe(error))")
+            store.enqueue(.outcome(runID: id, result: nil, error: describe(error)))
         case .failure(let error):
-            context.logger.error("finished in state \(state): \(error)")
+            context.logger.error("finished in state \(state): \(describe(error))")
             store.enqueue(.outcome(runID: id, result: nil, error: describe(error)))
         }
         let failed = state == .failed || state == .timedOut || state == .crashed
@@ -193,7 +196,7 @@ public struct FlowRunner: Sendable {
             return value
         case .failure(let error):
             store.enqueue(.outcome(runID: id, result: nil, error: describe(error)))
-            logger.error("task \(task.name) finished in state \(machine.state): \(error)")
+            logger.log(level: machine.state == .cancelled ? .warning : .error, "task \(task.name) finished in state \(machine.state): \(describe(error))")
             throw error
         }
     }
@@ -299,7 +302,26 @@ public struct FlowRunner: Sendable {
         encoder.dateEncodingStrategy = .iso8601
         encoder.keyEncodingStrategy = .convertToSnakeCase  // as parameters are written on the command line
         guard let data = try? encoder.encode(encodable), data.count <= 65_536 else { return nil }
-        return configuration.redactor.redact(String(decoding: data, as: UTF8.self))
+        // Redacted value by value, so the summary stays JSON: a number that equals a secret becomes the
+        // string "***" instead of leaving `"rows":***` behind.
+        guard let tree = try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed]),
+              let redacted = try? JSONSerialization.data(withJSONObject: redactJSON(tree), options: [.sortedKeys, .withoutEscapingSlashes, .fragmentsAllowed])
+        else { return configuration.redactor.redact(String(decoding: data, as: UTF8.self)) }
+        return String(decoding: redacted, as: UTF8.self)
+    }
+
+    /// `value` (from JSONSerialization) with every string redacted and every number that a secret spells
+    /// replaced by `"***"`.
+    private func redactJSON(_ value: Any) -> Any {
+        switch value {
+        case let object as [String: Any]: return object.mapValues(redactJSON)
+        case let array as [Any]: return array.map(redactJSON)
+        case let text as String: return configuration.redactor.redact(text)
+        case let number as NSNumber:  // booleans too: "1" and "0" are shorter than any secret masked
+            let text = number.stringValue
+            return configuration.redactor.redact(text) == text ? number : "***"
+        default: return value
+        }
     }
 
     /// An error as run history shows it: redacted; a cancellation says so in words.

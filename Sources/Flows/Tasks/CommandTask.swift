@@ -115,6 +115,7 @@ final class ChildProcess: @unchecked Sendable {
             throw CommandError(command: arguments.joined(separator: " "), status: 127, tail: ["cannot start \(program): \(String(cString: strerror(rc)))"])
         }
         pid = child
+        CommandGroups.live.withLock { _ = $0.insert(child) }
 
         let output = self.output
         let done = readerDone
@@ -172,6 +173,7 @@ final class ChildProcess: @unchecked Sendable {
         }
         // The group is the task's: children that outlived the program (and would hold its output open) go too.
         kill(-pid, SIGKILL)
+        CommandGroups.live.withLock { _ = $0.remove(pid) }
         let done = readerDone
         let stop = stopReading
         await withCheckedContinuation { continuation in
@@ -211,4 +213,15 @@ private final class OutputTail: Sendable {
 /// A flag one thread sets and another polls.
 private final class StopFlag: Sendable {
     let value = Atomic<Bool>(false)
+}
+
+/// The process groups of command tasks running in this process.
+public enum CommandGroups {
+    static let live = Mutex<Set<pid_t>>([])
+
+    /// Sends SIGKILL to every command task's process group still running: for a process that must exit
+    /// at once (a second Ctrl-C) and would otherwise leave them behind.
+    public static func killAll() {
+        for group in live.withLock({ $0 }) { kill(-group, SIGKILL) }
+    }
 }
