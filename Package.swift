@@ -23,6 +23,7 @@ let package = Package(
         .library(name: "DatabaseClients", targets: ["DatabaseClients"]),
         .library(name: "Flows", targets: ["Flows"]),
         .library(name: "SluiceProject", targets: ["SluiceProject"]),
+        .library(name: "SluiceCLI", targets: ["SluiceCLI"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -46,8 +47,9 @@ let package = Package(
             "PipelineCore", "Sources", "Pipelines", "Destinations", "DatabaseClients", "Flows",
             .product(name: "Logging", package: "swift-log"), .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
-        .executableTarget(
-            name: "sluice",
+        // The command line as a library (argument parsing and printing): `sluice` and your own builds of it.
+        .target(
+            name: "SluiceCLI",
             dependencies: [
                 "PipelineCore", "Sources", "Pipelines", "Destinations", "Flows", "SluiceProject",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -55,6 +57,7 @@ let package = Package(
                 .product(name: "TOMLKit", package: "TOMLKit"),
             ]
         ),
+        .executableTarget(name: "sluice", dependencies: ["SluiceCLI"]),
         // Benchmarks, outside the product binary: `swift run -c release sluice-bench flows --tasks 1000`.
         .executableTarget(
             name: "sluice-bench",
@@ -71,13 +74,16 @@ let package = Package(
         .executableTarget(name: "GitHubIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations"], path: "Examples/GitHubIssues"),
         .executableTarget(name: "IncrementalIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations"], path: "Examples/IncrementalIssues"),
         .executableTarget(name: "DailyRates", dependencies: ["Flows"], path: "Examples/DailyRates"),
+        // A `sluice` of your own with a source registered (`Sluice.main(sources:)`); the CLI tests run it.
+        .executableTarget(name: "custom-sluice", dependencies: ["SluiceCLI", "Sources", "PipelineCore"], path: "Examples/CustomSource"),
 
         // Test support shared by the test targets: a loopback HTTP server, material outside the repository.
         .target(name: "SluiceTesting", path: "Sources/SluiceTesting"),
 
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench", "SluiceTesting"]),
-        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "SluiceTesting"]),
-        .testTarget(name: "SluiceProjectTests", dependencies: ["SluiceProject", "PipelineCore", .product(name: "TOMLKit", package: "TOMLKit")]),
+        .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "custom-sluice", "SluiceTesting"]),
+        .testTarget(name: "SluiceProjectTests", dependencies: ["SluiceProject", "PipelineCore", "Sources", "Destinations", "Flows",
+                                                         .product(name: "TOMLKit", package: "TOMLKit")]),
     ],
     swiftLanguageModes: [.v6]
 )

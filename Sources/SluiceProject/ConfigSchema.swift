@@ -120,6 +120,11 @@ public indirect enum ConfigSchema: Sendable {
                                           message: "missing: one of " + variants.keys.sorted().map { "\"\($0)\"" }.joined(separator: ", ")))
                 return
             }
+            if case .open? = variants[name] {
+                // A source registered by an embedding executable: it checks its own keys when it decodes them.
+                for (key, schema) in common { if let v = table[key] { schema.check(v, path: inner, key: key, file: file, into: &issues) } }
+                return
+            }
             guard case .table(let own, let required)? = variants[name] else {
                 let known = variants.keys.sorted()
                 issues.append(ConfigIssue(file: file, path: inner, key: tag,

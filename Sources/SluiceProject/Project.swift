@@ -37,7 +37,7 @@ public struct Project: Sendable {
     /// Reads and validates both files (a missing file is an empty one). Errors name the file, the table
     /// path and the key, never a value.
     public static func load(_ configuration: Configuration = Configuration()) throws -> Project {
-        Project(configuration: configuration, config: try ProjectConfig.load(path: configuration.configPath),
+        Project(configuration: configuration, config: try ProjectConfig.load(path: configuration.configPath, sources: configuration.sources.names),
                 secrets: try Secrets.load(path: configuration.secretsPath, environment: configuration.environment))
     }
 

@@ -15,13 +15,15 @@ public struct ProjectConfig: @unchecked Sendable {
     public let table: TOMLTable?
     public let path: String
 
-    public static func load(path: String = "sluice.toml") throws -> ProjectConfig {
+    /// Reads and checks `path`; `sources` names the registered sources (their sections' own keys are
+    /// theirs to check). A missing file is an empty project.
+    public static func load(path: String = "sluice.toml", sources: [String] = []) throws -> ProjectConfig {
         guard FileManager.default.fileExists(atPath: path) else { return ProjectConfig(table: nil, path: path) }
         let text: String
         do { text = try String(contentsOfFile: path, encoding: .utf8) } catch {
             throw SluiceError(.configuration, "cannot read it as UTF-8 text", file: path)
         }
-        return ProjectConfig(table: try ProjectSchema.parse(text, file: path, schema: ProjectSchema.sluiceToml), path: path)
+        return ProjectConfig(table: try ProjectSchema.parse(text, file: path, schema: ProjectSchema.sluiceToml(registered: sources)), path: path)
     }
 
     public var pipelineNames: [String] {

@@ -37,7 +37,16 @@ public enum ProjectSchema {
     ])
 
     /// `[pipelines.<name>]`: the keys every pipeline has, plus its source's.
-    static let pipeline = ConfigSchema.tagged(
+
+    /// ``pipeline`` with sources registered beyond the bundled ones: their sections' own keys are theirs
+    /// to check (they decode them), the common keys are checked here.
+    static func pipeline(registered: [String]) -> ConfigSchema {
+        guard case .tagged(let tag, let common, var variants) = bundledPipeline else { return bundledPipeline }
+        for name in registered where variants[name] == nil { variants[name] = .open }
+        return .tagged(tag: tag, common: common, variants: variants)
+    }
+
+    static let bundledPipeline = ConfigSchema.tagged(
         tag: "source",
         common: ["source": .string, "destination": .oneOf(["sqlite", "postgres"]), "dataset": .string,
                  // [pipelines.<name>.flow] is checked, with its own messages, where flows are built.
@@ -49,12 +58,18 @@ public enum ProjectSchema {
         ])
 
     /// `sluice.toml`.
-    public static let sluiceToml = ConfigSchema.table([
-        "pipelines": .map(pipeline, kind: "pipeline", safeNames: true),
-        "destination": .table(["sqlite": .table(["path": .string]), "postgres": .table([:])]),
-        "notifications": .table(["webhook": .table(["url": .string, "states": strings])]),
-        "runs": .table(["retention_days": .integer]),
-    ])
+    public static let sluiceToml = sluiceToml(registered: [])
+
+    /// `sluice.toml` of a project with these sources registered (see `Project.Configuration.sources`).
+    public static func sluiceToml(registered sources: [String]) -> ConfigSchema {
+        .table([
+            "pipelines": .map(pipeline(registered: sources), kind: "pipeline", safeNames: true),
+            "destination": .table(["sqlite": .table(["path": .string]), "postgres": .table([:])]),
+            "notifications": .table(["webhook": .table(["url": .string, "states": strings])]),
+            "runs": .table(["retention_days": .integer]),
+        ])
+    }
+
 
     /// `[destination.postgres.credentials]`: a connection string, or its parts.
     static let postgresCredentials = ConfigSchema.either(.string, .table([

@@ -18,7 +18,7 @@ struct CheckCommand: AsyncParsableCommand {
         var problems: [String] = []
         try await reportingErrors {
             // Every issue of both files first; the pipelines only when the files are sound.
-            for (file, schema, quote) in [("sluice.toml", ProjectSchema.sluiceToml, true), ("secrets.toml", ProjectSchema.secretsToml, false)]
+            for (file, schema, quote) in [("sluice.toml", ProjectSchema.sluiceToml(registered: Sluice.projectConfiguration.sources.names), true), ("secrets.toml", ProjectSchema.secretsToml, false)]
             where FileManager.default.fileExists(atPath: file) {
                 guard let text = try? String(contentsOfFile: file, encoding: .utf8) else {
                     throw SluiceError(.configuration, "cannot read it as UTF-8 text", file: file)
@@ -26,7 +26,7 @@ struct CheckCommand: AsyncParsableCommand {
                 problems += try ProjectSchema.check(text, file: file, schema: schema, quoteErrors: quote).1.map(\.description)
             }
             guard problems.isEmpty else { return }
-            let config = try ProjectConfig.load()
+            let config = try global.project().config
             for name in config.pipelineNames {
                 problems += Self.problems(of: name, config, global: global).map { "\(config.path): " + ($0.hasPrefix("[") ? $0 : "[pipelines.\(name)] \($0)") }
             }

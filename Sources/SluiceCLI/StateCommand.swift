@@ -18,7 +18,7 @@ struct StateCommand: AsyncParsableCommand {
             let p = try target.make(global).pipeline
             let pipeline = target.pipeline
             let state = try await p.currentState()
-            guard local || state.version > 0 else { throw PipelineOptions.unknown(pipeline, try ProjectConfig.load(), global) }
+            guard local || state.version > 0 else { throw PipelineOptions.unknown(pipeline, try global.project().config, global) }
             print("Pipeline \(pipeline): state version \(state.version)")
             if state.resources.isEmpty { print("  no resource state") }
             for (resource, s) in state.resources.sorted(by: { $0.key < $1.key }) {

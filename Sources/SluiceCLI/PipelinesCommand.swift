@@ -13,7 +13,7 @@ struct PipelinesCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            let config = try ProjectConfig.load()
+            let config = try global.project().config
             var rows = [["PIPELINE", "SOURCE", "DESTINATION", "DATASET", "TABLES"]]
             for name in config.pipelineNames {
                 let section = try config.pipeline(name).section

@@ -8,7 +8,6 @@ import Pipelines
 import Sources
 
 /// `sluice`: extract-load pipelines and their orchestration, from one command.
-@main
 struct SluiceCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sluice",
@@ -68,7 +67,7 @@ struct PipelineOptions: ParsableArguments {
     /// A pipeline in a remote destination with no local trace is looked up there by the command.
     func requireKnown(_ global: GlobalOptions) throws -> Bool {
         try SafeName.check(pipeline, as: "pipeline")
-        let config = try ProjectConfig.load()
+        let config = try global.project().config
         if config.pipelineNames.contains(pipeline) || FileManager.default.fileExists(atPath: global.workingDirectory + "/" + pipeline) {
             return true
         }

@@ -1,0 +1,123 @@
+import Destinations
+import Flows
+import Foundation
+import PipelineCore
+import SluiceProject
+import Sources
+import Testing
+
+/// The project layer without the binary: files read once, secrets with the environment over the file,
+/// pipelines, sources and the default flow built from project values.
+@Suite("project")
+struct ProjectTests {
+    /// A project folder with these files; removed by `cleanup`.
+    struct Folder {
+        let path = NSTemporaryDirectory() + "sluice-project-" + UUID().uuidString
+
+        init(sluice: String, secrets: String? = nil) throws {
+            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+            try sluice.write(toFile: path + "/sluice.toml", atomically: true, encoding: .utf8)
+            if let secrets { try secrets.write(toFile: path + "/secrets.toml", atomically: true, encoding: .utf8) }
+        }
+
+        func project(environment: [String: String] = [:], sources: SourceCatalog = .bundled) throws -> Project {
+            var configuration = Project.Configuration()
+            configuration.configPath = path + "/sluice.toml"
+            configuration.secretsPath = path + "/secrets.toml"
+            configuration.workingDirectory = path + "/.sluice"
+            configuration.environment = environment
+            configuration.sources = sources
+            return try Project.load(configuration)
+        }
+
+        func cleanup() { try? FileManager.default.removeItem(atPath: path) }
+    }
+
+    static let files = """
+        [pipelines.shop]
+        source = "files"
+        destination = "postgres"
+        dataset = "raw"
+
+        [pipelines.shop.tables.orders]
+        path = "orders.jsonl"
+        write_disposition = "merge"
+        primary_key = ["id"]
+
+        [pipelines.shop.flow]
+        retries = [1, 2]
+        command = ["true"]
+        command_retries = [5]
+
+        """
+
+    @Test func pipelinesAndSourcesAreBuiltFromTheFilesReadOnce() throws {
+        let folder = try Folder(sluice: Self.files, secrets: "[destination.postgres.credentials]\nhost = \"db.internal\"\npassword = \"file-pw-1234\"\n")
+        defer { folder.cleanup() }
+        let project = try folder.project()
+        #expect(project.pipelineNames == ["shop"])
+        // The file can go: everything was read when the project was loaded.
+        try FileManager.default.removeItem(atPath: folder.path + "/sluice.toml")
+        let pipeline = try project.pipeline("shop")
+        #expect(pipeline.destination.name == "postgres" && pipeline.dataset == "raw")
+        #expect(try project.pipeline("shop", destination: "sqlite").destination.name == "sqlite")
+        let source = try project.source(forPipeline: "shop")
+        #expect(source.resources.map(\.name) == ["orders"])
+        #expect(source.resources[0].hints.writeDisposition == .merge && source.resources[0].hints.primaryKey == ["id"])
+        #expect(throws: SluiceError.self) { try project.pipeline("shop", destination: "bigquery") }
+        #expect(throws: SluiceError.self) { try project.pipeline("../etc") }
+    }
+
+    @Test func theEnvironmentWinsOverSecretsTomlWholeURLAndSingleKeys() throws {
+        let folder = try Folder(sluice: Self.files, secrets: "[destination.postgres.credentials]\nhost = \"db.internal\"\npassword = \"file-pw-1234\"\n")
+        defer { folder.cleanup() }
+        let fromFile = try DestinationCatalog.postgresCredentials(try folder.project().secrets)
+        #expect(fromFile.host == "db.internal" && fromFile.password == "file-pw-1234")
+        let url = try DestinationCatalog.postgresCredentials(try folder.project(environment: [
+            "DESTINATION__POSTGRES__CREDENTIALS": "postgresql://loader:env-pw-5678@warehouse:6543/analytics",
+        ]).secrets)
+        #expect(url.host == "warehouse" && url.port == 6543 && url.password == "env-pw-5678" && url.username == "loader")
+        let key = try DestinationCatalog.postgresCredentials(try folder.project(environment: [
+            "DESTINATION__POSTGRES__CREDENTIALS__PASSWORD": "key-pw-9012",
+        ]).secrets)
+        #expect(key.host == "db.internal" && key.password == "key-pw-9012")
+        let none = try Folder(sluice: Self.files)
+        defer { none.cleanup() }
+        #expect { try DestinationCatalog.postgresCredentials(try none.project().secrets) } throws: { error in
+            "\(error)".contains("DESTINATION__POSTGRES__CREDENTIALS") && "\(error)".contains("[destination.postgres.credentials]")
+        }
+        #expect(try folder.project().secrets.allValues().contains("file-pw-1234"))
+    }
+
+    @Test func theDefaultFlowHasItsTasksWithTheirRetries() throws {
+        let folder = try Folder(sluice: Self.files)
+        defer { folder.cleanup() }
+        let flow = try PipelineFlows.named("shop", try folder.project())
+        #expect(flow.name == "shop")
+        #expect(flow.tasks == ["run_shop (retries after 1s, 2s)", "command_shop (true, retries after 5s)"])
+        #expect(throws: SluiceError.self) { try PipelineFlows.named("nope", try folder.project()) }
+    }
+
+    @Test func aBadFileIsAnErrorNamingFileTablePathAndKey() throws {
+        let typo = try Folder(sluice: Self.files.replacingOccurrences(of: "write_disposition", with: "write_dispositon"))
+        defer { typo.cleanup() }
+        #expect { try typo.project() } throws: { error in
+            "\(error)".contains("sluice.toml") && "\(error)".contains("[pipelines.shop.tables.orders] write_dispositon: unknown key (did you mean 'write_disposition'?)")
+        }
+        let wrongType = try Folder(sluice: Self.files.replacingOccurrences(of: "dataset = \"raw\"", with: "dataset = 3"))
+        defer { wrongType.cleanup() }
+        #expect { try wrongType.project() } throws: { error in "\(error)".contains("[pipelines.shop] dataset") }
+    }
+
+    @Test func aRegisteredSourceIsKnownToTheProject() throws {
+        let folder = try Folder(sluice: "[pipelines.w]\nsource = \"weather\"\nstations = [\"oslo\"]\n")
+        defer { folder.cleanup() }
+        #expect(throws: SluiceError.self) { try folder.project() }  // unknown to the bundled catalog
+        var sources = SourceCatalog.bundled
+        sources.register("weather") { pipeline, _ in
+            Source(name: "weather", resources: [Resource(name: "readings") { out in try await out.write(["station": "oslo"]) }])
+        }
+        let project = try folder.project(sources: sources)
+        #expect(try project.source(forPipeline: "w").resources.map(\.name) == ["readings"])
+    }
+}
