@@ -80,20 +80,10 @@ struct LoadCommand: AsyncParsableCommand {
             try SafeName.check(name, as: "pipeline")
             if let dataset { try SafeName.check(dataset, as: "dataset") }
             let project = try global.project()
-            let keys = Self.list(primaryKey)
-            var hints = ResourceHints(table: table, writeDisposition: writeDisposition, primaryKey: keys,
-                                      mergeKey: Self.list(mergeKey))
-            hints.mergeStrategy = mergeStrategy
-            hints.contract = contract.map(SchemaContract.init)
-            if let hardDelete { hints.columns[hardDelete, default: ColumnHint()].hardDelete = true }
-            for column in exclude { hints.columns[column, default: ColumnHint()].privacy = .exclude }
-            for column in hash { hints.columns[column, default: ColumnHint()].privacy = .hash }
-            if let cursor = incremental {
-                hints.incremental = Incremental(cursor: cursor, initialValue: initialValue.map(CursorValue.init(parsing:)),
-                                                endValue: endValue.map(CursorValue.init(parsing:)))
-            } else if initialValue != nil || endValue != nil {
+            guard incremental != nil || (initialValue == nil && endValue == nil) else {
                 throw SluiceError(.configuration, "--initial-value and --end-value need --incremental CURSOR")
             }
+            let hints = settings.hints(table: table)
             let csv = CSVReader.Options(delimiter: try delimiter.map(CSVReader.Options.delimiter(parsing:)))
             let resource = try FileResource.make(name: table, paths: paths, format: format, hints: hints, csv: csv)
             let pipeline = try project.pipeline(name, destination: destination, dataset: dataset)
@@ -113,6 +103,21 @@ struct LoadCommand: AsyncParsableCommand {
 }
 
 extension LoadCommand {
+    /// The flags as the table settings every source shares (the same mapping to hints as sluice.toml's).
+    var settings: TableSettings {
+        var t = TableSettings()
+        t.writeDisposition = writeDisposition
+        t.primaryKey = Self.list(primaryKey)
+        t.mergeKey = Self.list(mergeKey)
+        t.mergeStrategy = mergeStrategy
+        t.hardDelete = hardDelete
+        t.incremental = incremental.map { TableSettings.IncrementalSettings(cursor: $0, initialValue: initialValue, endValue: endValue) }
+        t.contract = contract.map(SchemaContract.init)
+        t.exclude = exclude
+        t.hash = hash
+        return t
+    }
+
     /// This load's table as a `files` source section, paths made absolute.
     var tableSettings: [String: JSONValue] {
         let cwd = FileManager.default.currentDirectoryPath

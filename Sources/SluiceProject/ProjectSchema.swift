@@ -15,18 +15,22 @@ public enum ProjectSchema {
     static let strings = ConfigSchema.list(.string)
 
     /// `[pipelines.<p>.tables.<table>]` of the `files` source.
-    static let filesTable = ConfigSchema.table([
+    static let filesTable = ConfigSchema.table(tableSettings.merging([
         "path": .string, "paths": strings,
         "format": .oneOf(FileFormat.allCases.map(\.rawValue)),
+        "delimiter": .string,
+    ]) { a, _ in a })
+
+    /// The keys of `TableSettings`, which every source's tables share.
+    static let tableSettings: [String: ConfigSchema] = [
         "write_disposition": .oneOf(WriteDisposition.allCases.map(\.rawValue)),
         "primary_key": strings, "merge_key": strings,
         "columns": .map(.oneOf(DataType.allCases.map(\.rawValue)), kind: "column"),
         "incremental": incremental,
         "merge_strategy": .oneOf(MergeStrategy.allCases.map(\.rawValue)),
         "hard_delete": .string, "exclude": strings, "hash": strings,
-        "delimiter": .string,
         "contract": .table(["tables": contractMode, "columns": contractMode, "data_type": contractMode]),
-    ])
+    ]
 
     static let contractMode = ConfigSchema.oneOf(SchemaContract.Mode.allCases.map(\.rawValue))
 
@@ -34,6 +38,7 @@ public enum ProjectSchema {
     static let sqlDatabase = ConfigSchema.table([
         "sqlite": .string, "schema": .string, "tables": strings,
         "incremental": .map(incremental, kind: "table"), "chunk_size": .integer,
+        "hints": .map(.table(tableSettings), kind: "table"),
     ])
 
     /// `[pipelines.<name>]`: the keys every pipeline has, plus its source's.

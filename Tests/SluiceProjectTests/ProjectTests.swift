@@ -1,5 +1,6 @@
 import Destinations
 import Flows
+import Pipelines
 import Foundation
 import PipelineCore
 import SluiceProject
@@ -119,5 +120,64 @@ struct ProjectTests {
         }
         let project = try folder.project(sources: sources)
         #expect(try project.source(forPipeline: "w").resources.map(\.name) == ["readings"])
+    }
+}
+
+/// One mapping from table settings to hints, for every source.
+@Suite("table settings")
+struct TableSettingsTests {
+    @Test func theSQLDatabaseSourceTakesExcludeHashAndContractFromSluiceToml() async throws {
+        let folder = try ProjectTests.Folder(sluice: """
+            [pipelines.app]
+            source = "sql_database"
+            sqlite = "SOURCE"
+
+            [pipelines.app.hints.users]
+            exclude = ["ssn"]
+            hash = ["email"]
+            contract = { columns = "freeze" }
+            write_disposition = "replace"
+
+            """, secrets: "[privacy]\nsalt = \"pepper-2026\"\n")
+        defer { folder.cleanup() }
+        let source = folder.path + "/app-source.sqlite"
+        try run("/usr/bin/sqlite3", [source, "CREATE TABLE users (id INTEGER PRIMARY KEY, email TEXT, ssn TEXT); INSERT INTO users VALUES (1, 'a@x.org', '123-45-6789');"])
+        let toml = try String(contentsOfFile: folder.path + "/sluice.toml", encoding: .utf8).replacingOccurrences(of: "SOURCE", with: source)
+        try toml.write(toFile: folder.path + "/sluice.toml", atomically: true, encoding: .utf8)
+        let project = try folder.project()
+        let resource = try #require(try project.source(forPipeline: "app").resources.first)
+        #expect(resource.hints.writeDisposition == .replace)  // the setting wins over the catalog's merge by key
+        #expect(resource.hints.columns["ssn"]?.privacy == .exclude && resource.hints.columns["email"]?.privacy == .hash)
+        #expect(resource.hints.columns["email"]?.dataType == .text)  // the catalog's type stays
+        #expect(resource.hints.contract?.columns == .freeze)
+        let target = SQLiteDestination(path: folder.path + "/app.sqlite")
+        var options = Pipeline.Configuration()
+        options.workingDirectory = folder.path + "/.sluice"
+        options.hashSalt = project.secrets.value(["privacy", "salt"])
+        _ = try await Pipeline(name: "app", destination: target, configuration: options).run(try project.source(forPipeline: "app"))
+        let rows = try target.withConnection { try $0.query("SELECT * FROM users") }
+        let columns = try target.withConnection { try $0.columns(of: "users") }
+        #expect(!columns.contains("ssn"))
+        #expect(rows.first?.contains("a@x.org") == false)
+        #expect(rows.first?.contains { ($0 ?? "").count == 64 } == true, "email is a SHA-256 hex")
+    }
+
+    @Test func hintsForATableThatIsNotReadAreAnError() throws {
+        let folder = try ProjectTests.Folder(sluice: "[pipelines.app]\nsource = \"sql_database\"\nsqlite = \"SOURCE\"\n\n[pipelines.app.hints.userz]\nexclude = [\"ssn\"]\n")
+        defer { folder.cleanup() }
+        let source = folder.path + "/s.sqlite"
+        try run("/usr/bin/sqlite3", [source, "CREATE TABLE users (id INTEGER PRIMARY KEY);"])
+        try String(contentsOfFile: folder.path + "/sluice.toml", encoding: .utf8).replacingOccurrences(of: "SOURCE", with: source)
+            .write(toFile: folder.path + "/sluice.toml", atomically: true, encoding: .utf8)
+        #expect { try folder.project().source(forPipeline: "app") } throws: { "\($0)".contains("hints for table 'userz', which is not read (tables: users)") }
+    }
+
+    func run(_ program: String, _ arguments: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: program)
+        p.arguments = arguments
+        try p.run()
+        p.waitUntilExit()
+        #expect(p.terminationStatus == 0)
     }
 }

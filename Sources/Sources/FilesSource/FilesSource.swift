@@ -15,61 +15,39 @@ import PipelineCore
 /// columns = { fare_amount = "double" }
 /// ```
 public enum FilesSource {
-    /// The settings of one table.
+    /// The settings of one table: where its files are and how to read them, and the hints every source
+    /// shares (``TableSettings``: write disposition, keys, incremental, contract, privacy, column types).
     public struct Table: Codable, Sendable {
         public var path: String?
         public var paths: [String]?
         public var format: FileFormat?
-        public var writeDisposition: WriteDisposition?
-        public var primaryKey: [String]?
-        public var mergeKey: [String]?
-        /// Column types by source column name (`bigint`, `double`, `text`, ...).
-        public var columns: [String: DataType]?
-        /// `{ cursor = "updated_at", initial_value = "2024-01-01" }`: load only rows past the stored cursor.
-        public var incremental: IncrementalSettings?
-        public var mergeStrategy: MergeStrategy?
-        /// A column whose set value deletes the row with its key (merge).
-        public var hardDelete: String?
-        /// Columns dropped at extract.
-        public var exclude: [String]?
-        /// Columns replaced by their salted SHA-256.
-        public var hash: [String]?
-        /// `{ tables = "evolve", columns = "freeze", data_type = "discard_value" }`.
-        public var contract: SchemaContract?
         /// CSV field separator: one character (`;`, `|`, `tab`); detected from the header row when not given.
         public var delimiter: String?
+        public var settings: TableSettings
 
-        enum CodingKeys: String, CodingKey {
-            case path, paths, format, columns, incremental, exclude, hash, contract, delimiter
-            case mergeStrategy = "merge_strategy"
-            case hardDelete = "hard_delete"
-            case writeDisposition = "write_disposition"
-            case primaryKey = "primary_key"
-            case mergeKey = "merge_key"
+        enum CodingKeys: String, CodingKey { case path, paths, format, delimiter }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            path = try c.decodeIfPresent(String.self, forKey: .path)
+            paths = try c.decodeIfPresent([String].self, forKey: .paths)
+            format = try c.decodeIfPresent(FileFormat.self, forKey: .format)
+            delimiter = try c.decodeIfPresent(String.self, forKey: .delimiter)
+            settings = try TableSettings(from: decoder)  // the shared keys, from the same section
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encodeIfPresent(path, forKey: .path)
+            try c.encodeIfPresent(paths, forKey: .paths)
+            try c.encodeIfPresent(format, forKey: .format)
+            try c.encodeIfPresent(delimiter, forKey: .delimiter)
+            try settings.encode(to: encoder)
         }
     }
 
-    /// An incremental cursor as written in `sluice.toml`.
-    public struct IncrementalSettings: Codable, Sendable {
-        public var cursor: String
-        public var initialValue: String?
-        public var endValue: String?
-        public var lag: Double?
-        /// `"closed"` (the default: `>=` the start) or `"open"` (`>` the start).
-        public var rangeStart: Incremental.RangeStart?
-
-        enum CodingKeys: String, CodingKey {
-            case cursor, lag
-            case initialValue = "initial_value"
-            case endValue = "end_value"
-            case rangeStart = "range_start"
-        }
-
-        var incremental: Incremental {
-            Incremental(cursor: cursor, initialValue: initialValue.map(CursorValue.init(parsing:)),
-                        endValue: endValue.map(CursorValue.init(parsing:)), rangeStart: rangeStart ?? .closed, lag: lag)
-        }
-    }
+    /// An incremental cursor as written in `sluice.toml` (kept under its old name).
+    public typealias IncrementalSettings = TableSettings.IncrementalSettings
 
     public struct Settings: Codable, Sendable {
         public var tables: [String: Table]
@@ -86,17 +64,8 @@ public enum FilesSource {
         let resources = try decoded.tables.keys.sorted().map { name -> Resource in
             let table = decoded.tables[name]!
             let paths = table.paths ?? table.path.map { [$0] } ?? []
-            let types = table.columns ?? [:]
-            let hints = ResourceHints(
-                table: name, writeDisposition: table.writeDisposition ?? .append,
-                primaryKey: table.primaryKey ?? [], mergeKey: table.mergeKey ?? [],
-                columns: types.mapValues { ColumnHint(dataType: $0) }, incremental: table.incremental?.incremental)
-            var all = hints
-            all.mergeStrategy = table.mergeStrategy
-            all.contract = table.contract
-            if let column = table.hardDelete { all.columns[column, default: ColumnHint()].hardDelete = true }
-            for column in table.exclude ?? [] { all.columns[column, default: ColumnHint()].privacy = .exclude }
-            for column in table.hash ?? [] { all.columns[column, default: ColumnHint()].privacy = .hash }
+            let types = table.settings.columns ?? [:]
+            let all = table.settings.hints(table: name)
             var csv = CSVReader.Options(columnTypes: types)
             do {
                 csv.delimiter = try table.delimiter.map(CSVReader.Options.delimiter(parsing:))

@@ -14,11 +14,14 @@ extension SQLDatabaseSource {
         /// Tables to read (default: all of the schema).
         public var tables: [String]?
         /// Per table: `{ products = { cursor = "updated_at" } }`.
-        public var incremental: [String: FilesSource.IncrementalSettings]?
+        public var incremental: [String: TableSettings.IncrementalSettings]?
         public var chunkSize: Int?
+        /// Per table, the hints every source shares (`[pipelines.<p>.hints.<table>]`: exclude, hash, contract,
+        /// keys, write disposition, incremental); they win over what the catalog says.
+        public var hints: [String: TableSettings]?
 
         enum CodingKeys: String, CodingKey {
-            case credentials, sqlite, schema, tables, incremental
+            case credentials, sqlite, schema, tables, incremental, hints
             case chunkSize = "chunk_size"
         }
 
@@ -44,7 +47,8 @@ extension SQLDatabaseSource {
     @Sendable public static func build(pipeline: String, settings: Data) throws -> Source {
         let s = try decode(pipeline, settings)
         return try source(try s.connection(pipeline: pipeline), tables: s.tables ?? [],
-                          incremental: (s.incremental ?? [:]).mapValues(\.incremental), chunkSize: s.chunkSize ?? 10_000)
+                          incremental: (s.incremental ?? [:]).mapValues(\.incremental), chunkSize: s.chunkSize ?? 10_000,
+                          settings: s.hints ?? [:])
     }
 
     /// `source = "products"`: the common pattern of a products table in an application database, merged
@@ -53,6 +57,6 @@ extension SQLDatabaseSource {
         let s = try decode(pipeline, settings)
         let cursor = s.incremental?["products"]?.incremental ?? Incremental(cursor: "updated_at")
         return try source(try s.connection(pipeline: pipeline), tables: ["products"], incremental: ["products": cursor],
-                          chunkSize: s.chunkSize ?? 10_000, name: "products")
+                          chunkSize: s.chunkSize ?? 10_000, name: "products", settings: s.hints ?? [:])
     }
 }

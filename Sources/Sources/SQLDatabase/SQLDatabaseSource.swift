@@ -41,7 +41,7 @@ public enum SQLDatabaseSource {
     /// The tables to read (all of the schema when `tables` is empty), as a source of one resource each.
     public static func source(
         _ connection: Connection, tables names: [String] = [], incremental: [String: Incremental] = [:],
-        chunkSize: Int = 10_000, name: String = "sql_database"
+        chunkSize: Int = 10_000, name: String = "sql_database", settings: [String: TableSettings] = [:]
     ) throws -> Source {
         let reflected = try reflect(connection)
         let chosen = names.isEmpty ? reflected : try names.map { n in
@@ -50,14 +50,20 @@ public enum SQLDatabaseSource {
             }
             return t
         }
+        if let stray = settings.keys.sorted().first(where: { n in !chosen.contains { $0.name == n } }) {
+            throw SluiceError(.configuration, "hints for table '\(stray)', which is not read (tables: \(chosen.map(\.name).joined(separator: ", ")))")
+        }
         return Source(name: name, resources: chosen.map { table in
             var hints = ResourceHints(table: table.name, writeDisposition: table.primaryKey.isEmpty ? .append : .merge,
                                       primaryKey: table.primaryKey, incremental: incremental[table.name])
             for c in table.columns {
                 hints.columns[c.name] = ColumnHint(dataType: c.dataType, nullable: c.nullable ? nil : false)
             }
+            // The catalog's types and keys, then what sluice.toml says of the table (it wins).
+            hints = settings[table.name]?.applied(to: hints) ?? hints
+            let cursor = hints.incremental?.cursor
             return Resource(name: table.name, hints: hints) { out in
-                try await read(table, from: connection, window: out.window, cursor: incremental[table.name]?.cursor,
+                try await read(table, from: connection, window: out.window, cursor: cursor,
                          chunkSize: chunkSize) { rows in
                     for row in rows { try await out.write(row) }
                 }
