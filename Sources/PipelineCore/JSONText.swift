@@ -311,6 +311,14 @@ public enum JSONText {
                 return strtod(buf.baseAddress!, nil)
             }
             guard d.isFinite else { throw ParseError(reason: "number out of range", offset: start) }
+            if d == 0 {
+                // 1e-400 reads as 0 in a double: a value changed silently unless it is 0 as written.
+                var k = start
+                while k < i, p[k] != UInt8(ascii: "e"), p[k] != UInt8(ascii: "E") {
+                    if p[k] >= 49, p[k] <= 57 { throw ParseError(reason: "number out of range", offset: start) }
+                    k += 1
+                }
+            }
             return .double(d)
         }
 

@@ -34,6 +34,11 @@ final class Normalizer {
     private var claims: [[String: String]] = []
     /// Keys that got a name of their own because another key already had their normalized name.
     private(set) var renamedKeys: [String] = []
+    /// Root tables registered in this package, by normalized name -> the name the resource gave.
+    private var registeredTables: [String: String] = [:]
+    /// Columns the normalizer writes itself: a data key with one of these names gets a name of its own.
+    static let systemColumns: Set<String> = ["_dlt_id", "_dlt_load_id", "_dlt_parent_id", "_dlt_list_idx", "_dlt_root_id",
+                                             "_dlt_valid_from", "_dlt_valid_to"]
 
     struct Slot {
         var raw: String
@@ -103,9 +108,31 @@ final class Normalizer {
         }
     }
 
+    /// Fails, before anything is extracted, when a table name would write into dlt's system tables
+    /// (`_dlt...`) or when two resources' tables normalize to one name (`a-b` and `a_b`).
+    static func checkTableNames(_ rawNames: [String]) throws {
+        var seen: [String: String] = [:]
+        for raw in rawNames {
+            let name = Naming.normalizePath(raw)
+            if name.hasPrefix("_dlt") {
+                throw SluiceError(.configuration, "table name '\(printable(raw))' is reserved: names starting with _dlt are dlt's system tables", table: name)
+            }
+            if let other = seen[name], other != raw {
+                throw SluiceError(.configuration, "tables '\(printable(other))' and '\(printable(raw))' both normalize to \(name): rename one", table: name)
+            }
+            seen[name] = raw
+        }
+    }
+
     /// Normalizes a resource's table name and registers its hints. Returns the table's name.
     func register(table rawName: String, hints raw: ResourceHints) throws -> String {
         let name = Naming.normalizePath(rawName)
+        try Self.checkTableNames(registeredTables.values.filter { $0 != rawName } + [rawName])
+        if let t = tableIndex[name], schema.tables[t].parent != nil {
+            throw SluiceError(.schema, "table \(name) is already the child table of \(schema.tables[t].parent!) (a list in its rows): rename the table",
+                              stage: "normalize", table: name)
+        }
+        registeredTables[name] = rawName
         var columns: [String: ColumnHint] = [:]
         for (k, v) in raw.columns { columns[Naming.normalizePath(k)] = v }
         var resolved = ResolvedHints(
@@ -168,15 +195,18 @@ final class Normalizer {
         ordinal += 1
         var keyText = ""
         if hint.disposition == .merge, !hint.keyOrder.isEmpty {
-            keyText = hint.keyOrder.map { JSONText.encode(CursorTracker.lookup($0, in: row) ?? .null) }
-                .joined(separator: "\u{1F}")
-            if let last = superseding[table]?[keyText] {
+            let values = hint.keyOrder.map { CursorTracker.lookup($0, in: row) ?? .null }
+            keyText = values.map(JSONText.encode).joined(separator: "\u{1F}")
+            // Keys compare as the key column will hold them: "1" and 1 are one key (one is coerced to the
+            // other's type), as the destination's own dedup would see them.
+            let dedupKey = values.map { $0.isNull ? "\u{0}" : $0.textForm }.joined(separator: "\u{1F}")
+            if let last = superseding[table]?[dedupKey] {
                 if last != ordinal {
                     supersededRows += 1
                     return
                 }
-            } else if superseding.isEmpty, !seenKeys[table, default: []].insert(keyText).inserted {
-                repeatedKeys[table, default: [:]][keyText] = ordinal
+            } else if superseding.isEmpty, !seenKeys[table, default: []].insert(dedupKey).inserted {
+                repeatedKeys[table, default: [:]][dedupKey] = ordinal
             }
         }
         // Row ids as dlt makes them: random, a hash of the primary key (upsert: an updated row keeps its
@@ -292,6 +322,10 @@ final class Normalizer {
         // Child tables, in the order their lists appeared.
         for (name, items) in myLists {
             let childTable = table + Naming.pathSeparator + name
+            if !items.isEmpty, let other = registeredTables[childTable] {
+                throw SluiceError(.schema, "the list \(name) of \(table) would be child table \(childTable), which is the table of resource '\(Self.printable(other))': rename one",
+                                  stage: "normalize", table: childTable)
+            }
             for (index, item) in items.enumerated() {
                 let childId = RowIds.child(parent: ownId, table: childTable, index: index)
                 switch item {
@@ -374,10 +408,10 @@ final class Normalizer {
     /// map every key the same way and no value overwrites another's.
     private func columnName(forKey key: String, candidate: String, table t: Int) -> String {
         if let name = claims[t][key] { return name }
-        if candidate.hasPrefix("_dlt_") { return candidate }  // system columns keep dlt's behaviour
         var name = candidate
         var n = 2
-        while let owner = owners[t][name], owner != key {
+        // A system column belongs to the normalizer: a key `_dlt_id` in the data gets `_dlt_id_2`.
+        while let owner = Self.systemColumns.contains(name) ? "\u{1}system" : owners[t][name], owner != key {
             name = candidate + "_" + String(n)
             n += 1
         }
@@ -389,8 +423,9 @@ final class Normalizer {
         }
         if name != candidate {
             let shown = key.components(separatedBy: "\u{0}").joined(separator: ".")
-            let other = owners[t][candidate]!.components(separatedBy: "\u{0}").joined(separator: ".")
-            renamedKeys.append("\(schema.tables[t].name): key '\(Self.printable(shown))' -> column \(name) (\(candidate) holds key '\(Self.printable(other))')")
+            let holder = Self.systemColumns.contains(candidate) ? "\(candidate) is sluice's own column"
+                : "\(candidate) holds key '\(Self.printable(owners[t][candidate]!.components(separatedBy: "\u{0}").joined(separator: ".")))'"
+            renamedKeys.append("\(schema.tables[t].name): key '\(Self.printable(shown))' -> column \(name) (\(holder))")
         }
         claims[t][key] = name
         return name

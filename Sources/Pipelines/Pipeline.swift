@@ -121,6 +121,7 @@ public struct Pipeline: Sendable {
 
     /// ``extract(_:)``, also returning the state it started from.
     func extractPackage(_ source: Source) async throws -> (loadId: String, start: StateResolution) {
+        try Normalizer.checkTableNames(source.resources.map(\.tableName))
         try storage.prepare()
         let previous = (storage.packages(in: .extracted) + storage.packages(in: .normalized)
             + storage.packages(in: .loaded)).max()

@@ -72,6 +72,13 @@ public struct Project: Sendable {
             object["credentials"] = credentials
             settings = try JSONSerialization.data(withJSONObject: object)
         }
-        return try configuration.sources.source(section.source, pipeline: name, settings: settings)
+        let source = try configuration.sources.source(section.source, pipeline: name, settings: settings)
+        if secrets.value(["privacy", "salt"]) == nil,
+           let hashed = source.resources.first(where: { $0.hints.columns.values.contains { $0.privacy == .hash } })
+        {
+            throw SluiceError(.configuration, "pipeline \(name): table \(hashed.tableName) hashes columns but no salt is set: "
+                + "add [privacy] salt to secrets.toml (or PRIVACY__SALT)")
+        }
+        return source
     }
 }

@@ -9,7 +9,7 @@ import TOMLKit
 public enum ProjectSchema {
     /// `{ cursor = "updated_at", initial_value = "2024-01-01", end_value = ..., lag = 3600, range_start = "open" }`.
     static let incremental = ConfigSchema.table(
-        ["cursor": .string, "initial_value": .string, "end_value": .string, "lag": .number, "range_start": .oneOf(["closed", "open"])],
+        ["cursor": .string, "initial_value": .scalar, "end_value": .scalar, "lag": .number, "range_start": .oneOf(["closed", "open"])],
         required: ["cursor"])
 
     static let strings = ConfigSchema.list(.string)

@@ -161,6 +161,66 @@ struct NoSilentLossTests {
         #expect(try rows(t, "SELECT ima, familia, gorod FROM people") == [["Иван", "Петров", "Москва"]])
     }
 
+    @Test func aCSVHeaderGivingANameTwiceKeepsBothColumns() async throws {
+        let t = TestPipeline()
+        try await load(t, "d", file: "dup.csv", "a,a,A,,, ,b\n1,2,3,4,5,6,7\n")
+        let columns = try t.columns("d").filter { !$0.hasPrefix("_dlt") }
+        let stored = try t.query("SELECT " + columns.map { "\"\($0)\"" }.joined(separator: ", ") + " FROM d")[0].compactMap { $0 }
+        #expect(stored.sorted() == ["1", "2", "3", "4", "5", "6", "7"], "\(columns)")
+    }
+
+    @Test func dataKeysNamedLikeSystemColumnsKeepTheirValues() async throws {
+        let t = TestPipeline()
+        let info = try await load(t, "t", file: "t.jsonl", #"{"id":1,"_dlt_id":"fake","_dlt_load_id":"fakeload"}"# + "\n")
+        #expect(try rows(t, "SELECT _dlt_id_2, _dlt_load_id_2 FROM t") == [["fake", "fakeload"]])
+        #expect(try t.scalar("SELECT _dlt_id FROM t") != "fake")
+        #expect(info.description.contains("key '_dlt_id' -> column _dlt_id_2 (_dlt_id is sluice's own column)"))
+    }
+
+    @Test(arguments: ["_dlt_pipeline_state", "_dlt_loads", "_DLT_version"])
+    func aTableNamedLikeASystemTableIsRefusedBeforeAnythingIsWritten(table: String) async throws {
+        let t = TestPipeline()
+        await #expect { try await load(t, table, file: "x.jsonl", "{\"id\":1}\n") } throws: { error in
+            "\(error)".contains("is reserved: names starting with _dlt are dlt's system tables")
+        }
+        let pending = (try? FileManager.default.contentsOfDirectory(atPath: t.dir + "/.sluice/test/packages/extracted")) ?? []
+        #expect(pending.isEmpty)
+        try await t.run("ok", [["id": 1]])  // the pipeline is not stuck
+        #expect(try t.count("ok") == 1)
+    }
+
+    @Test func resourcesWhoseTablesNormalizeToOneNameAreRefused() async throws {
+        let t = TestPipeline()
+        let a = t.file("a.jsonl", "{\"id\":1}\n"), b = t.file("b.jsonl", "{\"id\":2}\n")
+        await #expect { try await t.pipeline.run(Source(name: "files", resources: [
+            try FileResource.make(name: "a-b", paths: [a]), try FileResource.make(name: "A_B", paths: [b]),
+        ])) } throws: { "\($0)".contains("tables 'a-b' and 'A_B' both normalize to a_b: rename one") }
+    }
+
+    @Test func scd2DeduplicatesABatchByTheKeyAsTheColumnHoldsIt() async throws {
+        let t = TestPipeline()
+        let batch = #"{"a":"1","b":"2","v":1}"# + "\n" + #"{"a":"1","b":"2","v":2}"# + "\n" + #"{"a":1,"b":"2","v":3}"# + "\n"
+        try await load(t, "k", file: "k.jsonl", batch, hints: merge(.scd2, key: ["a"]))
+        #expect(try rows(t, "SELECT a, v FROM k WHERE _dlt_valid_to IS NULL") == [["1", "3"]])
+    }
+
+    @Test func aNumberTooSmallForADoubleIsAnErrorNotAZero() async throws {
+        let t = TestPipeline()
+        await #expect { try await load(t, "n", file: "n.jsonl", "{\"x\":1e-400}\n") } throws: { "\($0)".contains("out of range") }
+        try await load(t, "z", file: "z.jsonl", "{\"x\":0e-400,\"y\":0.0}\n")
+        #expect(try t.typedValues("z", "x") == [.double(0)])
+    }
+
+    @Test func settingsThatCannotWorkTogetherAreRefusedWhenTheSourceIsBuilt() throws {
+        func build(_ table: String) throws {
+            _ = try FilesSource.build(pipeline: "p", settings: Data(#"{"tables": {"t": \#(table)}}"#.utf8))
+        }
+        #expect { try build(#"{"path": "a.jsonl", "write_disposition": "merge"}"#) } throws: { "\($0)".contains("needs primary_key or merge_key") }
+        #expect { try build(#"{"path": "a.jsonl", "paths": ["b.jsonl"]}"#) } throws: { "\($0)".contains("give path or paths, not both") }
+        #expect { try build(#"{"path": "a.jsonl", "primary_key": ["id"], "exclude": ["id"]}"#) } throws: { "\($0)".contains("exclude drops id, a key column") }
+        #expect(throws: Never.self) { try build(#"{"path": "a.jsonl", "write_disposition": "merge", "merge_strategy": "scd2"}"#) }
+    }
+
     // MARK: 5, 6. exact values
 
     @Test func csvInferenceNeverChangesWhatAValueSays() async throws {

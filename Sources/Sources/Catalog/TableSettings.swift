@@ -71,6 +71,19 @@ public struct TableSettings: Codable, Sendable, Equatable {
             case rangeStart = "range_start"
         }
 
+        /// `initial_value` and `end_value` may be written as numbers (`initial_value = 5`) or text.
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            func bound(_ key: CodingKeys) throws -> String? {
+                if let text = try? c.decodeIfPresent(String.self, forKey: key) { return text }
+                if let int = try? c.decodeIfPresent(Int64.self, forKey: key) { return String(int) }
+                return try c.decodeIfPresent(Double.self, forKey: key).map { String($0) }
+            }
+            self.init(cursor: try c.decode(String.self, forKey: .cursor), initialValue: try bound(.initialValue),
+                      endValue: try bound(.endValue), lag: try c.decodeIfPresent(Double.self, forKey: .lag),
+                      rangeStart: try c.decodeIfPresent(Incremental.RangeStart.self, forKey: .rangeStart))
+        }
+
         public var incremental: Incremental {
             Incremental(cursor: cursor, initialValue: initialValue.map(CursorValue.init(parsing:)),
                         endValue: endValue.map(CursorValue.init(parsing:)), rangeStart: rangeStart ?? .closed, lag: lag)
@@ -93,6 +106,22 @@ public struct TableSettings: Codable, Sendable, Equatable {
         for column in exclude ?? [] { hints.columns[column, default: ColumnHint()].privacy = .exclude }
         for column in hash ?? [] { hints.columns[column, default: ColumnHint()].privacy = .hash }
         return hints
+    }
+
+    /// Fails, naming the table and the key, on settings that cannot work together: a merge with no key
+    /// (delete-insert and upsert need one), upsert without a primary key, a key column excluded.
+    public func check(table: String) throws {
+        func fail(_ message: String) -> SluiceError { SluiceError(.configuration, "table \(table): \(message)", table: table) }
+        let keys = (primaryKey ?? []) + (mergeKey ?? [])
+        if writeDisposition == .merge, mergeStrategy != .scd2, keys.isEmpty {
+            throw fail("write_disposition = \"merge\" needs primary_key or merge_key (or merge_strategy = \"scd2\")")
+        }
+        if writeDisposition == .merge, mergeStrategy == .upsert, (primaryKey ?? []).isEmpty {
+            throw fail("merge_strategy = \"upsert\" needs primary_key")
+        }
+        if let excluded = (exclude ?? []).first(where: keys.contains) {
+            throw fail("exclude drops \(excluded), a key column")
+        }
     }
 
     /// The hints of a table known only by these settings (`append` unless they say otherwise).

@@ -95,7 +95,7 @@ public struct CSVReader: Sendable {
                     continue  // blank line
                 }
                 guard let names = header else {
-                    header = try fields.map { f in try text(buffer.bytes, f, line: recordLine) }
+                    header = Self.distinct(try fields.map { f in try text(buffer.bytes, f, line: recordLine) })
                     types = header!.map { options.columnTypes[$0] }
                     continue
                 }
@@ -321,6 +321,22 @@ public struct CSVReader: Sendable {
         }
         let best = counts.indices.max { counts[$0] < counts[$1] || (counts[$0] == counts[$1] && $0 > $1) }!
         return counts[best] > 0 ? candidates[best] : 0x2C
+    }
+
+    /// Header names made distinct: a name given again becomes `name_2`, `name_3`, ... (the first free one),
+    /// so two columns of one header never become one column and lose a value.
+    static func distinct(_ names: [String]) -> [String] {
+        var seen = Set<String>()
+        return names.map { name in
+            var unique = name
+            var n = 2
+            while seen.contains(unique) {
+                unique = name + "_" + String(n)
+                n += 1
+            }
+            seen.insert(unique)
+            return unique
+        }
     }
 
     static func excerpt(_ s: String) -> String {

@@ -64,6 +64,13 @@ public enum FilesSource {
         let resources = try decoded.tables.keys.sorted().map { name -> Resource in
             let table = decoded.tables[name]!
             let paths = table.paths ?? table.path.map { [$0] } ?? []
+            if table.path != nil && table.paths != nil {
+                throw SluiceError(.configuration, "[pipelines.\(pipeline).tables.\(name)]: give path or paths, not both")
+            }
+            do { try table.settings.check(table: name) } catch var error as SluiceError {
+                error.message = "[pipelines.\(pipeline).tables.\(name)]: " + error.message
+                throw error
+            }
             let types = table.settings.columns ?? [:]
             let all = table.settings.hints(table: name)
             var csv = CSVReader.Options(columnTypes: types)
