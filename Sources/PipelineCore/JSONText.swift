@@ -288,13 +288,7 @@ public enum JSONText {
                 return .decimal(String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self))
             }
             if exactFloats {
-                let len = i - start
-                let d: Double = withUnsafeTemporaryAllocation(of: CChar.self, capacity: len + 1) { buf in
-                    for k in 0..<len { buf[k] = CChar(bitPattern: p[start + k]) }
-                    buf[len] = 0
-                    return strtod(buf.baseAddress!, nil)
-                }
-                guard d.isFinite else { throw ParseError(reason: "number out of range", offset: start) }
+                guard double(from: start).isFinite else { throw ParseError(reason: "number out of range", offset: start) }
                 return .decimal(String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self))
             }
             // Clinger's fast path: a significand below 2^53 and a power of ten up to 10^22 are both exact
@@ -304,12 +298,7 @@ public enum JSONText {
                 let d = exponent < 0 ? m / JSONText.powersOfTen[-exponent] : m * JSONText.powersOfTen[exponent]
                 return .double(negative ? -d : d)
             }
-            let len = i - start
-            let d: Double = withUnsafeTemporaryAllocation(of: CChar.self, capacity: len + 1) { buf in
-                for k in 0..<len { buf[k] = CChar(bitPattern: p[start + k]) }
-                buf[len] = 0
-                return strtod(buf.baseAddress!, nil)
-            }
+            let d = double(from: start)
             guard d.isFinite else { throw ParseError(reason: "number out of range", offset: start) }
             if d == 0 {
                 // 1e-400 reads as 0 in a double: a value changed silently unless it is 0 as written.
@@ -320,6 +309,16 @@ public enum JSONText {
                 }
             }
             return .double(d)
+        }
+
+        /// C's `strtod` of the number literal from `start` to the scanner's position.
+        func double(from start: Int) -> Double {
+            let len = i - start
+            return withUnsafeTemporaryAllocation(of: CChar.self, capacity: len + 1) { buf in
+                for k in 0..<len { buf[k] = CChar(bitPattern: p[start + k]) }
+                buf[len] = 0
+                return strtod(buf.baseAddress!, nil)
+            }
         }
 
         mutating func parseString() throws(ParseError) -> String {

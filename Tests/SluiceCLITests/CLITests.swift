@@ -24,9 +24,15 @@ struct CLITests {
     }
 
     func sluice(_ args: [String], in dir: String, environment: [String: String] = [:]) throws -> Result {
+        try run(Self.binary, args, in: dir, environment: environment)
+    }
+
+    /// Runs `binary` (a `sluice` or a build of your own) in `dir`, its output and errors together.
+    func run(_ binary: String, _ args: [String], in dir: String, environment: [String: String] = [:]) throws -> Result {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: Self.binary)
+        p.executableURL = URL(fileURLWithPath: binary)
         p.arguments = args
+        p.standardInput = FileHandle.nullDevice
         p.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         let pipe = Pipe()

@@ -10,23 +10,7 @@ struct CustomSourceCLITests {
     static var binary: String { URL(fileURLWithPath: CLITests.binary).deletingLastPathComponent().appendingPathComponent("custom-sluice").path }
 
     func customSluice(_ args: [String], in dir: String) async throws -> CLITests.Result {
-        try await withCheckedThrowingContinuation { continuation in
-            DispatchQueue.global().async {
-                continuation.resume(with: Swift.Result {
-                    let p = Process()
-                    p.executableURL = URL(fileURLWithPath: Self.binary)
-                    p.arguments = args
-                    p.currentDirectoryURL = URL(fileURLWithPath: dir)
-                    let pipe = Pipe()
-                    p.standardOutput = pipe
-                    p.standardError = pipe
-                    try p.run()
-                    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-                    p.waitUntilExit()
-                    return CLITests.Result(status: p.terminationStatus, output: String(decoding: data, as: UTF8.self))
-                })
-            }
-        }
+        try await cli.run(Self.binary, args, in: dir)
     }
 
     @Test func aRegisteredSourceRunsThroughRunAndFlowRun() async throws {

@@ -31,30 +31,12 @@ struct ProgressCLITests {
     func aTerminalGetsALiveLineUnlessQuiet() throws {
         let dir = try project(rows: 50_000)
         func onTerminal(_ args: String) throws -> String {
-            try cli.run("/usr/bin/script", ["-qec", "\(CLITests.binary) \(args)", "/dev/null"], in: dir)
+            try cli.run("/usr/bin/script", ["-qec", "\(CLITests.binary) \(args)", "/dev/null"], in: dir).output
         }
         let live = try onTerminal("load big.jsonl --table big")
         #expect(live.contains("\u{1B}[Kextract ") && live.contains(" rows/s"), "\(live)")
         #expect(live.contains("big: 50000 rows"))
         let quiet = try onTerminal("load big.jsonl --table other --quiet")
         #expect(quiet.contains("other: 50000 rows") && !quiet.contains("\u{1B}[K"), "\(quiet)")
-    }
-}
-
-extension CLITests {
-    /// Runs `program` in `dir`; its standard output and error, together.
-    func run(_ program: String, _ args: [String], in dir: String) throws -> String {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: program)
-        p.arguments = args
-        p.standardInput = FileHandle.nullDevice
-        p.currentDirectoryURL = URL(fileURLWithPath: dir)
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
     }
 }
