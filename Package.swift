@@ -65,7 +65,7 @@ let package = Package(
         ),
 
         .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore"]),
-        .testTarget(name: "SourcesTests", dependencies: ["Sources", "PipelineCore"]),
+        .testTarget(name: "SourcesTests", dependencies: ["Sources", "PipelineCore", "Pipelines", "Destinations", "DatabaseClients", "SluiceTesting"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "CSQLite", "SluiceTesting"],
                     resources: [.copy("Fixtures")]),
         .testTarget(name: "DestinationsTests", dependencies: ["Destinations", "DatabaseClients", "PipelineCore", "CSQLite", "Pipelines", "Sources", "SluiceTesting"]),
@@ -77,12 +77,13 @@ let package = Package(
         // A `sluice` of your own with a source registered (`Sluice.main(sources:)`); the CLI tests run it.
         .executableTarget(name: "custom-sluice", dependencies: ["SluiceCLI", "Sources", "PipelineCore"], path: "Examples/CustomSource"),
 
-        // Test support shared by the test targets: a loopback HTTP server, material outside the repository.
-        .target(name: "SluiceTesting", path: "Sources/SluiceTesting"),
+        // Test support shared by the test targets: an in-memory destination, scratch folders removed at exit,
+        // the test Postgres server, clocks tests move by hand, a loopback HTTP server, material outside the repository.
+        .target(name: "SluiceTesting", dependencies: ["PipelineCore", "DatabaseClients"], path: "Sources/SluiceTesting"),
 
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench", "SluiceTesting"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "custom-sluice", "SluiceTesting"]),
-        .testTarget(name: "SluiceProjectTests", dependencies: ["SluiceProject", "PipelineCore", "Sources", "Destinations", "Flows", "Pipelines",
+        .testTarget(name: "SluiceProjectTests", dependencies: ["SluiceProject", "PipelineCore", "Sources", "Destinations", "Flows", "Pipelines", "SluiceTesting",
                                                          .product(name: "TOMLKit", package: "TOMLKit")]),
     ],
     swiftLanguageModes: [.v6]

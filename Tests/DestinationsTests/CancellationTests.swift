@@ -1,3 +1,4 @@
+import SluiceTesting
 import Destinations
 import Foundation
 import PipelineCore
@@ -48,9 +49,7 @@ struct CancellationTests {
     }
 
     func scratch() -> String {
-        let dir = NSTemporaryDirectory() + "sluice-cancel-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        try! TemporaryDirectory.make("cancel")
     }
 
     /// Runs `source` and cancels it after `after`; returns how long the run took to stop (at most

@@ -1,3 +1,4 @@
+import SluiceTesting
 import Destinations
 import Foundation
 import PipelineCore
@@ -90,8 +91,7 @@ struct MergeModelTests {
     }
 
     static func sqlite() -> Target {
-        let dir = NSTemporaryDirectory() + "sluice-model-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try! TemporaryDirectory.make("model")
         let destination = SQLiteDestination(path: dir + "/m.sqlite")
         var configuration = Pipeline.Configuration()
         configuration.workingDirectory = dir + "/.sluice"

@@ -1,3 +1,4 @@
+import SluiceTesting
 import Destinations
 import Foundation
 import DatabaseClients

@@ -7,20 +7,6 @@ import Sources
 import SluiceTesting
 import Testing
 
-/// The server `scripts/test` starts (SLUICE_TEST_POSTGRES). In CI its absence is a failure, not a skip.
-enum TestPostgres {
-    static let connection = ProcessInfo.processInfo.environment["SLUICE_TEST_POSTGRES"]
-    /// Locally without a server the suite is skipped; under CI it runs, and fails if there is none.
-    static let available = connection != nil || ProcessInfo.processInfo.environment["CI"] != nil
-
-    static func credentials() throws -> PostgresCredentials {
-        guard let connection else {
-            throw SluiceError(.configuration, "SLUICE_TEST_POSTGRES is not set: run the tests through scripts/test, which starts a server")
-        }
-        return try PostgresCredentials(connectionString: connection)
-    }
-}
-
 /// A pipeline loading into a fresh Postgres schema, with its working directory in a temporary folder.
 struct PostgresPipeline {
     let dir: String
@@ -33,8 +19,7 @@ struct PostgresPipeline {
 
     /// A pipeline named `name` into `dataset`, with its own working directory.
     init(dataset: String, name: String, credentials: PostgresCredentials? = nil) {
-        dir = NSTemporaryDirectory() + "sluice-pg-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        dir = try! TemporaryDirectory.make("pg")
         destination = PostgresDestination(credentials: credentials ?? (try! TestPostgres.credentials()), dataset: dataset)
         var configuration = Pipeline.Configuration()
         configuration.workingDirectory = dir + "/.sluice"

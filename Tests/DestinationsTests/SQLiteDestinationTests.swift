@@ -1,3 +1,4 @@
+import SluiceTesting
 import Destinations
 import Foundation
 import DatabaseClients
@@ -18,9 +19,7 @@ struct SQLiteDestinationTests {
     }
 
     func scratch() -> String {
-        let dir = NSTemporaryDirectory() + "sluice-dest-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        try! TemporaryDirectory.make("dest")
     }
 
     @Test func aPackageLoadsOnceEvenWhenLoadedTwice() async throws {

@@ -1,3 +1,4 @@
+import SluiceTesting
 import Destinations
 import Foundation
 import PipelineCore
@@ -5,9 +6,9 @@ import Pipelines
 
 /// A scratch folder for one test: working directories and SQLite files; removed by ``remove()``.
 struct Scratch {
-    let dir = NSTemporaryDirectory() + "sluice-state-" + UUID().uuidString
+    let dir: String
 
-    init() throws { try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true) }
+    init() throws { dir = try TemporaryDirectory.make("state") }
 
     func remove() { try? FileManager.default.removeItem(atPath: dir) }
 

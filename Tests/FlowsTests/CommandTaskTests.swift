@@ -1,3 +1,4 @@
+import SluiceTesting
 import Foundation
 import Testing
 
@@ -15,9 +16,7 @@ func isRunning(_ pid: Int32) -> Bool {
 @Suite("command task")
 struct CommandTaskTests {
     func scratch() throws -> String {
-        let dir = NSTemporaryDirectory() + "sluice-command-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        try TemporaryDirectory.make("command")
     }
 
     /// A shell that starts a long sleep in the background, writes its pid, and waits.

@@ -1,3 +1,4 @@
+import SluiceTesting
 import Foundation
 import Synchronization
 import Testing

@@ -1,3 +1,4 @@
+import SluiceTesting
 import Foundation
 import Synchronization
 import Testing
@@ -68,8 +69,7 @@ struct RunVisibilityTests {
     }
 
     @Test func aHelperHoldingTheOutputOpenDoesNotHoldTheCommandTask() async throws {
-        let dir = NSTemporaryDirectory() + "sluice-helper-\(UUID().uuidString)"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        let dir = try TemporaryDirectory.make("helper")
         defer {
             if let pid = Int32((try? String(contentsOfFile: dir + "/helper.pid", encoding: .utf8))?
                 .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") { kill(pid, SIGKILL) }

@@ -1,3 +1,4 @@
+import SluiceTesting
 import Foundation
 import Synchronization
 import Testing
@@ -5,7 +6,7 @@ import Testing
 @testable import Flows
 
 func scratchStorePath() -> String {
-    NSTemporaryDirectory() + "sluice-flows-\(UUID().uuidString)/runs.sqlite"
+    try! TemporaryDirectory.make("flows") + "/runs.sqlite"
 }
 
 /// Wall time the test moves by hand.

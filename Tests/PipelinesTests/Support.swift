@@ -1,3 +1,4 @@
+import SluiceTesting
 import CSQLite
 import Destinations
 import Foundation
@@ -13,8 +14,7 @@ struct TestPipeline {
     let destination: SQLiteDestination
 
     init(name: String = "test") {
-        dir = NSTemporaryDirectory() + "sluice-test-" + UUID().uuidString
-        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        dir = try! TemporaryDirectory.make("pipeline")
         destination = SQLiteDestination(path: dir + "/\(name).sqlite")
         var configuration = Pipeline.Configuration()
         configuration.workingDirectory = dir + "/.sluice"

@@ -1,3 +1,4 @@
+import SluiceTesting
 import Foundation
 import Testing
 
@@ -57,9 +58,7 @@ struct CLITests {
     }
 
     func scratch() throws -> String {
-        let dir = NSTemporaryDirectory() + "sluice-cli-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        try TemporaryDirectory.make("cli")
     }
 
     @Test func quickStartRunsTheBundledSample() throws {
@@ -168,13 +167,13 @@ struct CLISchemaTests {
     }
 }
 
-@Suite("sluice command: Postgres", .enabled(if: ProcessInfo.processInfo.environment["SLUICE_TEST_POSTGRES"] != nil))
+@Suite("sluice command: Postgres", .enabled(if: TestPostgres.available))
 struct CLIPostgresTests {
     let cli = CLITests()
 
     @Test func loadsIntoPostgresWithCredentialsFromTheEnvironment() throws {
         let dir = try cli.scratch()
-        let connection = ProcessInfo.processInfo.environment["SLUICE_TEST_POSTGRES"]!
+        let connection = try #require(TestPostgres.connection, "SLUICE_TEST_POSTGRES is not set: run the tests through scripts/test")
         let password = connection.split(separator: " ").first { $0.hasPrefix("password=") }!.dropFirst("password=".count)
         _ = FileManager.default.createFile(atPath: dir + "/e.jsonl", contents: Data("{\"id\":1,\"tags\":[\"a\"]}\n{\"id\":2}\n".utf8))
         let dataset = "cli_" + UUID().uuidString.prefix(8).lowercased()

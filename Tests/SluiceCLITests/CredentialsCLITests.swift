@@ -1,3 +1,4 @@
+import SluiceTesting
 import Foundation
 import Testing
 
@@ -6,7 +7,7 @@ import Testing
 @Suite("sluice command: Postgres credentials")
 struct CredentialsCLITests {
     let cli = CLITests()
-    static let connection = ProcessInfo.processInfo.environment["SLUICE_TEST_POSTGRES"]
+    static let connection = TestPostgres.connection
 
     /// Unsets every variable that could give credentials (an empty value counts as unset).
     static let noEnvironment = ["DESTINATION__POSTGRES__CREDENTIALS": ""]

@@ -1,3 +1,4 @@
+import SluiceTesting
 import Foundation
 import Testing
 
@@ -48,10 +49,9 @@ struct SmallThingsCLITests {
         #expect(try cli.sqlite(dir + "/d.sqlite", "select group_concat(id || v) from (select * from d order by id)") == "1a,2b,3b")
     }
 
-    @Test(.enabled(if: ProcessInfo.processInfo.environment["SLUICE_TEST_POSTGRES"] != nil || ProcessInfo.processInfo.environment["CI"] != nil,
-                   "needs the Postgres that scripts/test starts"))
+    @Test(.enabled(if: TestPostgres.available, "needs the Postgres that scripts/test starts"))
     func postgresNoticesStayOffTheConsole() throws {
-        let connection = try #require(ProcessInfo.processInfo.environment["SLUICE_TEST_POSTGRES"])
+        let connection = try #require(TestPostgres.connection)
         let dir = try cli.scratch()
         _ = FileManager.default.createFile(atPath: dir + "/e.jsonl", contents: Data("{\"id\":1}\n".utf8))
         let dataset = "notice_" + UUID().uuidString.prefix(8).lowercased()

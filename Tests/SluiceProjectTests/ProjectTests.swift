@@ -1,3 +1,4 @@
+import SluiceTesting
 import Destinations
 import Flows
 import Pipelines
@@ -13,10 +14,9 @@ import Testing
 struct ProjectTests {
     /// A project folder with these files; removed by `cleanup`.
     struct Folder {
-        let path = NSTemporaryDirectory() + "sluice-project-" + UUID().uuidString
+        let path = try! TemporaryDirectory.make("project")
 
         init(sluice: String, secrets: String? = nil) throws {
-            try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
             try sluice.write(toFile: path + "/sluice.toml", atomically: true, encoding: .utf8)
             if let secrets { try secrets.write(toFile: path + "/secrets.toml", atomically: true, encoding: .utf8) }
         }

@@ -1,3 +1,4 @@
+import SluiceTesting
 import Foundation
 import PipelineCore
 import Sources
@@ -5,9 +6,7 @@ import Testing
 
 /// A fresh temporary folder per test.
 func temporaryDirectory() -> String {
-    let path = NSTemporaryDirectory() + "sluice-test-" + UUID().uuidString
-    try! FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
-    return path
+    try! TemporaryDirectory.make("reader")
 }
 
 func write(_ text: String, to name: String, in dir: String) -> String {

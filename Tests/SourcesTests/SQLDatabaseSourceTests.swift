@@ -1,3 +1,4 @@
+import SluiceTesting
 import DatabaseClients
 import Destinations
 import Foundation
@@ -9,9 +10,7 @@ import Testing
 @Suite("SQL database source", .enabled(if: TestPostgres.available), .serialized)
 struct SQLDatabaseSourceTests {
     func scratch() throws -> String {
-        let dir = NSTemporaryDirectory() + "sluice-sql-" + UUID().uuidString
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        return dir
+        try TemporaryDirectory.make("sql")
     }
 
     func pipeline(_ dir: String, into destination: any Destination) -> Pipeline {
