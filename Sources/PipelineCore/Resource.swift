@@ -64,6 +64,16 @@ public struct Resource: Sendable {
 public struct Source: Sendable {
     public var name: String
     public var resources: [Resource]
+    /// Values this run claims in the pipeline state, committed with its rows (under ``stateKey``): a
+    /// deployment claims its schedule slot (`"daily/0": "2026-11-30T02:00:00Z"`) so that a slot loads once.
+    /// Extraction refuses (``SluiceError/Code/alreadyClaimed``) when the destination's state already holds
+    /// the value or a later one (values compare as strings: use sortable text such as ISO 8601 in UTC); a run
+    /// that lost a race to another is refused the same way when it extracts again after the state conflict.
+    public var claims: [String: String] = [:]
+
+    /// The entry of ``PipelineState/resources`` that keeps the source's own values (its ``claims``), beside
+    /// its resources' states, as dlt keeps source-level state apart from resource state.
+    public static let stateKey = "_dlt_source"
 
     public init(name: String, resources: [Resource]) {
         self.name = name

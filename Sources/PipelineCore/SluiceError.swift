@@ -23,6 +23,9 @@ public struct SluiceError: Error, Sendable, CustomStringConvertible {
         /// committed meanwhile, or the dataset was reset. Nothing of the package was written; the engine
         /// drops it and extracts again from the destination's state.
         public static let stateConflict = Code("state_conflict")
+        /// The destination's state already holds what the run claims (``Source/claims``): another run did this
+        /// work (a deployment's slot). Nothing was extracted or written.
+        public static let alreadyClaimed = Code("already_claimed")
     }
 
     public var code: Code

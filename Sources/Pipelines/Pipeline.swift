@@ -130,6 +130,17 @@ public struct Pipeline: Sendable {
         let state = start.effective
         let schema = try await currentSchema()
         var next = state
+        if !source.claims.isEmpty {
+            var kept = state.resources[Source.stateKey] ?? ResourceState()
+            for (key, value) in source.claims.sorted(by: { $0.key < $1.key }) {
+                if let held = kept.values[key], held >= value {
+                    throw SluiceError(.alreadyClaimed, "\(key) is already at \(held) in the state of pipeline \(name) "
+                        + "(this run claims \(value)): another run did it", stage: "extract")
+                }
+                kept.values[key] = value
+            }
+            next.resources[Source.stateKey] = kept
+        }
         let dir = try storage.beginTemporary(.extracted, loadId)
         var entries: [ExtractedManifest.Entry] = []
         do {
