@@ -80,7 +80,7 @@ let package = Package(
         // Test support shared by the test targets: a loopback HTTP server, material outside the repository.
         .target(name: "SluiceTesting", path: "Sources/SluiceTesting"),
 
-        .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench", "SluiceTesting"]),
+        .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench", "SluiceTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "custom-sluice", "SluiceTesting"]),
         .testTarget(name: "SluiceProjectTests", dependencies: ["SluiceProject", "PipelineCore", "Sources", "Destinations", "Flows", "Pipelines",
                                                          .product(name: "TOMLKit", package: "TOMLKit")]),
