@@ -47,6 +47,7 @@ extension CronSchedule {
                 return "the \(ordinals[max(0, min(4, n - 1))]) " + name(String(item[..<hash]))
             }
             if unit == "weekday", item.count > 1, item.hasSuffix("L") { return "the last " + name(String(item.dropLast())) }
+            if unit == "weekday", item.count > 1, item.hasPrefix("L") { return "the last " + name(String(item.dropFirst())) }
             let parts = item.split(separator: "/").map(String.init)
             var base = parts[0]
             var words: String
