@@ -126,7 +126,8 @@ extension CronSchedule {
             if token.contains("L") || token.contains("#") {
                 throw fail(item, "is not supported here (L alone is the last day in day of month; 5L and 5#2 are for day of week)")
             }
-            throw fail(item, token.isEmpty ? "is missing a value" : "has '\(token)', which is not a number\(names)")
+            if token.isEmpty { throw fail(item, "is missing a value") }
+            throw fail(item, token == item.uppercased() ? "is not a number\(names)" : "has '\(token)', which is not a number\(names)")
         }
         guard spec.range.contains(result) else {
             throw fail(item, "is out of range \(spec.range.lowerBound)-\(spec.range.upperBound)")
