@@ -160,6 +160,17 @@ struct CronScheduleTests {
         #expect(rare.next(after: try ScheduleTime.parse("9999-03-01T00:00:00Z", in: rare.timeZone)) == nil)
     }
 
+    @Test func anyInstantIsSafe() throws {
+        let schedules: [any Schedule] = [try CronSchedule("* * * * *"), try IntervalSchedule(seconds: 60, anchor: Date(timeIntervalSince1970: 0)),
+                                         try RRuleSchedule("DTSTART:20260101T000000Z RRULE:FREQ=MINUTELY")]
+        for schedule in schedules {
+            #expect(schedule.next(after: .distantFuture) != nil)   // the year 4001
+            #expect(schedule.next(after: Date(timeIntervalSince1970: 1e300)) == nil && schedule.next(after: Date(timeIntervalSince1970: .infinity)) == nil)
+            #expect(schedule.next(after: .distantPast) != nil)
+            #expect(schedule.next(after: Date(timeIntervalSince1970: -.infinity)) != nil)
+        }
+    }
+
     @Test func summariesInWords() throws {
         #expect(try CronSchedule("30 2 * * *", timeZone: "Europe/Berlin").summary == "at 02:30 every day, Europe/Berlin")
         #expect(try CronSchedule("@hourly").summary == "every hour at minute 0, UTC")

@@ -58,6 +58,17 @@ enum Civil {
 
     /// Local seconds of the last representable wall time we schedule (9999-12-31T23:59:59).
     static let latest = seconds(9999, 12, 31, 23, 59, 59)
+
+    /// Whole seconds since 1970 of an instant, clamped to the years 1-9999 a schedule works in (so no
+    /// `Date` a caller passes can overflow the arithmetic).
+    static func instant(_ date: Date) -> Int {
+        let value = date.timeIntervalSince1970.rounded(.down)
+        guard value.isFinite else { return value > 0 ? latest : earliest }
+        return Int(min(max(value, Double(earliest)), Double(latest)))
+    }
+
+    /// 0001-01-01T00:00:00.
+    static let earliest = seconds(1, 1, 1, 0, 0, 0)
 }
 
 /// A time zone's wall clock: instants to wall times and back, naming gaps (spring forward) and

@@ -70,7 +70,7 @@ public struct CronSchedule: Schedule {
     }
 
     public func next(after instant: Date) -> Date? {
-        let t = Int(instant.timeIntervalSince1970.rounded(.down))
+        let t = Civil.instant(instant)
         let clock = ZoneClock(zone: timeZone)
         // When clocks go back within a few hours, the second pass of the repeated hour can hold the next
         // fire time though its wall time is before ours: start that much earlier on the wall clock.

@@ -19,12 +19,14 @@ public struct IntervalSchedule: Schedule {
     public let timeZone: TimeZone
 
     /// Throws a ``ScheduleError`` on `interval` when `seconds` is not positive.
+    /// `seconds` from 1 second to 100 years; the anchor is kept to the second.
     public init(seconds: Int, anchor: Date, timeZone: TimeZone = TimeZone(identifier: "UTC") ?? .current) throws {
-        guard seconds >= 1 else {
-            throw ScheduleError(field: "interval", token: String(seconds), reason: "must be at least 1 second", expression: "every \(seconds) seconds")
+        guard (1...100 * 366 * 86_400).contains(seconds) else {
+            throw ScheduleError(field: "interval", token: String(seconds), reason: "must be from 1 second to 100 years",
+                                expression: "every \(seconds) seconds")
         }
         self.seconds = seconds
-        self.anchor = Date(timeIntervalSince1970: anchor.timeIntervalSince1970.rounded(.down))
+        self.anchor = Date(timeIntervalSince1970: TimeInterval(Civil.instant(anchor)))
         self.timeZone = timeZone
     }
 
@@ -40,7 +42,7 @@ public struct IntervalSchedule: Schedule {
     }
 
     public func next(after instant: Date) -> Date? {
-        let t = Int(instant.timeIntervalSince1970.rounded(.down))
+        let t = Civil.instant(instant)
         // Wall-clock days stray from elapsed time by at most the zone's offset change (under a day), so
         // the estimate is at most one step off: start one before it and walk.
         var k = Civil.floorDiv(t - anchorSeconds, seconds) - 1

@@ -8,7 +8,7 @@ extension RRuleSchedule {
     @discardableResult
     func expand(from: Int?, _ body: (Int) -> Bool) -> Int {
         let clock = ZoneClock(zone: timeZone)
-        let untilInstant = until.map { Int($0.timeIntervalSince1970.rounded(.down)) }
+        let untilInstant = until.map(Civil.instant)
         var period = 0
         if let from {
             let wall = clock.wall(from)

@@ -47,7 +47,7 @@ public struct RRuleSchedule: Schedule {
     public var startDate: Date { Date(timeIntervalSince1970: TimeInterval(ZoneClock(zone: timeZone).firstInstant(start))) }
 
     public func next(after instant: Date) -> Date? {
-        let t = Int(instant.timeIntervalSince1970.rounded(.down))
+        let t = Civil.instant(instant)
         var found: Int?
         _ = expand(from: count == nil ? t : nil) { occurrence in
             if occurrence > t { found = occurrence; return false }

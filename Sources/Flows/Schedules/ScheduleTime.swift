@@ -6,7 +6,7 @@ public enum ScheduleTime {
     /// `instant` on the wall clock of `zone`, to the second, with the zone's UTC offset at that
     /// instant (`+00:00` for UTC, `+10:30` for Lord Howe in winter).
     public static func format(_ instant: Date, in zone: TimeZone) -> String {
-        let seconds = Int(instant.timeIntervalSince1970.rounded(.down))
+        let seconds = Civil.instant(instant)
         let offset = zone.secondsFromGMT(for: Date(timeIntervalSince1970: TimeInterval(seconds)))
         let f = Civil.fields(seconds + offset)
         let sign = offset < 0 ? "-" : "+"
