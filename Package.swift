@@ -81,7 +81,7 @@ let package = Package(
         // the test Postgres server, clocks tests move by hand, a loopback HTTP server, material outside the repository.
         .target(name: "SluiceTesting", dependencies: ["PipelineCore", "DatabaseClients"], path: "Sources/SluiceTesting"),
 
-        .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench", "SluiceTesting"]),
+        .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench", "SluiceTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "custom-sluice", "SluiceTesting"]),
         .testTarget(name: "SluiceProjectTests", dependencies: ["SluiceProject", "PipelineCore", "Sources", "Destinations", "Flows", "Pipelines", "SluiceTesting",
                                                          .product(name: "TOMLKit", package: "TOMLKit")]),
