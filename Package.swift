@@ -83,7 +83,7 @@ let package = Package(
 
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench", "SluiceTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "custom-sluice", "SluiceTesting"]),
-        .testTarget(name: "SluiceProjectTests", dependencies: ["SluiceProject", "PipelineCore", "Sources", "Destinations", "Flows", "Pipelines", "SluiceTesting",
+        .testTarget(name: "SluiceProjectTests", dependencies: ["SluiceProject", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "Flows", "Pipelines", "SluiceTesting",
                                                          .product(name: "TOMLKit", package: "TOMLKit")]),
     ],
     swiftLanguageModes: [.v6]

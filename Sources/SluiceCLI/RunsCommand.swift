@@ -13,6 +13,9 @@ struct RunsCommand: AsyncParsableCommand {
     @Option(help: "Only runs of this flow.")
     var flow: String?
 
+    @Option(help: "Only runs of this deployment (scheduled, missed and run now).")
+    var deployment: String?
+
     @Option(help: "Only runs in this state (completed, failed, timed_out, crashed, ...).")
     var state: String?
 
@@ -26,7 +29,7 @@ struct RunsCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await reportingErrors {
-            var query = RunQuery(kind: .flow, name: flow, limit: limit)
+            var query = RunQuery(kind: .flow, name: flow, tag: deployment.map { "deployment:\($0)" }, limit: limit)
             if let state {
                 guard let parsed = RunState(name: state) else {
                     let names = RunState.allCases.map(\.rawValue).joined(separator: ", ")
@@ -102,6 +105,22 @@ struct LogsCommand: AsyncParsableCommand {
 }
 
 enum RunFormatting {
+    /// An instant as ISO 8601 in UTC (`2026-11-30T02:00:00Z`).
+    static func isoWithOffset(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        return formatter.string(from: date)
+    }
+
+    /// Parses ISO 8601 with a zone (`2026-11-30T02:00:00Z`, `...+01:00`), fractions allowed.
+    static func parseISO(_ text: String) -> Date? {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime]
+        if let date = formatter.date(from: text) { return date }
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.date(from: text)
+    }
+
     static func time(_ date: Date, fraction: Bool = false) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = fraction ? [.withInternetDateTime, .withFractionalSeconds] : [.withInternetDateTime]

@@ -14,8 +14,8 @@ struct SluiceCommand: AsyncParsableCommand {
         abstract: "Extract-load pipelines: stream typed rows from sources into SQLite and other destinations.",
         version: SluiceVersion.current,
         subcommands: [LoadCommand.self, RunCommand.self, ShowCommand.self, StateCommand.self, ResetCommand.self, PackagesCommand.self,
-                      SchemaCommand.self, FlowCommand.self, RunsCommand.self, LogsCommand.self, CheckCommand.self, PipelinesCommand.self,
-                      CronCommand.self])
+                      SchemaCommand.self, FlowCommand.self, DeploymentCommand.self, RunsCommand.self, LogsCommand.self, CheckCommand.self,
+                      PipelinesCommand.self, CronCommand.self])
 }
 
 /// Options every command shares.

@@ -44,12 +44,21 @@ public enum PipelineFlows {
     public struct PipelineParameters: Codable, Sendable {
         /// Drop the pipeline's tables and state first.
         var fullRefresh = false
+        /// Set by a deployment's scheduled run: the deployment and its slot (ISO 8601, UTC). The load claims
+        /// `deployment:<name>` = slot in the pipeline state (``Source/claims``), so the slot loads once.
+        var deployment: String?
+        var slot: String?
 
         // Defaults for absent keys (synthesized decoding would require every key).
         public init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             fullRefresh = try c.decodeIfPresent(Bool.self, forKey: .fullRefresh) ?? false
+            deployment = try c.decodeIfPresent(String.self, forKey: .deployment)
+            slot = try c.decodeIfPresent(String.self, forKey: .slot)
         }
+
+        /// The claim key of a deployment's slots in the pipeline state.
+        public static func claimKey(deployment: String) -> String { "deployment:\(deployment)" }
     }
 
     /// What a pipeline flow run stores as its result: the load info in brief.
@@ -134,7 +143,7 @@ public enum PipelineFlows {
     /// Errors a retry cannot fix: bad configuration, bad input data, a schema contract.
     public static func isWorthRetrying(_ error: any Error) -> Bool {
         guard let error = error as? SluiceError else { return true }
-        return ![SluiceError.Code.configuration, .badInput, .emptyInput, .schema].contains(error.code)
+        return ![SluiceError.Code.configuration, .badInput, .emptyInput, .schema, .alreadyClaimed].contains(error.code)
     }
 
     /// `run_<name>` (load, with retries), then `sql_<name>` and `command_<name>` when configured.
@@ -142,9 +151,12 @@ public enum PipelineFlows {
         let section = try section(name, project.config)
         var retry = RetryPolicy(delays: section.retries ?? RetryPolicy.pipelineDefault.delays, jitter: section.retryJitter ?? 0)
         retry.condition = isWorthRetrying
-        let load = FlowTask("run_\(name)", retry: retry, timeout: section.timeout.map { .seconds($0) }) { (task, fullRefresh: Bool) in
-            let (pipeline, source) = (try project.pipeline(name), try project.source(forPipeline: name))
-            if fullRefresh {
+        let load = FlowTask("run_\(name)", retry: retry, timeout: section.timeout.map { .seconds($0) }) { (task, p: PipelineParameters) in
+            var (pipeline, source) = (try project.pipeline(name), try project.source(forPipeline: name))
+            if let deployment = p.deployment, let slot = p.slot {
+                source.claims[PipelineParameters.claimKey(deployment: deployment)] = slot
+            }
+            if p.fullRefresh {
                 task.logger.info("full refresh: dropping the tables and state of \(name)")
                 try await pipeline.fullRefresh()
             }
@@ -208,7 +220,7 @@ public enum PipelineFlows {
 
         let (transformStep, commandStep) = (transform, command)
         let flow = Flow(name, summary: "load pipeline \(name)") { (flow, p: PipelineParameters) in
-            var result = try await flow.run(load, p.fullRefresh)
+            var result = try await flow.run(load, p)
             if !sqlFiles.isEmpty { result.transformations = try await flow.run(transformStep) }
             if let commandStep { result.command = try await flow.run(commandStep) }
             return result

@@ -72,6 +72,7 @@ public enum ProjectSchema {
             "destination": .table(["sqlite": .table(["path": .string]), "postgres": .table([:])]),
             "notifications": .table(["webhook": .table(["url": .string, "states": strings])]),
             "runs": .table(["retention_days": .integer]),
+            "deployments": .map(deployment, kind: "deployment", safeNames: true),
         ])
     }
 

@@ -45,7 +45,10 @@ public struct FlowRunner: Sendable {
     ///
     /// With `scheduledFor`, the run is created Scheduled, waits on the clock until that time,
     /// and is marked Late first when it starts more than ``Configuration/lateAfter`` after it.
-    public func run<P, R>(_ flow: Flow<P, R>, parameters: P, scheduledFor: Date? = nil) async -> FlowRun<R> {
+    /// `tags` are recorded with the run besides the flow's own (a deployment's `deployment:<name>`).
+    public func run<P, R>(_ flow: Flow<P, R>, parameters: P, scheduledFor: Date? = nil, tags: [String] = []) async -> FlowRun<R> {
+        var flow = flow
+        flow.tags += tags.filter { !flow.tags.contains($0) }
         let run = await execute(flow, parameters: parameters, parent: nil, scheduledFor: scheduledFor)
         do { try await store.flush() } catch { logToConsole(flow.name, "the run store could not record the run: \(error)") }
         return run

@@ -108,13 +108,17 @@ public struct RunQuery: Sendable, Equatable {
     public var state: RunState?
     /// Task runs (and subflow runs) of one flow run.
     public var flowRunID: String?
+    /// Runs carrying this tag (a deployment's runs: `deployment:<name>`).
+    public var tag: String?
     public var limit: Int = 20
 
-    public init(kind: RunKind? = .flow, name: String? = nil, state: RunState? = nil, flowRunID: String? = nil, limit: Int = 20) {
+    public init(kind: RunKind? = .flow, name: String? = nil, state: RunState? = nil, flowRunID: String? = nil, tag: String? = nil,
+                limit: Int = 20) {
         self.kind = kind
         self.name = name
         self.state = state
         self.flowRunID = flowRunID
+        self.tag = tag
         self.limit = limit
     }
 }

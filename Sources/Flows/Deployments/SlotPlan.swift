@@ -1,0 +1,81 @@
+import Foundation
+
+/// What to do after downtime with slots that are past ``SlotPlan/lateAfter`` (Prefect calls this
+/// catch-up; cron has none, Airflow's `catchup` is `all`).
+public enum CatchUp: String, Sendable, CaseIterable, Codable {
+    /// Run the newest missed slot once (when no slot is on time); record the others Late. The default.
+    case latest
+    /// Run every missed slot, oldest first.
+    case all
+    /// Run none of them; record them Late.
+    case none
+}
+
+/// Which slots of a deployment's schedules are due at `now`, and which of them run: a value with no I/O,
+/// shared by `sluice serve` and `sluice deployment run --due`.
+///
+/// A slot is a fire time of any of the schedules. Slots after `last` (the newest slot already handled)
+/// and at or before `now` are due. A due slot at most `lateAfter` seconds old is on time and runs; older
+/// ones were missed (the scheduler was down, or the CI job did not run) and the ``CatchUp`` policy decides.
+/// Two schedules firing at the same instant make one slot (the first schedule's), so a slot runs once.
+/// With no `last` (the deployment has never run), only an on-time slot runs: a new deployment does not
+/// backfill.
+public struct SlotPlan: Sendable, Equatable {
+    /// One slot: its instant and the index of the schedule it came from.
+    public struct Slot: Sendable, Hashable {
+        public var at: Date
+        public var schedule: Int
+        public init(at: Date, schedule: Int) {
+            self.at = at
+            self.schedule = schedule
+        }
+    }
+
+    /// Slots to run, oldest first.
+    public var run: [Slot]
+    /// Slots missed and not run (to be recorded Late), oldest first.
+    public var missed: [Slot]
+    /// The newest slot handled, run or missed: where the next plan starts (`nil` when nothing was due).
+    public var newest: Date? { (run + missed).map(\.at).max() }
+
+    /// How many due slots a plan looks at, at most (the newest ones): a minutely schedule down for a year
+    /// does not make half a million runs.
+    public static let limit = 10_000
+
+    public init(schedules: [any Schedule], last: Date?, now: Date, catchUp: CatchUp = .latest, lateAfter: TimeInterval) {
+        let onTimeFrom = now.addingTimeInterval(-lateAfter)
+        let start = last ?? onTimeFrom
+        var slots: [Date: Int] = [:]
+        if start < now {
+            for (index, schedule) in schedules.enumerated() {
+                for at in schedule.fires(in: start...now, limit: Self.limit) where slots[at] == nil { slots[at] = index }
+            }
+        }
+        let due = slots.map { Slot(at: $0.key, schedule: $0.value) }.sorted { $0.at < $1.at }.suffix(Self.limit)
+        let onTime = due.filter { $0.at >= onTimeFrom }
+        let late = due.filter { $0.at < onTimeFrom }
+        switch catchUp {
+        case .all:
+            run = Array(late) + onTime
+            missed = []
+        case .latest:
+            if onTime.isEmpty, let newest = late.last {
+                run = [newest]
+                missed = Array(late.dropLast())
+            } else {
+                run = onTime
+                missed = Array(late)
+            }
+        case .none:
+            run = onTime
+            missed = Array(late)
+        }
+    }
+}
+
+extension SlotPlan {
+    /// The next `count` slots of `schedules` after `instant`, merged and in order (for `sluice deployment ls`).
+    public static func upcoming(_ schedules: [any Schedule], after instant: Date, count: Int) -> [Date] {
+        Array(Set(schedules.flatMap { $0.next(count, after: instant) }).sorted().prefix(count))
+    }
+}
