@@ -82,6 +82,9 @@ let package = Package(
 
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench", "SluiceTesting"]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "custom-sluice", "SluiceTesting"]),
+        // The REST client against loopback fixture servers, and the rest_api source end to end into SQLite.
+        .testTarget(name: "RESTTests", dependencies: ["Sources", "PipelineCore", "SluiceTesting", "SluiceProject", "Pipelines",
+                                                  "Destinations", "DatabaseClients"]),
         .testTarget(name: "SluiceProjectTests", dependencies: ["SluiceProject", "PipelineCore", "Sources", "Destinations", "Flows", "Pipelines",
                                                          .product(name: "TOMLKit", package: "TOMLKit")]),
     ],
