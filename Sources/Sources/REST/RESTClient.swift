@@ -212,6 +212,7 @@ public struct RESTClient: Sendable {
         case .networkConnectionLost: return "the connection was lost"
         case .cannotFindHost, .dnsLookupFailed: return "host not found"
         case .badServerResponse: return "a malformed response"
+        case .unknown: return "the transfer failed (the connection closed early, or a body was cut short)"
         default: return "connection error \(error.code.rawValue)"
         }
     }
