@@ -44,6 +44,8 @@ public final class FixtureHTTPServer: Sendable {
         case respond(status: Int, headers: [String: String], body: Data)
         /// The connection is closed without a response.
         case drop
+        /// No response: the connection is held until the client gives up (its timeout) or 10 s pass.
+        case stall
         /// The head announces `body` whole (`Content-Length`), then only its first `sent` bytes go and the
         /// connection is closed.
         case truncated(status: Int, headers: [String: String], body: Data, sent: Int)
@@ -67,6 +69,9 @@ public final class FixtureHTTPServer: Sendable {
     private let socketFD: Int32
     private let handler: Handler
     private let log = Mutex<[Request]>([])
+    /// Open connections, closed by ``stop()``: a client's pooled keep-alive connection must not reach a
+    /// stopped server's handler when a later server gets the same port.
+    private let connections = Mutex<(open: Set<Int32>, stopped: Bool)>(([], false))
 
     /// `http://127.0.0.1:<port>`, no trailing slash.
     public var baseURL: String { "http://127.0.0.1:\(port)" }
@@ -98,13 +103,29 @@ public final class FixtureHTTPServer: Sendable {
             while true {
                 let client = accept(fd, nil, nil)
                 if client < 0 { break }  // stopped
+                let accepted = connections.withLock { c in
+                    if c.stopped { return false }
+                    c.open.insert(client)
+                    return true
+                }
+                guard accepted else {
+                    close(client)
+                    break
+                }
                 Thread { [self] in serve(client) }.start()
             }
         }.start()
     }
 
-    /// Stops accepting connections (open ones end when their client closes or after 10 s idle).
+    /// Stops accepting connections and ends the open ones.
     public func stop() {
+        // Under the lock: a connection's descriptor is closed under it too, so no reused number is shut down.
+        let first = connections.withLock { c in
+            defer { c.stopped = true }
+            for client in c.open { shutdown(client, Int32(SHUT_RDWR)) }
+            return !c.stopped
+        }
+        guard first else { return }
         shutdown(socketFD, Int32(SHUT_RDWR))
         close(socketFD)
     }
@@ -112,7 +133,12 @@ public final class FixtureHTTPServer: Sendable {
     deinit { stop() }
 
     private func serve(_ client: Int32) {
-        defer { close(client) }
+        defer {
+            connections.withLock { c in
+                c.open.remove(client)
+                close(client)
+            }
+        }
         var timeout = timeval(tv_sec: 10, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var pending = Data()
@@ -151,6 +177,9 @@ public final class FixtureHTTPServer: Sendable {
             }
             switch handler(request, seen) {
             case .drop:
+                return
+            case .stall:
+                _ = read(client, &buffer, buffer.count)
                 return
             case .respond(let status, let headers, let body):
                 reply(client, head(status, headers, length: body.count) + body)

@@ -107,6 +107,20 @@ struct RetryTests {
         #expect(message.contains("GET http://127.0.0.1:\(server.port)/api/items:") && message.contains("after 2 attempts"))
     }
 
+    @Test func aRequestThatGetsNoAnswerTimesOut() async throws {
+        let server = try FixtureHTTPServer { _, _ in .stall }
+        defer { server.stop() }
+        let client = makeClient(server) {
+            $0.timeout = .seconds(1)
+            $0.retry = RetryPolicy(maximumAttempts: 2)
+        }
+        let started = ContinuousClock.now
+        let message = await errorMessage { _ = try await client.get("slow") }
+        #expect(ContinuousClock.now - started < .seconds(8))
+        #expect(message.contains("/api/slow: timed out after 2 attempts"))
+        #expect(server.requests.count == 2)
+    }
+
     @Test func theRateLimitSpacesRequests() async throws {
         let server = try FixtureHTTPServer { _, _ in .json("[]") }
         defer { server.stop() }

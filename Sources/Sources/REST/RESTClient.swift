@@ -32,7 +32,7 @@ public struct RESTClient: Sendable {
         /// The paginator of ``pages(_:params:paginator:selector:)`` when the call gives none.
         public var paginator: any Paginator
         public var retry: RetryPolicy
-        /// The longest a request may wait for data before it fails (and is retried).
+        /// The longest a request may take before it fails (and is retried); whole seconds, at least one.
         public var timeout: Duration
         /// At most this many requests a second (`nil`: no limit).
         public var requestsPerSecond: Double?
@@ -55,7 +55,15 @@ public struct RESTClient: Sendable {
     }
 
     public let configuration: Configuration
-    let session: URLSession
+    /// One session for every client: no cache, no cookies; each request carries its client's timeout.
+    static let session: URLSession = {
+        let options = URLSessionConfiguration.ephemeral
+        options.urlCache = nil
+        options.httpCookieStorage = nil
+        options.httpShouldSetCookies = false
+        options.requestCachePolicy = .reloadIgnoringLocalCacheData
+        return URLSession(configuration: options)
+    }()
     let clock: any Clock<Duration>
     let elapsed: @Sendable () -> Duration
     /// A check that turns true once `duration` has passed on the client's clock (token expiry).
@@ -66,12 +74,6 @@ public struct RESTClient: Sendable {
     /// does not wait).
     public init(_ configuration: Configuration, clock: any Clock<Duration> = ContinuousClock()) {
         self.configuration = configuration
-        let options = URLSessionConfiguration.ephemeral
-        let seconds = Double(configuration.timeout.components.seconds) + Double(configuration.timeout.components.attoseconds) / 1e18
-        options.timeoutIntervalForRequest = seconds
-        options.urlCache = nil
-        options.requestCachePolicy = .reloadIgnoringLocalCacheData
-        session = URLSession(configuration: options)
         self.clock = clock
         elapsed = Self.stopwatch(clock)
         deadline = Self.deadlines(clock)
@@ -175,10 +177,13 @@ public struct RESTClient: Sendable {
     /// One round trip; a body shorter than its `Content-Length` is a lost connection.
     private func exchange(_ request: RESTRequest) async throws -> RESTResponse {
         var urlRequest = URLRequest(url: request.url)
+        // Whole seconds, at least one: Foundation on Linux truncates, and a 0 fails every request at once.
+        let timeout = configuration.timeout.components
+        urlRequest.timeoutInterval = max(1, (Double(timeout.seconds) + Double(timeout.attoseconds) / 1e18).rounded(.up))
         urlRequest.httpMethod = request.method
         for (name, value) in request.headers { urlRequest.setValue(value, forHTTPHeaderField: name) }
         urlRequest.httpBody = request.body
-        let (data, response) = try await session.data(for: urlRequest)
+        let (data, response) = try await Self.session.data(for: urlRequest)
         guard let http = response as? HTTPURLResponse else { throw URLError(.badServerResponse) }
         var headers: [String: String] = [:]
         for (name, value) in http.allHeaderFields {
