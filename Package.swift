@@ -74,6 +74,7 @@ let package = Package(
         .executableTarget(name: "GitHubIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations"], path: "Examples/GitHubIssues"),
         .executableTarget(name: "IncrementalIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations"], path: "Examples/IncrementalIssues"),
         .executableTarget(name: "DailyRates", dependencies: ["Flows"], path: "Examples/DailyRates"),
+        .executableTarget(name: "RESTIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations", "Sources"], path: "Examples/RESTIssues"),
         // A `sluice` of your own with a source registered (`Sluice.main(sources:)`); the CLI tests run it.
         .executableTarget(name: "custom-sluice", dependencies: ["SluiceCLI", "Sources", "PipelineCore"], path: "Examples/CustomSource"),
 
