@@ -58,10 +58,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI"]),
-        // Benchmarks, outside the product binary: `swift run -c release sluice-bench flows --tasks 1000`.
+        // Benchmarks, outside the product binary: `swift run -c release sluice-bench flows --tasks 1000`, `... rest --load`.
         .executableTarget(
             name: "sluice-bench",
-            dependencies: ["Flows", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Flows", "Sources", "PipelineCore", "Pipelines", "Destinations", "SluiceTesting",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore"]),

@@ -68,7 +68,7 @@ public final class FixtureHTTPServer: Sendable {
     public let port: UInt16
     private let socketFD: Int32
     private let handler: Handler
-    private let log = Mutex<[Request]>([])
+    private let log = Mutex<(requests: [Request], perPath: [String: Int])>(([], [:]))
     /// Open connections, closed by ``stop()``: a client's pooled keep-alive connection must not reach a
     /// stopped server's handler when a later server gets the same port.
     private let connections = Mutex<(open: Set<Int32>, stopped: Bool)>(([], false))
@@ -77,7 +77,7 @@ public final class FixtureHTTPServer: Sendable {
     public var baseURL: String { "http://127.0.0.1:\(port)" }
 
     /// Every request so far, in the order they came.
-    public var requests: [Request] { log.withLock { $0 } }
+    public var requests: [Request] { log.withLock { $0.requests } }
 
     /// Listens on a free loopback port and answers each request with `handler`.
     public init(handler: @escaping Handler) throws {
@@ -171,9 +171,9 @@ public final class FixtureHTTPServer: Sendable {
             }
             guard let request else { return }
             let seen = log.withLock { log in
-                let count = log.count { $0.path == request.path }
-                log.append(request)
-                return count
+                defer { log.perPath[request.path, default: 0] += 1 }
+                log.requests.append(request)
+                return log.perPath[request.path, default: 0]
             }
             switch handler(request, seen) {
             case .drop:
