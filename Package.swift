@@ -58,10 +58,11 @@ let package = Package(
             ]
         ),
         .executableTarget(name: "sluice", dependencies: ["SluiceCLI"]),
-        // Benchmarks, outside the product binary: `swift run -c release sluice-bench flows --tasks 1000`.
+        // Benchmarks, outside the product binary: `swift run -c release sluice-bench flows --tasks 1000`, `... rest --load`.
         .executableTarget(
             name: "sluice-bench",
-            dependencies: ["Flows", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Flows", "Sources", "PipelineCore", "Pipelines", "Destinations", "SluiceTesting",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
         .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore"]),
@@ -74,6 +75,7 @@ let package = Package(
         .executableTarget(name: "GitHubIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations"], path: "Examples/GitHubIssues"),
         .executableTarget(name: "IncrementalIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations"], path: "Examples/IncrementalIssues"),
         .executableTarget(name: "DailyRates", dependencies: ["Flows"], path: "Examples/DailyRates"),
+        .executableTarget(name: "RESTIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations", "Sources"], path: "Examples/RESTIssues"),
         // A `sluice` of your own with a source registered (`Sluice.main(sources:)`); the CLI tests run it.
         .executableTarget(name: "custom-sluice", dependencies: ["SluiceCLI", "Sources", "PipelineCore"], path: "Examples/CustomSource"),
 
@@ -83,6 +85,9 @@ let package = Package(
 
         .testTarget(name: "FlowsTests", dependencies: ["Flows", "sluice-bench", "SluiceTesting"], resources: [.copy("Fixtures")]),
         .testTarget(name: "SluiceCLITests", dependencies: ["sluice", "custom-sluice", "SluiceTesting"]),
+        // The REST client against loopback fixture servers, and the rest_api source end to end into SQLite.
+        .testTarget(name: "RESTTests", dependencies: ["Sources", "PipelineCore", "SluiceTesting", "SluiceProject", "Pipelines",
+                                                  "Destinations", "DatabaseClients"]),
         .testTarget(name: "SluiceProjectTests", dependencies: ["SluiceProject", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "Flows", "Pipelines", "SluiceTesting",
                                                          .product(name: "TOMLKit", package: "TOMLKit")]),
     ],

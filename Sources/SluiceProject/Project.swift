@@ -58,7 +58,8 @@ public struct Project: Sendable {
     }
 
     /// The source of pipeline `name`: built by the catalog from its section in sluice.toml (source
-    /// credentials from secrets.toml, `[sources.<pipeline>] credentials`, never from sluice.toml), or the
+    /// credentials from secrets.toml, `[sources.<pipeline>] credentials` or the `[sources.<pipeline>.credentials]`
+    /// table, and their environment overrides, never from sluice.toml; see ``Secrets/sourceCredentials(_:)``), or the
     /// files `sluice load` loaded under that name, with the same hints.
     public func source(forPipeline name: String) throws -> Source {
         if !config.pipelineNames.contains(name), let loaded = try LoadSpec.read(pipeline: name, workingDirectory: workingDirectory) {
@@ -66,10 +67,10 @@ public struct Project: Sendable {
         }
         let (section, declared) = try config.pipeline(name)
         var settings = declared
-        if let credentials = secrets.value(["sources", name, "credentials"]),
+        if let credentials = secrets.sourceCredentials(name),
             var object = try JSONSerialization.jsonObject(with: declared) as? [String: Any]
         {
-            object["credentials"] = credentials
+            object["credentials"] = credentials.jsonObject
             settings = try JSONSerialization.data(withJSONObject: object)
         }
         let source = try configuration.sources.source(section.source, pipeline: name, settings: settings)

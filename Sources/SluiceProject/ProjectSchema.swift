@@ -60,6 +60,7 @@ public enum ProjectSchema {
             "files": .table(["tables": .map(filesTable, kind: "table", safeNames: true)], required: ["tables"]),
             "sql_database": sqlDatabase,
             "products": sqlDatabase,
+            "rest_api": restAPI,
         ])
 
     /// `sluice.toml`.

@@ -10,7 +10,7 @@ import Glibc
 @main
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "sluice-bench", abstract: "Benchmarks of sluice's orchestration overhead.", subcommands: [FlowsBenchmark.self])
+        commandName: "sluice-bench", abstract: "Benchmarks of sluice's orchestration overhead and REST client.", subcommands: [FlowsBenchmark.self, RESTBenchmark.self])
 }
 
 /// A flow of no-op tasks, recorded in a real SQLite run store, timed end to end (store flushed).

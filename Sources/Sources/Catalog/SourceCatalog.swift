@@ -30,6 +30,7 @@ public struct SourceCatalog: Sendable {
         catalog.register("files", FilesSource.build)
         catalog.register("sql_database", SQLDatabaseSource.build)
         catalog.register("products", SQLDatabaseSource.products)
+        catalog.register("rest_api", RESTAPISource.build)
         return catalog
     }()
 }

@@ -1,0 +1,133 @@
+import Foundation
+import PipelineCore
+import SluiceTesting
+import Sources
+import Testing
+
+/// Retries: what is retried, how long the client waits (on a clock that records instead of sleeping),
+/// and what a request that never succeeds reports.
+@Suite("REST retries")
+struct RetryTests {
+    @Test func tooManyRequestsWaitsWhatRetryAfterSays() async throws {
+        let server = try FixtureHTTPServer { _, seen in seen == 0 ? .status(429, headers: ["Retry-After": "7"]) : .json(items(0..<2)) }
+        defer { server.stop() }
+        let clock = FastForwardClock()
+        let (records, _) = try await collect(makeClient(server, clock: clock).pages("items"))
+        #expect(ids(records) == [0, 1])
+        #expect(clock.sleeps == [.seconds(7)] && server.requests.count == 2)
+    }
+
+    @Test func retryAfterAsAnHTTPDate() async throws {
+        // The date is written when the server answers: 30 s from then, to the second.
+        let server = try FixtureHTTPServer { _, seen in
+            let formatter = DateFormatter()
+            formatter.locale = Locale(identifier: "en_US_POSIX")
+            formatter.timeZone = TimeZone(identifier: "GMT")
+            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
+            let date = formatter.string(from: Date().addingTimeInterval(30))
+            return seen == 0 ? .status(503, headers: ["Retry-After": date]) : .json("[]")
+        }
+        defer { server.stop() }
+        let clock = FastForwardClock()
+        _ = try await collect(makeClient(server, clock: clock).pages("items"))
+        let slept = try #require(clock.sleeps.first)
+        #expect(slept > .seconds(20) && slept <= .seconds(31))
+        #expect(RetryPolicy.retryAfter("Sun, 06 Nov 1994 08:49:37 GMT") == .zero)  // in the past: no wait
+    }
+
+    @Test func aServerErrorThenSuccessBacksOffWithJitter() async throws {
+        let server = try FixtureHTTPServer { _, seen in seen < 3 ? .status(seen == 0 ? 500 : 502) : .json(items(0..<1)) }
+        defer { server.stop() }
+        let clock = FastForwardClock()
+        let client = makeClient(server, clock: clock) { $0.retry = RetryPolicy(maximumAttempts: 4, initialDelay: .seconds(2)) }
+        #expect(ids(try await collect(client.pages("items")).records) == [0])
+        // Full jitter: retry k waits somewhere in 0...2 * 2^(k-1) seconds.
+        #expect(clock.sleeps.count == 3)
+        for (k, sleep) in clock.sleeps.enumerated() { #expect(sleep >= .zero && sleep <= .seconds(2 << k)) }
+    }
+
+    @Test func aDroppedConnectionIsRetried() async throws {
+        let server = try FixtureHTTPServer { _, seen in seen == 0 ? .drop : .json(items(0..<3)) }
+        defer { server.stop() }
+        let clock = FastForwardClock()
+        #expect(ids(try await collect(makeClient(server, clock: clock).pages("items")).records) == [0, 1, 2])
+        #expect(server.requests.count == 2 && clock.sleeps.count == 1)
+    }
+
+    @Test func aBodyCutShortIsRetriedThenAClearErrorWithTheURLRedacted() async throws {
+        let body = Data(items(0..<50).utf8)
+        let server = try FixtureHTTPServer { request, seen in
+            request.query["page"] == "2" ? .truncated(status: 200, headers: [:], body: body, sent: body.count / 2)
+                : .json(items(0..<2), headers: ["Link": "</api/items?page=2&access_token=tok-12345>; rel=\"next\""])
+        }
+        defer { server.stop() }
+        let client = makeClient(server) {
+            $0.paginator = HeaderLinkPaginator()
+            $0.retry = RetryPolicy(maximumAttempts: 3)
+        }
+        var seen: [Int64] = []
+        let message = await errorMessage { for try await page in client.pages("items") { seen += ids(page.records) } }
+        #expect(seen == [0, 1])  // the first page only: nothing of the page cut short
+        #expect(message.contains("GET http://127.0.0.1:\(server.port)/api/items?page=2&access_token=***"))
+        #expect(message.contains("after 3 attempts") && message.contains("nothing of this page was loaded"))
+        #expect(!message.contains("tok-12345"))
+        #expect(server.requests.count == 4)
+    }
+
+    @Test func invalidJSONIsNotRetriedAndNamesTheURL() async throws {
+        let server = try FixtureHTTPServer { _, _ in .json(#"[{"id": 1}, {"id": 2"#) }
+        defer { server.stop() }
+        let message = await errorMessage { _ = try await collect(makeClient(server).pages("items", params: ["api_key": "k-98765"])) }
+        #expect(message.contains("the response of GET http://127.0.0.1:\(server.port)/api/items?api_key=*** is not valid JSON"))
+        #expect(!message.contains("k-98765") && server.requests.count == 1)
+    }
+
+    @Test func aClientErrorIsNotRetried() async throws {
+        let server = try FixtureHTTPServer { _, _ in .json(#"{"message": "Not Found"}"#, status: 404) }
+        defer { server.stop() }
+        let message = await errorMessage { _ = try await makeClient(server).get("missing") }
+        #expect(message.hasSuffix("GET http://127.0.0.1:\(server.port)/api/missing: HTTP 404: {\"message\": \"Not Found\"}"))
+        #expect(server.requests.count == 1)
+    }
+
+    @Test func attemptsAreBoundedAndALongRetryAfterFailsAtOnce() async throws {
+        let server = try FixtureHTTPServer { request, _ in
+            request.path == "/api/slow" ? .status(429, headers: ["Retry-After": "3600"]) : .status(503)
+        }
+        defer { server.stop() }
+        let clock = FastForwardClock()
+        let client = makeClient(server, clock: clock) { $0.retry = RetryPolicy(maximumAttempts: 3) }
+        #expect(await errorMessage { _ = try await client.get("down") }.contains("HTTP 503 after 3 attempts"))
+        #expect(await errorMessage { _ = try await client.get("slow") }.contains("Retry-After 3600, longer than"))
+        #expect(server.requests.count == 4 && clock.sleeps.count == 2)
+    }
+
+    @Test func aConnectionRefusedReportsAfterItsAttempts() async throws {
+        let server = try FixtureHTTPServer { _, _ in .status(200) }
+        server.stop()  // nobody listens on the port any more
+        let client = makeClient(server) { $0.retry = RetryPolicy(maximumAttempts: 2) }
+        let message = await errorMessage { _ = try await client.get("items") }
+        #expect(message.contains("GET http://127.0.0.1:\(server.port)/api/items:") && message.contains("after 2 attempts"))
+    }
+
+    @Test func aRequestThatGetsNoAnswerTimesOut() async throws {
+        let server = try FixtureHTTPServer { _, _ in .stall }
+        defer { server.stop() }
+        let client = makeClient(server) {
+            $0.timeout = .seconds(1)
+            $0.retry = RetryPolicy(maximumAttempts: 2)
+        }
+        let message = await errorMessage { _ = try await client.get("slow") }
+        #expect(message.contains("/api/slow: timed out after 2 attempts"))
+        #expect(server.requests.count == 2)
+    }
+
+    @Test func theRateLimitSpacesRequests() async throws {
+        let server = try FixtureHTTPServer { _, _ in .json("[]") }
+        defer { server.stop() }
+        let clock = FastForwardClock()
+        let client = makeClient(server, clock: clock) { $0.requestsPerSecond = 4 }
+        for _ in 0..<3 { _ = try await client.get("items") }
+        #expect(clock.sleeps == [.milliseconds(250), .milliseconds(250)])
+    }
+}
