@@ -70,7 +70,7 @@ struct DeploymentRunCommand: AsyncParsableCommand {
     @Flag(help: "Run the slots that came due since the last one handled, instead of one run now.")
     var due = false
 
-    @Option(help: "With --due: the time to plan at, ISO 8601 (default: now). For trying a schedule out.")
+    @Option(help: "With --due: plan and record as if it were this time, ISO 8601 (default: now). For trying a schedule out.")
     var at: String?
 
     @OptionGroup var global: GlobalOptions
@@ -82,18 +82,21 @@ struct DeploymentRunCommand: AsyncParsableCommand {
             let project = try global.project()
             let store = try PipelineFlows.openStore(project)
             defer { store.close() }
-            let runner = try PipelineFlows.runner(store: store, project: project, level: global.verbose ? .debug : .info,
+            var runner = try PipelineFlows.runner(store: store, project: project, level: global.verbose ? .debug : .info,
                                                   echo: { label, redactor in ConsoleLogHandler(label: label, redactor: redactor) })
+            var now = Date()
+            if let at {
+                guard due else { throw ValidationError("--at goes with --due") }
+                guard let parsed = RunFormatting.parseISO(at) else { throw ValidationError("--at: expected an ISO 8601 time such as 2026-11-30T02:00:00Z") }
+                // As if it were that time: plans, and the run history, use it (a run never waits for its slot).
+                now = parsed
+                runner.configuration.now = { parsed }
+            }
             _ = try await runner.maintain(retention: PipelineFlows.retention(project.config))
             var deployments = DeploymentRunner(project: project, runner: runner)
             deployments.pausedByCommand = try DeploymentPauses(workingDirectory: global.workingDirectory).read()
             let outcomes: [DeploymentRunner.Outcome]
             if due {
-                var now = Date()
-                if let at {
-                    guard let parsed = RunFormatting.parseISO(at) else { throw ValidationError("--at: expected an ISO 8601 time such as 2026-11-30T02:00:00Z") }
-                    now = parsed
-                }
                 outcomes = try await deployments.runDue(only: name, now: now)
             } else {
                 outcomes = [try await deployments.runNow(try project.deployment(name ?? ""))]
