@@ -15,7 +15,8 @@ final class ByteSink {
     private let handle: UnsafeMutablePointer<FILE>
     /// Bytes appended by the format writer, not yet written (or deflated).
     var buffer: [UInt8] = []
-    private var stream: z_stream?
+    /// The deflate stream, at a fixed address (zlib's state points back at it).
+    private var stream: UnsafeMutablePointer<z_stream>?
     private var out: [UInt8] = []
     private(set) var bytesWritten = 0
     private static let flushAt = 1 << 20
@@ -28,8 +29,10 @@ final class ByteSink {
         self.path = path
         buffer.reserveCapacity(Self.flushAt + 4096)
         if gzip {
-            var s = z_stream()
-            guard czlib_deflate_init2(&s, 6, 15 + 16) == Z_OK else {
+            let s = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+            s.initialize(to: z_stream())
+            guard czlib_deflate_init2(s, 6, 15 + 16) == Z_OK else {
+                s.deallocate()
                 fclose(h)
                 throw SluiceError(.io, "cannot start gzip for \(path)")
             }
@@ -39,7 +42,10 @@ final class ByteSink {
     }
 
     deinit {
-        if stream != nil { deflateEnd(&stream!) }
+        if let stream {
+            deflateEnd(stream)
+            stream.deallocate()
+        }
         fclose(handle)
     }
 
@@ -70,24 +76,25 @@ final class ByteSink {
             buffer.removeAll(keepingCapacity: true)
             return
         }
+        guard let stream else { return }
         let count = buffer.count
         var failed: (any Error)?
         buffer.withUnsafeMutableBytes { input in
             out.withUnsafeMutableBytes { output in
-                stream!.next_in = input.baseAddress?.assumingMemoryBound(to: Bytef.self)
-                stream!.avail_in = uInt(count)
+                stream.pointee.next_in = input.baseAddress?.assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_in = uInt(count)
                 while true {
-                    stream!.next_out = output.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                    stream!.avail_out = uInt(output.count)
-                    let status = deflate(&stream!, final ? Z_FINISH : Z_NO_FLUSH)
-                    let produced = output.count - Int(stream!.avail_out)
+                    stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                    stream.pointee.avail_out = uInt(output.count)
+                    let status = deflate(stream, final ? Z_FINISH : Z_NO_FLUSH)
+                    let produced = output.count - Int(stream.pointee.avail_out)
                     do { try writeRaw(output.baseAddress!, produced) } catch { failed = error; return }
                     if status == Z_STREAM_END { return }
                     if status != Z_OK && status != Z_BUF_ERROR {
                         failed = SluiceError(.io, "gzip failed for \(path) (zlib status \(status))")
                         return
                     }
-                    if !final && stream!.avail_in == 0 && stream!.avail_out != 0 { return }
+                    if !final && stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 { return }
                 }
             }
         }
