@@ -38,12 +38,21 @@ public enum ParquetPython {
 
     /// Reads every `*.parquet` file under `folder` with `engine`. Runs the interpreter off the test pool.
     public static func read(_ folder: String, engine: Engine) async throws -> Table {
-        let output = try await run(script, [engine.rawValue, folder])
-        guard let object = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [String: Any],
-              let columns = object["columns"] as? [[String]], let rows = object["rows"] as? [[String]] else {
+        try await read([folder], engine: engine)[0]
+    }
+
+    /// Reads the files of each folder as one table, in one run of the interpreter.
+    public static func read(_ folders: [String], engine: Engine) async throws -> [Table] {
+        let output = try await run(script, [engine.rawValue] + folders)
+        guard let list = try JSONSerialization.jsonObject(with: Data(output.utf8)) as? [[String: Any]] else {
             throw Failure(message: "unexpected output: \(output.prefix(500))")
         }
-        return Table(columns: columns.map { ($0[0], $0[1]) }, rows: rows)
+        return try list.map { object in
+            guard let columns = object["columns"] as? [[String]], let rows = object["rows"] as? [[String]] else {
+                throw Failure(message: "unexpected output: \(output.prefix(500))")
+            }
+            return Table(columns: columns.map { ($0[0], $0[1]) }, rows: rows)
+        }
     }
 
     /// Runs `python -c source arguments...`, returning its standard output; fails with its standard error.
@@ -83,28 +92,30 @@ public enum ParquetPython {
     /// Prints `{"columns": [[name, type]], "rows": [[value as JSON text]]}` for the Parquet files of a folder.
     static let script = #"""
 import sys, json, glob, datetime, decimal
-engine, folder = sys.argv[1], sys.argv[2]
-files = sorted(glob.glob(folder + "/**/*.parquet", recursive=True))
+engine, folders = sys.argv[1], sys.argv[2:]
 def text(v):
     if v is None: return "null"
-    if isinstance(v, datetime.datetime):
-        return v.astimezone(datetime.timezone.utc).isoformat()
-    if isinstance(v, (datetime.date, decimal.Decimal)): return str(v) if not isinstance(v, datetime.date) else v.isoformat()
+    if isinstance(v, datetime.datetime): return v.astimezone(datetime.timezone.utc).isoformat()
+    if isinstance(v, datetime.date): return v.isoformat()
+    if isinstance(v, decimal.Decimal): return format(v, "f")
     if isinstance(v, (bytes, bytearray, memoryview)): return bytes(v).hex()
     if isinstance(v, float): return repr(v)
     return json.dumps(v, ensure_ascii=False)
-if engine == "pyarrow":
-    import pyarrow.parquet as pq, pyarrow as pa
-    tables = [pq.read_table(f) for f in files]
-    table = pa.concat_tables(tables, promote_options="default") if tables else None
-    columns = [[f.name, str(f.type) + ("" if f.nullable else " not null")] for f in table.schema]
-    rows = [[text(r[c[0]]) for c in columns] for r in table.to_pylist()]
-else:
-    import duckdb
-    rel = duckdb.sql("SELECT * FROM read_parquet(" + json.dumps(files).replace('"', "'") + ", union_by_name=true)")
-    columns = [[n, str(t)] for n, t in zip(rel.columns, rel.types)]
-    rows = [[text(v) for v in r] for r in rel.fetchall()]
-rows.sort(key=lambda r: r[0])
-print(json.dumps({"columns": columns, "rows": rows}))
+out = []
+for folder in folders:
+    files = sorted(glob.glob(folder + "/**/*.parquet", recursive=True))
+    if engine == "pyarrow":
+        import pyarrow.parquet as pq, pyarrow as pa
+        table = pa.concat_tables([pq.read_table(f) for f in files])
+        columns = [[f.name, str(f.type) + ("" if f.nullable else " not null")] for f in table.schema]
+        rows = [[text(r[c[0]]) for c in columns] for r in table.to_pylist()]
+    else:
+        import duckdb
+        rel = duckdb.sql("SELECT * FROM read_parquet([" + ", ".join("'" + f + "'" for f in files) + "])")
+        columns = [[n, str(t)] for n, t in zip(rel.columns, rel.types)]
+        rows = [[text(v) for v in r] for r in rel.fetchall()]
+    rows.sort(key=lambda r: r[0])
+    out.append({"columns": columns, "rows": rows})
+print(json.dumps(out))
 """#
 }
