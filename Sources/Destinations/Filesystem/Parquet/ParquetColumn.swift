@@ -5,8 +5,8 @@ import PipelineCore
 /// Types follow the schema: bigint -> INT64, double -> DOUBLE, bool -> BOOLEAN, text -> BYTE_ARRAY
 /// STRING, json -> BYTE_ARRAY JSON, binary -> BYTE_ARRAY, timestamp -> INT64 TIMESTAMP(MICROS, UTC),
 /// date -> INT32 DATE, decimal -> FIXED_LEN_BYTE_ARRAY(16) DECIMAL(38, 9) (dlt's default precision).
-/// Text and json values are dictionary-encoded until the row group's dictionary passes 1 MiB (pyarrow's
-/// limit), then written PLAIN.
+/// Every column but booleans is dictionary-encoded, as pyarrow does, until the row group's dictionary
+/// passes 1 MiB (pyarrow's limit); its values so far and the rest of the row group are then PLAIN.
 final class ParquetColumn {
     enum Physical: Int32 {
         case boolean = 0, int32 = 1, int64 = 2, double = 5, byteArray = 6, fixedLenByteArray = 7
@@ -45,7 +45,7 @@ final class ParquetColumn {
         case .decimal: physical = .fixedLenByteArray
         case .text, .json, .binary: physical = .byteArray
         }
-        dictionaryEligible = column.dataType == .text || column.dataType == .json
+        dictionaryEligible = physical != .boolean
         dictionary = dictionaryEligible ? ByteDictionary() : nil
     }
 
@@ -67,26 +67,19 @@ final class ParquetColumn {
 
     @inline(__always) func append(_ value: FieldPayload) throws {
         switch (physical, value) {
-        case (.int64, .bigint(let i)), (.int64, .timestamp(let i)): appendLE(i)
-        case (.int32, .date(let d)): appendLE(d)
-        case (.double, .double(let d)): appendLE(d.bitPattern)
-        case (.double, .bigint(let i)): appendLE(Double(i).bitPattern)
+        case (.int64, .bigint(let i)), (.int64, .timestamp(let i)): addFixed(i)
+        case (.int32, .date(let d)): addFixed(d)
+        case (.double, .double(let d)): addFixed(d.bitPattern)
+        case (.double, .bigint(let i)): addFixed(Double(i).bitPattern)
         case (.boolean, .bool(let b)): plain.append(b ? 1 : 0)
-        case (.byteArray, .text(let p)), (.byteArray, .binary(let p)):
-            if dictionary != nil {
-                indices.append(dictionary!.index(of: p))
-                if dictionary!.byteCount > Self.dictionaryLimit { fallBackToPlain() }
-            } else {
-                appendLE(UInt32(p.count))
-                plain.append(contentsOf: p)
-            }
+        case (.byteArray, .text(let p)), (.byteArray, .binary(let p)): add(p)
         case (.fixedLenByteArray, .decimal(let p)):
             guard let bytes = DecimalEncoding.bigEndian128(p, scale: Self.decimalScale, precision: Self.decimalPrecision) else {
                 throw SluiceError(.badInput, "the decimal \(String(decoding: p, as: UTF8.self)) does not fit DECIMAL(\(Self.decimalPrecision), "
                     + "\(Self.decimalScale)) exactly (at most \(Self.decimalPrecision - Self.decimalScale) integer and \(Self.decimalScale) fraction digits)",
                     column: name, table: table)
             }
-            plain.append(contentsOf: bytes)
+            bytes.withUnsafeBufferPointer { add($0) }
         default:
             throw SluiceError(.badInput, "a value of another type in a \(dataType.rawValue) column", column: name, table: table)
         }
@@ -94,12 +87,27 @@ final class ParquetColumn {
         rows += 1
     }
 
+    /// Adds a value given as its PLAIN bytes (without a byte array's length): to the dictionary, or PLAIN.
+    @inline(__always) private func add(_ p: UnsafeBufferPointer<UInt8>) {
+        if dictionary != nil {
+            indices.append(dictionary!.index(of: p))
+            if dictionary!.byteCount > Self.dictionaryLimit { fallBackToPlain() }
+        } else {
+            if physical == .byteArray { appendLE(UInt32(p.count)) }
+            plain.append(contentsOf: p)
+        }
+    }
+
+    @inline(__always) private func addFixed<T: FixedWidthInteger>(_ v: T) {
+        withUnsafeBytes(of: v.littleEndian) { add($0.assumingMemoryBound(to: UInt8.self)) }
+    }
+
     /// The dictionary grew past the limit: the row group's values so far become PLAIN, and so do the rest.
     private func fallBackToPlain() {
         guard let dictionary else { return }
         for index in indices {
             dictionary.withValue(Int(index)) { p in
-                appendLE(UInt32(p.count))
+                if physical == .byteArray { appendLE(UInt32(p.count)) }
                 plain.append(contentsOf: p)
             }
         }
@@ -127,7 +135,7 @@ final class ParquetColumn {
         out.reserveCapacity(dictionary.byteCount + dictionary.count * 4)
         for k in 0..<dictionary.count {
             dictionary.withValue(k) { p in
-                withUnsafeBytes(of: UInt32(p.count).littleEndian) { out.append(contentsOf: $0) }
+                if physical == .byteArray { withUnsafeBytes(of: UInt32(p.count).littleEndian) { out.append(contentsOf: $0) } }
                 out.append(contentsOf: p)
             }
         }
