@@ -6,7 +6,8 @@ import SluiceTesting
 import Testing
 
 /// Parquet files read back by pyarrow and DuckDB (`SLUICE_PARQUET_PYTHON`, made by `.ci/run`).
-@Suite("filesystem destination: Parquet read back by pyarrow and DuckDB",
+/// Serialized: each test starts Python (pyarrow's import alone is a CPU-second), and the machine has two cores.
+@Suite("filesystem destination: Parquet read back by pyarrow and DuckDB", .serialized,
        .enabled(if: ParquetPython.shouldRun, "needs SLUICE_PARQUET_PYTHON, a Python with pyarrow and duckdb (.ci/run makes one)"))
 struct FilesystemParquetTests {
     /// A value as the read-back script prints it.
@@ -47,7 +48,8 @@ struct FilesystemParquetTests {
         }
         _ = try await bucket.pipeline(destination).run(FilesystemFixtures.source(8))
         let folder = bucket.root + "/shop/items"
-        let arrow = try await ParquetPython.read(folder, engine: .pyarrow)
+        let both = try await ParquetPython.read([folder, bucket.root + "/shop/items__tags"], engine: .pyarrow)
+        let (arrow, tags) = (both[0], both[1])
         let duck = try await ParquetPython.read(folder, engine: .duckdb)
         #expect(arrow.columns.map(\.type) == ["int64", "string", "double", "bool", "timestamp[us, tz=UTC]", "date32[day]",
                                               "decimal128(38, 9)", "extension<arrow.json>", "string not null", "string not null"])
@@ -61,7 +63,6 @@ struct FilesystemParquetTests {
         #expect(duck.rows.map { Array($0.prefix(7)) } == expected.map { Array($0.prefix(7)) })
         #expect(arrow.rows.map { $0[7] } == duck.rows.map { $0[7] })
         // The list is a child table of its own files.
-        let tags = try await ParquetPython.read(bucket.root + "/shop/items__tags", engine: .pyarrow)
         #expect(tags.rows.count == 16 && tags.columns.map(\.name) == ["value", "_dlt_parent_id", "_dlt_list_idx", "_dlt_id"])
     }
 
