@@ -9,6 +9,9 @@ public struct DestinationLimits: Sendable, Hashable {
     public var maxColumns: Int?
     /// Whether text (and JSON) values may contain the NUL character (U+0000). Postgres text cannot.
     public var textHoldsNUL: Bool
+    /// Why the destination refuses write disposition `merge` (naming destinations that support it), or
+    /// `nil` when it merges. A resource asking for `merge` fails before anything is extracted.
+    public var refusesMerge: String?
 
     /// No limits: any width, any text.
     public init(maxColumns: Int? = nil, textHoldsNUL: Bool = true) {

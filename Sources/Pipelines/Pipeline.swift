@@ -122,6 +122,10 @@ public struct Pipeline: Sendable {
     /// ``extract(_:)``, also returning the state it started from.
     func extractPackage(_ source: Source) async throws -> (loadId: String, start: StateResolution) {
         try Normalizer.checkTableNames(source.resources.map(\.tableName))
+        if let reason = destination.limits.refusesMerge, let merging = source.resources.first(where: { $0.hints.writeDisposition == .merge }) {
+            throw SluiceError(.configuration, "write disposition merge is not supported by \(destination.name): \(reason)",
+                              stage: "extract", table: merging.tableName)
+        }
         try storage.prepare()
         let previous = (storage.packages(in: .extracted) + storage.packages(in: .normalized)
             + storage.packages(in: .loaded)).max()

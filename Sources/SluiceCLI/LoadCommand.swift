@@ -64,8 +64,14 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Dataset name (default: the pipeline name).")
     var dataset: String?
 
-    @Option(help: "Destination: sqlite or postgres (credentials: [destination.postgres.credentials] in secrets.toml).")
+    @Option(help: "Destination: sqlite, postgres (credentials: [destination.postgres.credentials] in secrets.toml) or filesystem.")
     var destination = "sqlite"
+
+    @Option(help: "With --destination filesystem: the folder (or file:// URL) the dataset's files go under.")
+    var bucketUrl: String?
+
+    @Option(help: "With --destination filesystem: jsonl, csv or parquet (default: [destination.filesystem] file_format, else jsonl).")
+    var fileFormat: String?
 
     @Flag(help: "No live progress line on a terminal.")
     var quiet = false
@@ -86,7 +92,10 @@ struct LoadCommand: AsyncParsableCommand {
             let hints = settings.hints(table: table)
             let csv = CSVReader.Options(delimiter: try delimiter.map(CSVReader.Options.delimiter(parsing:)))
             let resource = try FileResource.make(name: table, paths: paths, format: format, hints: hints, csv: csv)
-            let pipeline = try project.pipeline(name, destination: destination, dataset: dataset)
+            guard destination == "filesystem" || (bucketUrl == nil && fileFormat == nil) else {
+                throw SluiceError(.configuration, "--bucket-url and --file-format apply to --destination filesystem only")
+            }
+            let pipeline = try project.pipeline(name, destination: destination, dataset: dataset, destinationSettings: destinationSettings)
             logger.info("loading \(paths.count) file(s) into \(table)")
             let progress = LoadProgress.forCommand(pipeline: name, global: global, quiet: quiet, logger: logger)
             let info = try await progress.watch { try await pipeline.run(progress.wrap(Source(name: "files", resources: [resource]))) }
@@ -95,6 +104,7 @@ struct LoadCommand: AsyncParsableCommand {
                 ?? LoadSpec(destination: destination, dataset: dataset, tables: [:])
             spec.destination = destination
             spec.dataset = dataset
+            spec.destinationSettings = destinationSettings.isEmpty ? nil : destinationSettings
             spec.tables[table] = tableSettings
             try spec.write(pipeline: name, workingDirectory: global.workingDirectory)
             print(info)
@@ -141,6 +151,18 @@ extension LoadCommand {
             t["incremental"] = .object(i)
         }
         return t
+    }
+
+    /// The filesystem flags as `[destination.filesystem]` settings (a relative bucket made absolute, so
+    /// `sluice run` from elsewhere writes to the same folder).
+    var destinationSettings: [String: String] {
+        var settings: [String: String] = [:]
+        if let bucketUrl {
+            let cwd = FileManager.default.currentDirectoryPath
+            settings["bucket_url"] = bucketUrl.contains("://") || bucketUrl.hasPrefix("/") ? bucketUrl : cwd + "/" + bucketUrl
+        }
+        settings["file_format"] = fileFormat
+        return settings
     }
 
     /// `a, b` -> `["a", "b"]`.

@@ -4,7 +4,7 @@ import DatabaseClients
 import PipelineCore
 
 /// The destinations a project can load into, by the name `destination = "..."` and `--destination` give:
-/// `sqlite` and `postgres` bundled, others registered (a filesystem destination, one of your own).
+/// `sqlite`, `postgres` and `filesystem` bundled, others registered (one of your own).
 public struct DestinationCatalog: Sendable {
     /// What a builder gets: the pipeline, its dataset (if one was named) and the project (for its
     /// `[destination.<name>]` settings and secrets).
@@ -12,6 +12,16 @@ public struct DestinationCatalog: Sendable {
         public var pipeline: String
         public var dataset: String?
         public var project: Project
+        /// Settings given for this run (command-line flags), over the project's.
+        public var overrides: [String: String] = [:]
+
+        /// The setting `key` of destination `name`: the run's override, else secrets.toml or its environment
+        /// variable (`DESTINATION__<NAME>__<KEY>`) when `secret` (dlt reads `bucket_url` from either file),
+        /// else `[destination.<name>]` in sluice.toml.
+        public func setting(_ key: String, of name: String, secret: Bool = false) -> String? {
+            overrides[key] ?? (secret ? project.secrets.value(["destination", name, key]) : nil)
+                ?? project.config.destinationSettings(name)[key]
+        }
     }
 
     public typealias Builder = @Sendable (Request) throws -> any Destination
@@ -25,11 +35,13 @@ public struct DestinationCatalog: Sendable {
     public var names: [String] { builders.keys.sorted() }
 
     /// The destination `name` for `pipeline`; an unknown name is an error listing the known ones.
-    public func destination(_ name: String, pipeline: String, dataset: String?, project: Project) throws -> any Destination {
+    public func destination(_ name: String, pipeline: String, dataset: String?, project: Project,
+                            overrides: [String: String] = [:]) throws -> any Destination
+    {
         guard let builder = builders[name] else {
             throw SluiceError(.configuration, "unknown destination '\(name)'; available: \(names.joined(separator: ", "))")
         }
-        return try builder(Request(pipeline: pipeline, dataset: dataset, project: project))
+        return try builder(Request(pipeline: pipeline, dataset: dataset, project: project, overrides: overrides))
     }
 
     /// SQLite (`[destination.sqlite] path`, `{pipeline}` in it; default `./<pipeline>.sqlite`) and Postgres
@@ -43,6 +55,7 @@ public struct DestinationCatalog: Sendable {
         catalog.register("postgres") { request in
             PostgresDestination(credentials: try postgresCredentials(request.project.secrets), dataset: request.dataset ?? request.pipeline)
         }
+        catalog.register("filesystem") { request in try filesystem(request) }
         return catalog
     }()
 

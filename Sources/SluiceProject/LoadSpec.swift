@@ -8,6 +8,8 @@ import PipelineCore
 public struct LoadSpec: Codable, Sendable {
     public var destination: String
     public var dataset: String?
+    /// Destination settings given as flags (`--bucket-url`, `--file-format`), over `[destination.<name>]`.
+    public var destinationSettings: [String: String]?
     /// Table name -> the files source's settings of that table (paths absolute).
     public var tables: [String: [String: JSONValue]]
 

@@ -43,7 +43,12 @@ public struct Project: Sendable {
 
     /// The pipeline `name` with its destination and dataset: the arguments when given, else its section in
     /// sluice.toml, else what `sluice load` recorded, else SQLite and the pipeline's name.
-    public func pipeline(_ name: String, destination: String? = nil, dataset: String? = nil) throws -> Pipeline {
+    ///
+    /// `destinationSettings` (flags such as `--bucket-url`) win over `[destination.<name>]` in sluice.toml;
+    /// when none are given, those `sluice load` recorded for the pipeline apply.
+    public func pipeline(_ name: String, destination: String? = nil, dataset: String? = nil,
+                         destinationSettings: [String: String] = [:]) throws -> Pipeline
+    {
         try SafeName.check(name, as: "pipeline")
         if let dataset { try SafeName.check(dataset, as: "dataset") }
         let declared = config.pipelineNames.contains(name) ? try config.pipeline(name).section : nil
@@ -53,7 +58,10 @@ public struct Project: Sendable {
         options.hashSalt = secrets.value(["privacy", "salt"])
         let destinationName = destination ?? declared?.destination ?? loaded?.destination ?? "sqlite"
         let datasetName = dataset ?? declared?.dataset ?? loaded?.dataset
-        let target = try configuration.destinations.destination(destinationName, pipeline: name, dataset: datasetName, project: self)
+        var overrides = destinationSettings
+        if overrides.isEmpty, let loaded, loaded.destination == destinationName { overrides = loaded.destinationSettings ?? [:] }
+        let target = try configuration.destinations.destination(destinationName, pipeline: name, dataset: datasetName, project: self,
+                                                                overrides: overrides)
         return Pipeline(name: name, destination: target, dataset: datasetName, configuration: options)
     }
 

@@ -41,11 +41,13 @@ public struct ProjectConfig: @unchecked Sendable {
         return (decoded, Data(section.convert(to: .json).utf8))
     }
 
-    /// `[destination.<name>]` settings as strings.
+    /// `[destination.<name>]` settings as strings (integers in their decimal form).
     public func destinationSettings(_ name: String) -> [String: String] {
         guard let section = table?["destination"]?.table?[name]?.table else { return [:] }
         var out: [String: String] = [:]
-        for key in section.keys { if let s = section[key]?.string { out[key] = s } }
+        for key in section.keys {
+            if let s = section[key]?.string { out[key] = s } else if let n = section[key]?.int { out[key] = String(n) }
+        }
         return out
     }
 }

@@ -53,7 +53,7 @@ public enum ProjectSchema {
 
     static let bundledPipeline = ConfigSchema.tagged(
         tag: "source",
-        common: ["source": .string, "destination": .oneOf(["sqlite", "postgres"]), "dataset": .string,
+        common: ["source": .string, "destination": .oneOf(["sqlite", "postgres", "filesystem"]), "dataset": .string,
                  // [pipelines.<name>.flow] is checked, with its own messages, where flows are built.
                  "flow": .open],
         variants: [
@@ -70,13 +70,20 @@ public enum ProjectSchema {
     public static func sluiceToml(registered sources: [String]) -> ConfigSchema {
         .table([
             "pipelines": .map(pipeline(registered: sources), kind: "pipeline", safeNames: true),
-            "destination": .table(["sqlite": .table(["path": .string]), "postgres": .table([:])]),
+            "destination": .table(["sqlite": .table(["path": .string]), "postgres": .table([:]), "filesystem": filesystem]),
             "notifications": .table(["webhook": .table(["url": .string, "states": strings])]),
             "runs": .table(["retention_days": .integer]),
             "deployments": .map(deployment, kind: "deployment", safeNames: true),
         ])
     }
 
+
+    /// `[destination.filesystem]` in sluice.toml (see `docs/filesystem.md`).
+    static let filesystem = ConfigSchema.table([
+        "bucket_url": .string, "layout": .string, "file_format": .oneOf(["jsonl", "csv", "parquet"]),
+        "compression": .oneOf(["none", "gzip", "snappy", "zstd"]), "row_group_size": .integer,
+        "file_max_items": .integer, "file_max_bytes": .integer,
+    ])
 
     /// `[destination.postgres.credentials]`: a connection string, or its parts.
     static let postgresCredentials = ConfigSchema.either(.string, .table([
@@ -86,7 +93,7 @@ public enum ProjectSchema {
 
     /// `secrets.toml`. A source's own section (`[sources.<pipeline>]`) holds whatever that source reads.
     public static let secretsToml = ConfigSchema.table([
-        "destination": .table(["postgres": .table(["credentials": postgresCredentials])]),
+        "destination": .table(["postgres": .table(["credentials": postgresCredentials]), "filesystem": .table(["bucket_url": .string])]),
         "sources": .map(.open, kind: "source"),
         "privacy": .table(["salt": .scalar]),
         "notifications": .table(["webhook": .table(["url": .string])]),

@@ -59,7 +59,7 @@ public struct Secrets: @unchecked Sendable {
     /// Keys whose values are not secret and stay readable in logs and errors. Every other value of
     /// secrets.toml (whatever its type) and of an environment override of a secrets key is masked.
     public static let readableKeys: Set<String> = [
-        "host", "port", "database", "dbname", "username", "user", "sslmode", "connect_timeout", "schema", "region", "states",
+        "host", "port", "database", "dbname", "username", "user", "sslmode", "connect_timeout", "schema", "region", "states", "bucket_url",
     ]
 
     /// The prefixes of environment variables that override secrets.toml keys.

@@ -97,9 +97,9 @@ public final class ManualClock: Clock, Sendable {
         for sleeper in due { sleeper.continuation.resume() }
     }
 
-    /// Waits (yielding, bounded by 20 s of real time) until `count` tasks sleep on this clock.
+    /// Waits (yielding, bounded by 60 s of real time) until `count` tasks sleep on this clock.
     public func waitForSleepers(_ count: Int) async throws {
-        let deadline = ContinuousClock.now + .seconds(20)
+        let deadline = ContinuousClock.now + .seconds(60)
         while sleeperCount < count {
             guard ContinuousClock.now < deadline else { throw WaitTimeout(what: "\(count) sleepers, have \(sleeperCount)") }
             try await Task.sleep(for: .milliseconds(1))
@@ -114,9 +114,9 @@ public struct WaitTimeout: Error, CustomStringConvertible {
     public var description: String { "gave up waiting for \(what)" }
 }
 
-/// Polls `condition` every 2 ms for up to 20 s of real time (for events of real processes).
+/// Polls `condition` every 2 ms for up to 60 s of real time (for events of real processes).
 public func eventually(_ what: String, _ condition: () throws -> Bool) async throws {
-    let deadline = ContinuousClock.now + .seconds(20)
+    let deadline = ContinuousClock.now + .seconds(60)
     while try !condition() {
         guard ContinuousClock.now < deadline else { throw WaitTimeout(what: what) }
         try await Task.sleep(for: .milliseconds(2))

@@ -1,0 +1,64 @@
+import PipelineCore
+
+/// One JSON object per line (JSON Lines), keys in the order of the row's fields; null values are left
+/// out, as the normalized rows leave them out. Numbers stay numbers (decimals as their exact text),
+/// timestamps and dates are ISO 8601 strings, binary is base64, json columns are their JSON text.
+final class JSONLinesFileWriter: RowFileWriter {
+    let sink: ByteSink
+    /// `"name":` of each column, escaped once.
+    private let keys: [[UInt8]]
+    private let isJSON: [Bool]
+
+    init(path: String, table: TableSchema, gzip: Bool) throws {
+        sink = try ByteSink(path: path, gzip: gzip)
+        keys = table.columns.map { column in
+            var key: [UInt8] = []
+            let quoted = JSONText.encode(.text(column.name))
+            key.append(contentsOf: quoted.utf8)
+            key.append(0x3A)
+            return key
+        }
+        isJSON = table.columns.map { $0.dataType == .json }
+    }
+
+    var approximateSize: Int { sink.approximateSize }
+
+    func write(_ frame: UnsafeBufferPointer<UInt8>) throws {
+        var cursor = FlatRowCursor(frame)
+        sink.append(0x7B)
+        var first = true
+        while let (column, value) = cursor.next() {
+            if case .null = value { continue }
+            guard column < keys.count else { throw SluiceError(.package, "a row names column \(column) of \(keys.count)") }
+            if !first { sink.append(0x2C) }
+            first = false
+            sink.append(keys[column])
+            switch value {
+            case .null: sink.append("null")
+            case .bool(let b): sink.append(b ? "true" : "false")
+            case .bigint(let i): TextForms.appendInt(i, to: sink)
+            case .double(let d): TextForms.appendDouble(d, to: sink, nonFinite: "null")
+            case .decimal(let p): sink.append(p)
+            case .text(let p):
+                if isJSON[column] {
+                    sink.append(p)
+                } else {
+                    sink.append(0x22)
+                    TextForms.appendJSONEscaped(p, to: sink)
+                    sink.append(0x22)
+                }
+            case .date(let d): sink.append("\"" + Timestamps.formatDate(d) + "\"")
+            case .timestamp(let t):
+                sink.append(0x22)
+                TextForms.appendTimestamp(t, to: sink)
+                sink.append(0x22)
+            case .binary(let p): sink.append("\"" + Base64.encode(Array(p)) + "\"")
+            }
+        }
+        sink.append(0x7D)
+        sink.append(0x0A)
+        try sink.flushIfFull()
+    }
+
+    func finish() throws { try sink.finish() }
+}
