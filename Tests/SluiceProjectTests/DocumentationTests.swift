@@ -1,4 +1,5 @@
 import Foundation
+import SluiceTesting
 import SluiceProject
 import Testing
 
@@ -55,6 +56,17 @@ struct DocumentationTests {
         }
         // The repository's own files too.
         _ = try ProjectSchema.parse(sample, file: "sluice.toml", schema: ProjectSchema.sluiceToml)
+        // Deployments are checked for meaning as well (their flows exist, cron and RRULE texts parse).
+        for snippet in snippets where snippet.text.contains("[deployments.") {
+            let dir = try TemporaryDirectory.make("doc-deployments")
+            let text = snippet.text.hasPrefix("# added to sluice.toml") ? sample + "\n" + snippet.text : snippet.text
+            try text.write(toFile: dir + "/sluice.toml", atomically: true, encoding: .utf8)
+            var configuration = Project.Configuration()
+            configuration.configPath = dir + "/sluice.toml"
+            configuration.secretsPath = dir + "/secrets.toml"
+            configuration.workingDirectory = dir + "/.sluice"
+            #expect(throws: Never.self, "\(snippet)") { _ = try Project.load(configuration).deployments() }
+        }
         let example = try String(contentsOfFile: Self.repository.path + "/secrets.toml.example", encoding: .utf8)
         _ = try ProjectSchema.parse(example, file: "secrets.toml.example", schema: ProjectSchema.secretsToml)
     }
