@@ -69,7 +69,7 @@ let package = Package(
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
 
-        .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore"]),
+        .testTarget(name: "PipelineCoreTests", dependencies: ["PipelineCore", "SluiceTesting"]),
         .testTarget(name: "SourcesTests", dependencies: ["Sources", "PipelineCore", "Pipelines", "Destinations", "DatabaseClients", "SluiceTesting"]),
         .testTarget(name: "PipelinesTests", dependencies: ["Pipelines", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "CSQLite", "SluiceTesting"],
                     resources: [.copy("Fixtures")]),

@@ -61,17 +61,7 @@ struct MergeModelTests {
         }
     }
 
-    /// SplitMix64: reproducible batches from a seed.
-    struct Random {
-        var state: UInt64
-        mutating func next(_ n: Int) -> Int {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return Int((z ^ (z >> 31)) % UInt64(n))
-        }
-    }
+    typealias Random = SplitMix64
 
     func batch(_ r: inout Random, first: Bool, deletes: Bool) -> [(item: Item, deleted: Bool)] {
         let count = first ? 1 + r.next(6) : r.next(8)
@@ -128,7 +118,7 @@ struct MergeModelTests {
         let deletes = strategy != .scd2
         if deletes { hints.columns["deleted"] = ColumnHint(hardDelete: true) }
         var model = Reference(strategy: strategy)
-        var random = Random(state: seed)
+        var random = Random(seed: seed)
         var history: [String] = []
         for load in 0..<10 {
             let rows = batch(&random, first: load == 0, deletes: deletes)

@@ -1,3 +1,4 @@
+import SluiceTesting
 import Foundation
 import PipelineCore
 import Testing
@@ -83,7 +84,7 @@ struct JSONTextTests {
     }
 
     @Test func fuzzedInputsNeverCrash() {
-        var rng = SplitMix(seed: 42)
+        var rng = SplitMix64(seed: 42)
         let seeds = [#"{"a":[1,2,{"b":"c\u00e9"}],"d":-1.5e3,"e":null}"#, #"[true,false,"x\\y",[[]],{}]"#]
         var parsed = 0
         for _ in 0..<20_000 {
@@ -109,22 +110,11 @@ struct JSONTextTests {
     }
 }
 
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
 
 @Suite("UTF-8 validation")
 struct UTF8TextTests {
     @Test func agreesWithTheStandardLibraryOnRandomBytes() {
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let samples: [[UInt8]] = [Array("plain ascii text".utf8), Array("é漢😀".utf8), [0xED, 0xA0, 0x80], [0xC0, 0x80],
                                   [0xF4, 0x90, 0x80, 0x80], [0xE2, 0x82], [0xF0, 0x9F, 0x98]]
         for s in samples {
@@ -143,7 +133,7 @@ struct UTF8TextTests {
 struct JSONNumberTests {
     /// The fast path must round exactly as strtod does.
     @Test func doublesMatchStrtod() throws {
-        var rng = SplitMix(seed: 11)
+        var rng = SplitMix64(seed: 11)
         var cases = ["0.1", "-0.0", "1e22", "1e23", "9007199254740993.0", "123456789012345678.5", "4.9e-324",
                      "1.7976931348623157e308", "0.000001", "2.2250738585072014e-308", "12.35", "100.0", "3.14159265358979323846"]
         for _ in 0..<20_000 {
