@@ -28,24 +28,36 @@ struct DeploymentListCommand: AsyncParsableCommand {
             let store = try PipelineFlows.openStore(project)
             defer { store.close() }
             let now = Date()
+            let runner = FlowRunner(store: store)
             var entries: [[String: Any]] = []
             var lines: [String] = []
             for d in deployments {
                 let last = try await store.runs(RunQuery(kind: .flow, tag: d.tag, limit: 1)).first
                 let next = d.paused || paused.contains(d.name) ? [] : SlotPlan.upcoming(d.activeSchedules, after: now, count: 3)
+                // In the zone of its first schedule, as `sluice cron next` prints them.
+                let zone = d.activeSchedules.first?.timeZone ?? TimeZone(identifier: "UTC")!
+                let local = { (date: Date) in ScheduleTime.format(date, in: zone) }
+                // The last slot handled, as the destination records it (what a fresh machine goes by).
+                var lastSlot: Date??
+                var unreadable = ""
+                do { lastSlot = .some(try await DeploymentRunner(project: project, runner: runner).lastSlot(d)) } catch {
+                    unreadable = " (\(error))"
+                }
                 let status = d.paused ? "paused in sluice.toml" : paused.contains(d.name) ? "paused" : "active"
                 entries.append([
                     "name": d.name, "flow": d.flow, "status": status,
                     "schedules": d.schedules.map { ["schedule": $0.schedule.summary, "active": $0.active] as [String: Any] },
-                    "next_runs": next.map(RunFormatting.isoWithOffset), "last_run": last.map { ["id": $0.id, "state": $0.state.rawValue] } as Any,
+                    "next_runs": next.map(local), "last_run": last.map { ["id": $0.id, "state": $0.state.rawValue] } as Any,
+                    "last_slot": (lastSlot ?? nil).map(local) as Any,
                 ])
                 lines.append("\(d.name)  flow \(d.flow), \(status)\(d.description.map { ": \($0)" } ?? "")")
                 for s in d.schedules { lines.append("  schedule: \(s.schedule.summary)\(s.active ? "" : " (inactive)")") }
-                lines.append("  next: " + (next.isEmpty ? "none" : next.map(RunFormatting.isoWithOffset).joined(separator: ", ")))
-                lines.append("  last run: " + (last.map { "\($0.state) (\(String($0.id.prefix(8))), \(RunFormatting.time($0.startedAt ?? $0.createdAt)))" } ?? "none"))
+                lines.append("  next: " + (next.isEmpty ? "none" : next.map(local).joined(separator: ", ")))
+                lines.append("  last slot handled: " + ((lastSlot ?? nil).map(local) ?? (lastSlot == nil ? "unknown, the destination cannot be read" + unreadable : "none")))
+                lines.append("  last run here: " + (last.map { "\($0.state) (\(String($0.id.prefix(8))), \(RunFormatting.time($0.startedAt ?? $0.createdAt)))" } ?? "none"))
             }
             if json {
-                let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys])
+                let data = try JSONSerialization.data(withJSONObject: entries, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: data, as: UTF8.self))
             } else {
                 print(deployments.isEmpty ? "no deployments in \(project.config.path) (add [deployments.<name>])" : lines.joined(separator: "\n"))
@@ -90,7 +102,8 @@ struct DeploymentRunCommand: AsyncParsableCommand {
                 guard let parsed = RunFormatting.parseISO(at) else { throw ValidationError("--at: expected an ISO 8601 time such as 2026-11-30T02:00:00Z") }
                 // As if it were that time: plans, and the run history, use it (a run never waits for its slot).
                 now = parsed
-                runner.configuration.now = { parsed }
+                let offset = parsed.timeIntervalSinceNow
+                runner.configuration.now = { Date().addingTimeInterval(offset) }
             }
             _ = try await runner.maintain(retention: PipelineFlows.retention(project.config))
             var deployments = DeploymentRunner(project: project, runner: runner)

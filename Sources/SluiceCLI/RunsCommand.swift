@@ -50,12 +50,13 @@ struct RunsCommand: AsyncParsableCommand {
                 return
             }
             if runs.isEmpty { print("no flow runs"); return }
-            var rows = [["RUN ID", "FLOW", "STATE", "STARTED (UTC)", "DURATION", "ATTEMPTS"]]
+            var rows = [["RUN ID", "FLOW", "STATE", "SLOT (UTC)", "STARTED (UTC)", "DURATION", "ATTEMPTS"]]
             for run in runs {
                 // Attempts of the run and retries of its tasks: a task that ran three times counts three.
                 let tasks = try await store.runs(RunQuery(kind: .task, flowRunID: run.id, limit: 100_000))
                 let attempts = run.attempts + tasks.reduce(0) { $0 + max(0, $1.attempts - 1) }
-                rows.append([String(run.id.prefix(8)), run.name, run.state.rawValue, RunFormatting.time(run.startedAt ?? run.createdAt),
+                rows.append([String(run.id.prefix(8)), run.name, run.state.rawValue, run.scheduledFor.map { RunFormatting.time($0) } ?? "-",
+                             run.startedAt.map { RunFormatting.time($0) } ?? "-",
                              run.duration.map { String(format: "%.2f s", $0) } ?? "-", "\(attempts)"])
             }
             print(RunFormatting.table(rows))

@@ -159,11 +159,27 @@ extension Project {
         }
         let lateAfter = t["late_after"].flatMap { $0.double ?? $0.int.map(Double.init) } ?? 3600
         guard lateAfter >= 0 else { throw fail("late_after", "expected a number of seconds, 0 or more") }
-        return Deployment(
+        let deployment = Deployment(
             name: name, flow: flow, description: t["description"]?.string, schedules: schedules,
             parameters: try parameters(t["parameters"]?.table), paused: t["paused"]?.bool ?? false,
             concurrency: t["concurrency"]?.string.flatMap(Deployment.Concurrency.init(rawValue:)) ?? .wait,
             catchUp: t["catchup"]?.string.flatMap(CatchUp.init(rawValue:)) ?? .latest, lateAfter: lateAfter)
+        // The flow's parameters, as each schedule's runs will pass them: a typo or a wrong type fails here,
+        // not at 02:30 in the night.
+        let reserved = ["deployment", "slot"]
+        for (k, entry) in schedules.enumerated() {
+            let key = entry.parameters.isEmpty ? "parameters" : "schedules[\(k)].parameters"
+            if let name = (Array(deployment.parameters.keys) + Array(entry.parameters.keys)).first(where: reserved.contains) {
+                throw fail(key, "\(name) is set by the scheduler for each run")
+            }
+            do { _ = try FlowParameters.decode(PipelineFlows.PipelineParameters.self, from: deployment.arguments(for: .init(at: Date(), schedule: k))) }
+            catch let error as ParameterError { throw fail(key, "\(error)") }
+        }
+        if schedules.isEmpty {
+            do { _ = try FlowParameters.decode(PipelineFlows.PipelineParameters.self, from: deployment.parameters) }
+            catch let error as ParameterError { throw fail("parameters", "\(error)") }
+        }
+        return deployment
     }
 
     /// TOML parameter values as the text `--param k=v` takes (JSON for numbers, booleans, lists and tables).

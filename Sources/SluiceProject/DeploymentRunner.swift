@@ -63,13 +63,16 @@ public struct DeploymentRunner: Sendable {
     /// Runs every due slot of every deployment (or of `only`), oldest first, at `now`.
     public func runDue(only: String? = nil, now: Date) async throws -> [Outcome] {
         var outcomes: [Outcome] = []
+        if let only { _ = try project.deployment(only) }  // a typo is an error, not "nothing due" forever
         for deployment in try project.deployments() where only == nil || deployment.name == only {
+            let plan = SlotPlan(schedules: deployment.activeSchedules, last: try await lastSlot(deployment), now: now,
+                                catchUp: deployment.catchUp, lateAfter: deployment.lateAfter)
             if deployment.paused || pausedByCommand.contains(deployment.name) {
+                // As Prefect: no runs while paused, and none of them waiting to run or be recorded Late on resume.
+                if let newest = plan.newest { try await claimWithoutRunning(deployment, slot: newest) }
                 outcomes.append(Outcome(deployment: deployment.name, kind: .paused))
                 continue
             }
-            let plan = SlotPlan(schedules: deployment.activeSchedules, last: try await lastSlot(deployment), now: now,
-                                catchUp: deployment.catchUp, lateAfter: deployment.lateAfter)
             for slot in plan.missed {
                 recordMissed(deployment, slot: slot.at, now: now)
                 outcomes.append(Outcome(deployment: deployment.name, slot: slot.at, kind: .missed, state: .late))
@@ -85,7 +88,7 @@ public struct DeploymentRunner: Sendable {
                 let run = try await flow.run(deploymentRunner, arguments: deployment.arguments(for: slot), scheduledFor: slot.at,
                                              tags: [deployment.tag])
                 let error = run.error.map(describe)
-                let claimed = run.state == .failed && (error ?? "").contains(SluiceError.Code.alreadyClaimed.name)
+                let claimed = run.state == .completed && (run.value ?? nil)?.contains("\"already_run\":true") == true
                 outcomes.append(Outcome(deployment: deployment.name, slot: slot.at, kind: claimed ? .alreadyRun : .ran, runID: run.id,
                                         state: run.state, error: error))
             }
@@ -98,12 +101,12 @@ public struct DeploymentRunner: Sendable {
     private func recordMissed(_ deployment: Deployment, slot: Date, now: Date) {
         let id = UUID().uuidString.lowercased()
         // No process is recorded: the run is not running anywhere, so no sweep marks it Crashed.
+        let reason = "missed: due \(Deployment.slotText(slot)), more than \(Int(deployment.lateAfter)) s before \(Deployment.slotText(now)); "
+            + "not run (catchup = \(deployment.catchUp.rawValue))"
         runner.store.enqueue(.create(RunRecord(
-            id: id, kind: .flow, name: deployment.flow, flowRunID: id, state: .late, error: nil, tags: [deployment.tag],
+            id: id, kind: .flow, name: deployment.flow, flowRunID: id, state: .late, error: reason, tags: [deployment.tag],
             createdAt: now, scheduledFor: slot)))
-        runner.store.enqueue(.transition(StateRecord(runID: id, state: .late, at: now,
-            message: "missed: due \(Deployment.slotText(slot)), more than \(Int(deployment.lateAfter)) s ago; not run (catchup = \(deployment.catchUp.rawValue))"),
-            attempts: 0))
+        runner.store.enqueue(.transition(StateRecord(runID: id, state: .late, at: now, message: reason), attempts: 0))
     }
 
     /// Commits the claim of `slot` with no rows, so later plans start after it.

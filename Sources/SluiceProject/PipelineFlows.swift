@@ -72,6 +72,8 @@ public enum PipelineFlows {
         var seconds: Double
         var transformations: [String]?
         var command: CommandResult?
+        /// A deployment's slot that another run had claimed already: nothing was loaded.
+        var alreadyRun: Bool?
     }
 
     /// Every pipeline's flow, by name.
@@ -158,7 +160,10 @@ public enum PipelineFlows {
             }
             if p.fullRefresh {
                 task.logger.info("full refresh: dropping the tables and state of \(name)")
+                // Deployments' slots are not data: they survive the refresh, or slots would run again.
+                let kept = try await pipeline.currentState().resources[Source.stateKey]?.values ?? [:]
                 try await pipeline.fullRefresh()
+                for (key, value) in kept where source.claims[key] == nil { source.claims[key] = value }
             }
             let info = try await pipeline.run(source)
             for line in info.description.split(separator: "\n") { task.logger.info("\(line)") }
@@ -220,7 +225,13 @@ public enum PipelineFlows {
 
         let (transformStep, commandStep) = (transform, command)
         let flow = Flow(name, summary: "load pipeline \(name)") { (flow, p: PipelineParameters) in
-            var result = try await flow.run(load, p)
+            var result: PipelineResult
+            do { result = try await flow.run(load, p) } catch let error as SluiceError where error.code == .alreadyClaimed {
+                // Another job ran this slot (a race both planned): nothing to do, and nothing failed.
+                flow.logger.info("slot \(p.slot ?? "") of deployment \(p.deployment ?? "") was run by another job: nothing loaded")
+                return PipelineResult(pipeline: name, destination: "", dataset: "", loadIds: [], rows: [:], schemaChanges: [], seconds: 0,
+                                      alreadyRun: true)
+            }
             if !sqlFiles.isEmpty { result.transformations = try await flow.run(transformStep) }
             if let commandStep { result.command = try await flow.run(commandStep) }
             return result

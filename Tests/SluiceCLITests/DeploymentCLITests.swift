@@ -24,7 +24,9 @@ struct DeploymentCLITests {
         #expect((sample["next_runs"] as? [String])?.count == 3)
         #expect((sample["schedules"] as? [[String: Any]])?.first?["schedule"] as? String == "at 02:30 every day, Europe/Berlin")
         let text = try cli.sluice(["deployment", "ls"], in: dir)
-        #expect(text.output.contains("last run: none"), "\(text.output)")
+        #expect(text.output.contains("last run here: none") && text.output.contains("last slot handled: none"), "\(text.output)")
+        // Times in the schedule's zone, as `sluice cron next` prints them.
+        #expect(text.output.contains("T02:30:00+01:00"), "\(text.output)")
     }
 
     @Test func aCIJobOnFreshMachinesRunsEachSlotOnceAndMissedNightsAreLate() throws {
@@ -54,8 +56,11 @@ struct DeploymentCLITests {
         #expect(try cli.sluice(["deployment", "pause", "sample_nightly"], in: dir).status == 0)
         let paused = try cli.sluice(["deployment", "run", "--due", "--at", "2026-12-01T01:40:00Z"], in: dir)
         #expect(paused.output.contains("sample_nightly: paused"), "\(paused.output)")
-        #expect(!FileManager.default.fileExists(atPath: dir + "/sample.sqlite"))
         #expect(try cli.sluice(["deployment", "resume", "sample_nightly"], in: dir).status == 0)
+        // The slot that came while paused is neither run nor recorded Late after the resume, as in Prefect.
+        let resumed = try cli.sluice(["deployment", "run", "--due", "--at", "2026-12-01T01:45:00Z"], in: dir)
+        #expect(resumed.output.contains("nothing due"), "\(resumed.output)")
+        #expect(try cli.sqlite(dir + "/sample.sqlite", "select count(*) from sqlite_master where name = 'issues'") == "0")
         let now = try cli.sluice(["deployment", "run", "sample_nightly"], in: dir)
         #expect(now.status == 0 && now.output.contains("Completed"), "\(now.output)")
         let unknown = try cli.sluice(["deployment", "pause", "nightly"], in: dir)
@@ -68,5 +73,37 @@ struct DeploymentCLITests {
         let out = try cli.sluice(["deployment", "run", "--due", "--at", "2026-12-01T01:40:00Z"], in: dir)
         #expect(out.status != 0, "\(out.output)")
         #expect(out.output.contains("Failed"), "\(out.output)")
+    }
+}
+
+extension DeploymentCLITests {
+    /// Found by a new user: `sluice check` is the CI gate, so it checks deployments as deeply as `deployment ls`.
+    @Test(arguments: [
+        ("timezone = \"Europe/Berlinn\"", "Europe/Berlinn"),
+        ("flow = \"sampel\"", "no flow 'sampel'"),
+        ("cron = \"61 2 * * *\"", "minute '61'"),
+        ("interval = 0", "interval"),
+        ("parameters = { full_refresh = \"yes\" }", "full_refresh"),
+        ("parameters = { slot = \"2026-01-01T00:00:00Z\" }", "set by the scheduler"),
+    ])
+    func checkFindsBadDeployments(change: String, message: String) throws {
+        let dir = try project()
+        let toml = try String(contentsOfFile: dir + "/sluice.toml", encoding: .utf8)
+        let schedule = #"schedules = [{ cron = "30 2 * * *", timezone = "Europe/Berlin" }]"#
+        var bad = toml
+        if change.hasPrefix("timezone") { bad = toml.replacingOccurrences(of: #"timezone = "Europe/Berlin""#, with: change) }
+        else if change.hasPrefix("flow") { bad = toml.replacingOccurrences(of: #"flow = "sample""#, with: change) }
+        else if change.hasPrefix("cron") { bad = toml.replacingOccurrences(of: #"cron = "30 2 * * *""#, with: change) }
+        else if change.hasPrefix("interval") { bad = toml.replacingOccurrences(of: schedule, with: "schedules = [{ \(change) }]") }
+        else { bad = toml.replacingOccurrences(of: schedule, with: schedule + "\n" + change) }
+        #expect(bad != toml)
+        try bad.write(toFile: dir + "/sluice.toml", atomically: true, encoding: .utf8)
+        let out = try cli.sluice(["check"], in: dir)
+        #expect(out.status != 0 && out.output.contains(message) && out.output.contains("[deployments.sample_nightly]"), "\(out.output)")
+    }
+
+    @Test func aTypoInTheDueDeploymentNameIsAnError() throws {
+        let out = try cli.sluice(["deployment", "run", "--due", "sample_nightlyy"], in: try project())
+        #expect(out.status != 0 && out.output.contains("no deployment 'sample_nightlyy'"), "\(out.output)")
     }
 }

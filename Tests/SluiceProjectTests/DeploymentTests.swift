@@ -154,4 +154,29 @@ struct DeploymentTests {
         #expect(throws: SluiceError.self) { try ci.freshMachine().deployments() }
         do { _ = try ci.freshMachine().deployments() } catch { #expect("\(error)".contains("flows: events")) }
     }
+
+    /// Found by a new user: a deployment whose runs refresh the pipeline kept dropping the other deployments' slots.
+    @Test func aFullRefreshKeepsTheOtherDeploymentsSlots() async throws {
+        let ci = try CIProject(deployment: """
+
+            [deployments.weekly_refresh]
+            flow = "events"
+            schedules = [{ cron = "0 3 * * 0" }]
+            parameters = { full_refresh = true }
+            """)
+        _ = try await ci.runDue(at: "2026-11-29T00:05:00Z")   // a Sunday: every6h runs 00:00
+        let refreshed = try await ci.runDue(at: "2026-11-29T03:10:00Z")
+        #expect(ran(refreshed) == ["2026-11-29T03:00:00Z"])
+        // every6h's 00:00 slot is still recorded: the next job does not run it again.
+        #expect(ran(try await ci.runDue(at: "2026-11-29T03:20:00Z")) == [])
+        #expect(try ci.rows() == 2)
+    }
+
+    @Test func anUnknownDeploymentNamedForDueRunsIsAnError() async throws {
+        let ci = try CIProject()
+        let project = try ci.freshMachine()
+        await #expect(throws: SluiceError.self) {
+            _ = try await DeploymentRunner(project: project, runner: FlowRunner(store: InMemoryRunStore())).runDue(only: "every6", now: Date())
+        }
+    }
 }
