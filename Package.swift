@@ -88,6 +88,10 @@ let package = Package(
         // The REST client against loopback fixture servers, and the rest_api source end to end into SQLite.
         .testTarget(name: "RESTTests", dependencies: ["Sources", "PipelineCore", "SluiceTesting", "SluiceProject", "Pipelines",
                                                   "Destinations", "DatabaseClients"]),
+        // The bundled source packages (currencies, exchange_rates, github, nyc_taxi) end to end into SQLite against
+        // loopback servers serving fixtures of the real APIs' shape; `sluice new source` adds its tests here.
+        .testTarget(name: "SourcePackagesTests", dependencies: ["Sources", "PipelineCore", "SluiceTesting", "SluiceProject", "Pipelines",
+                                                          "Destinations", "DatabaseClients", "CZlib"]),
         .testTarget(name: "SluiceProjectTests", dependencies: ["SluiceProject", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "Flows", "Pipelines", "SluiceTesting",
                                                          .product(name: "TOMLKit", package: "TOMLKit")]),
     ],
