@@ -76,6 +76,8 @@ let package = Package(
         .executableTarget(name: "IncrementalIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations"], path: "Examples/IncrementalIssues"),
         .executableTarget(name: "DailyRates", dependencies: ["Flows"], path: "Examples/DailyRates"),
         .executableTarget(name: "RESTIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations", "Sources"], path: "Examples/RESTIssues"),
+        // docs/writing-a-source.md: the package `sluice new source weather --kind rest` scaffolds, as a program.
+        .executableTarget(name: "WritingASource", dependencies: ["PipelineCore", "Sources"], path: "Examples/WritingASource"),
         // A `sluice` of your own with a source registered (`Sluice.main(sources:)`); the CLI tests run it.
         .executableTarget(name: "custom-sluice", dependencies: ["SluiceCLI", "Sources", "PipelineCore"], path: "Examples/CustomSource"),
 

@@ -79,7 +79,7 @@ public struct SourceScaffold: Sendable {
             [pipelines.\(name).flow]
             retries = [10, 30, 90]
 
-            # Paused until the source reads the real thing: set paused = false (or `sluice deployment resume`).
+            # Paused until the source reads the real thing: then delete paused = true (docs/writing-a-source.md).
             [deployments.\(name)_daily]
             flow = "\(name)"
             description = "\(name), every day"
@@ -144,7 +144,7 @@ public struct SourceScaffold: Sendable {
         }
         let folderPath = "Sources/Sources/\(folder)"
         for existing in [folderPath] + newFiles.map(\.path) where fm.fileExists(atPath: path(existing)) {
-            throw SluiceError(.configuration, "\(existing) exists already: nothing was changed", file: existing)
+            throw SluiceError(.configuration, "it exists already (a source named \(name)?): nothing was changed", file: existing)
         }
         let registry = try registered(try read(Self.registry))
         let toml = fm.fileExists(atPath: path("sluice.toml")) ? try read("sluice.toml") : ""

@@ -98,7 +98,7 @@ struct FrankfurterTests {
         let source = try ExchangeRatesSource.source(pipeline: "rates", settings, today: { today })
         let project = try PackageProject("[pipelines.rates]\nsource = \"exchange_rates\"\nstart_date = \"2024-01-01\"\n")
         defer { project.cleanup() }
-        try await project.project().pipeline("rates").run(source)
+        _ = try await project.project().pipeline("rates").run(source)
         #expect(api.server.requests.map(\.path) == ["/v1/2024-01-01..2024-03-30", "/v1/2024-03-31.."])
         let weekdays = (19_723...today).filter { ($0 + 3) % 7 < 5 }.count
         #expect(try project.rows("rates", "SELECT count(DISTINCT date) FROM exchange_rates") == [[String(weekdays)]])
