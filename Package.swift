@@ -80,6 +80,8 @@ let package = Package(
         .executableTarget(name: "IncrementalIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations"], path: "Examples/IncrementalIssues"),
         .executableTarget(name: "DailyRates", dependencies: ["Flows"], path: "Examples/DailyRates"),
         .executableTarget(name: "RESTIssues", dependencies: ["PipelineCore", "Pipelines", "Destinations", "Sources"], path: "Examples/RESTIssues"),
+        // docs/writing-a-source.md: the package `sluice new source weather --kind rest` scaffolds, as a program.
+        .executableTarget(name: "WritingASource", dependencies: ["PipelineCore", "Sources"], path: "Examples/WritingASource"),
         // A `sluice` of your own with a source registered (`Sluice.main(sources:)`); the CLI tests run it.
         .executableTarget(name: "custom-sluice", dependencies: ["SluiceCLI", "Sources", "PipelineCore"], path: "Examples/CustomSource"),
 
@@ -92,6 +94,10 @@ let package = Package(
         // The REST client against loopback fixture servers, and the rest_api source end to end into SQLite.
         .testTarget(name: "RESTTests", dependencies: ["Sources", "PipelineCore", "SluiceTesting", "SluiceProject", "Pipelines",
                                                   "Destinations", "DatabaseClients"]),
+        // The bundled source packages (currencies, exchange_rates, github, nyc_taxi) end to end into SQLite against
+        // loopback servers serving fixtures of the real APIs' shape; `sluice new source` adds its tests here.
+        .testTarget(name: "SourcePackagesTests", dependencies: ["Sources", "PipelineCore", "SluiceTesting", "SluiceProject", "Pipelines",
+                                                          "Destinations", "DatabaseClients", "CZlib"]),
         .testTarget(name: "SluiceProjectTests", dependencies: ["SluiceProject", "PipelineCore", "Sources", "Destinations", "DatabaseClients", "Flows", "Pipelines", "SluiceTesting",
                                                          .product(name: "TOMLKit", package: "TOMLKit")]),
     ],

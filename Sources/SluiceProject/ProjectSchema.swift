@@ -61,10 +61,11 @@ public enum ProjectSchema {
             "sql_database": sqlDatabase,
             "products": sqlDatabase,
             "rest_api": restAPI,
-        ])
+        ].merging(sourcePackages) { bundled, _ in bundled })
 
-    /// `sluice.toml`.
-    public static let sluiceToml = sluiceToml(registered: [])
+    /// `sluice.toml` of a project with the bundled sources (a package `sluice new source` added and whose
+    /// keys are not listed here is checked by its own ``SourceSettings`` decoding).
+    public static let sluiceToml = sluiceToml(registered: SourceCatalog.bundled.names)
 
     /// `sluice.toml` of a project with these sources registered (see `Project.Configuration.sources`).
     public static func sluiceToml(registered sources: [String]) -> ConfigSchema {

@@ -1,6 +1,7 @@
 import Foundation
 import SluiceTesting
 import SluiceProject
+import Sources
 import Testing
 
 /// The documentation's examples work as written: every ```toml block of README.md and docs/*.md passes
@@ -50,8 +51,9 @@ struct DocumentationTests {
             let isSecrets = snippet.text.hasPrefix("# secrets.toml")
             let text = snippet.text.hasPrefix("# added to sluice.toml") ? sample + "\n" + snippet.text : snippet.text
             #expect(throws: Never.self, "\(snippet)") {
-                _ = try ProjectSchema.parse(text, file: isSecrets ? "secrets.toml" : "sluice.toml",
-                                            schema: isSecrets ? ProjectSchema.secretsToml : ProjectSchema.sluiceToml)
+                // `weather`: the source docs/writing-a-source.md scaffolds (and Examples/CustomSource registers).
+            _ = try ProjectSchema.parse(text, file: isSecrets ? "secrets.toml" : "sluice.toml",
+                                        schema: isSecrets ? ProjectSchema.secretsToml : ProjectSchema.sluiceToml(registered: SourceCatalog.bundled.names + ["weather"]))
             }
         }
         // The repository's own files too.

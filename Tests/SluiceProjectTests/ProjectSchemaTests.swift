@@ -59,7 +59,7 @@ struct ProjectSchemaTests {
         #expect(issues(text) == [
             "sluice.toml: [pipelines.t] destinaton: unknown key (did you mean 'destination'?)",
             "sluice.toml: [pipelines.t.tables.items] path: expected a string, got an integer",
-            "sluice.toml: [pipelines.u] source: unknown source \"file\" (known: files, products, rest_api, sql_database); did you mean \"files\"?",
+            "sluice.toml: [pipelines.u] source: unknown source \"file\" (known: currencies, exchange_rates, files, github, nyc_taxi, products, rest_api, sql_database); did you mean \"files\"?",
             "sluice.toml: [runs] retention_days: expected an integer, got a string",
         ])
         // A command stops at the first, in one line, and says how many more there are.

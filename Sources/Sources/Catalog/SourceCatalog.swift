@@ -24,13 +24,14 @@ public struct SourceCatalog: Sendable {
         return try builder(pipeline, settings)
     }
 
-    /// Every source bundled with Sluice.
+    /// Every source bundled with Sluice: those above, and the ``packages`` (SourcePackages.swift).
     public static let bundled: SourceCatalog = {
         var catalog = SourceCatalog()
         catalog.register("files", FilesSource.build)
         catalog.register("sql_database", SQLDatabaseSource.build)
         catalog.register("products", SQLDatabaseSource.products)
         catalog.register("rest_api", RESTAPISource.build)
+        for package in packages { catalog.register(package) }
         return catalog
     }()
 }

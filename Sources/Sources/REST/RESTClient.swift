@@ -126,6 +126,14 @@ public struct RESTClient: Sendable {
     /// once after a `401` when the auth can refresh. Returns a `2xx` response, else throws a ``SluiceError``
     /// naming the method, the redacted URL and the status.
     public func send(_ request: RESTRequest, authorize: Bool = true) async throws -> RESTResponse {
+        try await retrying(request, authorize: authorize) { prepared in try await exchange(prepared) }
+    }
+
+    /// The retry loop of ``send(_:authorize:)``, around any round trip (``download(_:params:to:)`` reuses it):
+    /// `exchange` gets the request with its auth and returns the response (its body may be an excerpt).
+    func retrying(_ request: RESTRequest, authorize: Bool,
+                  _ exchange: (RESTRequest) async throws -> RESTResponse) async throws -> RESTResponse
+    {
         let policy = configuration.retry
         var generator = SystemRandomNumberGenerator()
         var refreshed = false
@@ -198,7 +206,7 @@ public struct RESTClient: Sendable {
     }
 
     /// The start of an error response's body, with the auth's secrets masked.
-    private func excerpt(_ body: Data) -> String {
+    func excerpt(_ body: Data) -> String {
         var text = String(decoding: body.prefix(300), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
         guard !text.isEmpty else { return "" }
         for secret in configuration.auth?.secrets ?? [] where secret.count >= 4 { text = text.replacingOccurrences(of: secret, with: "***") }
