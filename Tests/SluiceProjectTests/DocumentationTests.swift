@@ -1,4 +1,5 @@
 import Foundation
+import PipelineCore
 import SluiceTesting
 import SluiceProject
 import Sources
@@ -67,6 +68,7 @@ struct DocumentationTests {
             configuration.configPath = dir + "/sluice.toml"
             configuration.secretsPath = dir + "/secrets.toml"
             configuration.workingDirectory = dir + "/.sluice"
+            configuration.sources.register("weather") { _, _ in Source(name: "weather", resources: []) }
             #expect(throws: Never.self, "\(snippet)") { _ = try Project.load(configuration).deployments() }
         }
         let example = try String(contentsOfFile: Self.repository.path + "/secrets.toml.example", encoding: .utf8)
