@@ -84,8 +84,16 @@ public indirect enum ConfigSchema: Sendable {
         }
     }
 
+    /// The largest number a setting may hold: 2^53, the last integer a double holds exactly. Larger values
+    /// (and `inf`, `nan`) are no one's seconds, rows or pages, and would overflow what they are turned into.
+    static let largestNumber = 9_007_199_254_740_992.0
+
     private func check(_ value: any TOMLValueConvertible, path: [String], key: String?, file: String, into issues: inout [ConfigIssue]) {
         func issue(_ message: String) { issues.append(ConfigIssue(file: file, path: path, key: key, message: message)) }
+        if let number = value.double ?? value.int.map(Double.init), !(abs(number) <= Self.largestNumber) {
+            issue("expected a finite number no larger than 2^53 in size")
+            return
+        }
         guard accepts(value) else {
             var message = "expected \(expected), got " + Self.describe(value.type)
             if case .oneOf(let values) = self, let given = value.string {

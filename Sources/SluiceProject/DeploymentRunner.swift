@@ -53,9 +53,12 @@ public struct DeploymentRunner: Sendable {
         return Outcome(deployment: deployment.name, kind: .ran, runID: run.id, state: run.state, error: run.error.map(describe))
     }
 
-    /// The newest slot of `deployment` handled so far, from the pipeline state in its destination.
+    /// The newest slot of `deployment` handled so far, from the pipeline state committed in its destination.
+    /// Not from packages still pending: a run killed before its commit left its slot to run again (its
+    /// package loads first, and the new extraction then finds the slot claimed, so nothing loads twice).
     public func lastSlot(_ deployment: Deployment) async throws -> Date? {
-        let state = try await project.pipeline(deployment.flow).currentState()
+        let pipeline = try project.pipeline(deployment.flow)
+        guard let state = try await pipeline.destination.storedState(pipeline: pipeline.name) else { return nil }
         let claimed = state.resources[Source.stateKey]?.values[PipelineFlows.PipelineParameters.claimKey(deployment: deployment.name)]
         return claimed.flatMap(Deployment.slot(from:))
     }

@@ -132,6 +132,10 @@ struct DeploymentTests {
         ("schedules = [{ crn = \"0 2 * * *\" }]", "crn"),
         ("catchup = \"some\"", "catchup"),
         ("late_after = \"1h\"", "late_after"),
+        ("late_after = 1e300", "late_after"),
+        ("late_after = inf", "late_after"),
+        ("schedules = [{ interval = 9223372036854775807 }]", "interval"),
+        ("schedules = [{ interval = 1.5 }]", "interval"),
     ])
     func badDeploymentsAreErrorsNamingTheKey(line: String, named: String) throws {
         let ci = try CIProject(deployment: "")
@@ -178,5 +182,16 @@ struct DeploymentTests {
         await #expect(throws: SluiceError.self) {
             _ = try await DeploymentRunner(project: project, runner: FlowRunner(store: InMemoryRunStore())).runDue(only: "every6", now: Date())
         }
+    }
+
+    /// Found by the break-it trial: a new deployment ran every slot of the last hour.
+    @Test func aNewDeploymentRunsOnlyItsCurrentSlot() async throws {
+        let ci = try CIProject()
+        let toml = try String(contentsOfFile: ci.dir + "/sluice.toml", encoding: .utf8)
+            .replacingOccurrences(of: "0 */6 * * *", with: "*/10 * * * *")
+        try toml.write(toFile: ci.dir + "/sluice.toml", atomically: true, encoding: .utf8)
+        #expect(ran(try await ci.runDue(at: "2026-11-30T00:05:00Z")) == ["2026-11-30T00:00:00Z"])
+        #expect(ran(try await ci.runDue(at: "2026-11-30T00:25:00Z")) == ["2026-11-30T00:10:00Z", "2026-11-30T00:20:00Z"])
+        #expect(try ci.rows() == 6)
     }
 }

@@ -51,7 +51,9 @@ public struct SlotPlan: Sendable, Equatable {
                 for at in schedule.fires(in: start...now, limit: Self.limit) where slots[at] == nil { slots[at] = index }
             }
         }
-        let due = slots.map { Slot(at: $0.key, schedule: $0.value) }.sorted { $0.at < $1.at }.suffix(Self.limit)
+        var due = slots.map { Slot(at: $0.key, schedule: $0.value) }.sorted { $0.at < $1.at }.suffix(Self.limit)
+        // Never run before: the current slot only, whatever the schedule's pace (no backfill).
+        if last == nil { due = due.suffix(1) }
         let onTime = due.filter { $0.at >= onTimeFrom }
         let late = due.filter { $0.at < onTimeFrom }
         switch catchUp {

@@ -43,9 +43,22 @@ public struct Redactor: Sendable {
         }
         forms.insert(jsonEscaped(secret))
         forms.insert(jsonEscaped(secret).replacing("/", with: "\\/"))
-        if let encoded = secret.addingPercentEncoding(withAllowedCharacters: .alphanumerics) { forms.insert(encoded) }
+        for allowed in percentEncodings {
+            if let encoded = secret.addingPercentEncoding(withAllowedCharacters: allowed) { forms.insert(encoded) }
+        }
         return forms.filter { $0.utf8.count >= minimumLength }
     }
+
+    /// The characters left as they are by the percent-encodings a secret may come back in: a URL's query
+    /// or path as URLComponents, form encoding or a server writes them (`a/b+c==` as `a/b%2Bc%3D%3D`,
+    /// `a/b+c%3D%3D`, `a%2Fb%2Bc%3D%3D`...).
+    static let percentEncodings: [CharacterSet] = {
+        let unreserved = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "-._~"))
+        return [.alphanumerics, unreserved, unreserved.union(CharacterSet(charactersIn: "/")),
+                .urlQueryAllowed, CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "+&=")),
+                CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "&=")),
+                CharacterSet.urlQueryAllowed.subtracting(CharacterSet(charactersIn: "+&")), .urlPathAllowed]
+    }()
 
     /// `text` as it appears between the quotes of a JSON string.
     static func jsonEscaped(_ text: String) -> String {
