@@ -28,6 +28,24 @@ struct AuthTests {
         #expect(!message.contains("s3cr3t"))
     }
 
+    /// Found by the break-it trial: a `302` to another host was followed with the token.
+    @Test func credentialsNeverLeaveTheAPIsHost() async throws {
+        let thief = try FixtureHTTPServer { _, _ in .json("[]") }
+        defer { thief.stop() }
+        let server = try FixtureHTTPServer { _, _ in .status(302, headers: ["Location": thief.baseURL + "/stolen"]) }
+        defer { server.stop() }
+        let client = makeClient(server) { $0.auth = BearerTokenAuth(token: Self.secret) }
+        let redirected = await errorMessage { _ = try await collect(client.pages("items")) }
+        #expect(redirected.contains("302"), "\(redirected)")
+        // A resource path that is another host's URL, absolute or scheme-relative, is refused before any request.
+        for path in [thief.baseURL + "/stolen", "//" + thief.baseURL.dropFirst("http://".count) + "/stolen"] {
+            let message = await errorMessage { _ = try await collect(client.pages(path)) }
+            #expect(message.contains("refused"), "\(message)")
+        }
+        #expect(thief.requests.isEmpty)
+        #expect(!redirected.contains("s3cr3t"))
+    }
+
     @Test func apiKeyInAHeader() async throws {
         let server = try Self.server { $0.headers["x-api-key"] == Self.secret }
         defer { server.stop() }

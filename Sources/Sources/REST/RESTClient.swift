@@ -62,7 +62,7 @@ public struct RESTClient: Sendable {
         options.httpCookieStorage = nil
         options.httpShouldSetCookies = false
         options.requestCachePolicy = .reloadIgnoringLocalCacheData
-        return URLSession(configuration: options)
+        return URLSession(configuration: options, delegate: RedirectGuard(), delegateQueue: nil)
     }()
     let clock: any Clock<Duration>
     let elapsed: @Sendable () -> Duration
@@ -98,6 +98,11 @@ public struct RESTClient: Sendable {
         let base = configuration.baseURL
         guard let url = URL(string: path, relativeTo: base.absoluteString.hasSuffix("/") || path.isEmpty ? base : base.appendingPathComponent(""))?.absoluteURL else {
             throw SluiceError(.configuration, "path '\(path)' does not make a URL with base \(RESTRedaction.redact(base))")
+        }
+        // The request carries the API's credentials: only to the API's own scheme, host and port.
+        guard RedirectGuard.sameOrigin(url, base) else {
+            throw SluiceError(.configuration, "path '\(RESTRedaction.redact(url))' is not on \(RESTRedaction.redact(base)): refused, "
+                + "the request would carry the API's credentials to another host")
         }
         var request = RESTRequest(url: url, headers: configuration.headers)
         for (name, value) in params.sorted(by: { $0.key < $1.key }) { request.setQuery(name, value) }
