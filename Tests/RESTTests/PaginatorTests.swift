@@ -125,7 +125,19 @@ struct PaginatorTests {
         defer { server.stop() }
         let client = makeClient(server) { $0.paginator = JSONLinkPaginator() }
         let message = await errorMessage { _ = try await collect(client.pages("items", selector: RecordSelector("data"))) }
-        #expect(message.contains("same page again") && server.requests.count == 1)
+        #expect(message.contains("a page it already got") && server.requests.count == 1)
+    }
+
+    /// Found by the break-it trial: page A linking to B and B back to A was followed forever.
+    @Test func aPaginatorGoingRoundInACycleIsStopped() async throws {
+        let server = try FixtureHTTPServer { request, _ in
+            request.query["p"] == "b" ? .json(#"{"data": [{"id": 2}], "next": "/api/items?p=a"}"#)
+                : .json(#"{"data": [{"id": 1}], "next": "/api/items?p=b"}"#)
+        }
+        defer { server.stop() }
+        let client = makeClient(server) { $0.paginator = JSONLinkPaginator() }
+        let message = await errorMessage { _ = try await collect(client.pages("items?p=a", selector: RecordSelector("data"))) }
+        #expect(message.contains("a page it already got") && server.requests.count == 2, "\(message)")
     }
 
     @Test func theSelectorFindsRecordsOrSaysWhatIsThere() async throws {

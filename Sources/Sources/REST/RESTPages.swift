@@ -22,6 +22,9 @@ public struct RESTPages: AsyncSequence, Sendable {
         let pages: RESTPages
         var next: Result<RESTRequest, any Error>?
         var count = 0
+        /// Every URL fetched (one per page, at most `maximumPages`): a paginator that goes round in a
+        /// cycle (A -> B -> A) is stopped, not followed forever.
+        var fetched: Set<URL> = []
 
         public mutating func next() async throws -> RESTPage? {
             guard let pending = next else { return nil }
@@ -37,10 +40,11 @@ public struct RESTPages: AsyncSequence, Sendable {
             let body = try response.json()
             let records = try pages.selector.records(in: body, url: client.redacted(request.url))
             let page = RESTPage(request: request, response: response, body: body, records: records)
+            fetched.insert(request.url)
             if let following = try pages.paginator.next(after: page) {
-                guard following.url != request.url else {
-                    throw SluiceError(.badInput, "GET \(client.redacted(request.url)): the paginator asks for the same page again "
-                        + "(is its cursor or link path right?)")
+                guard !fetched.contains(following.url) else {
+                    throw SluiceError(.badInput, "GET \(client.redacted(request.url)): the paginator asks for a page it already got, "
+                        + "\(client.redacted(following.url)) (is its cursor or link path right?)")
                 }
                 next = .success(following)
             }
