@@ -45,13 +45,16 @@ public final class SQLiteRunStore: RunStore {
         writer.join()
     }
 
+    /// Creates the tables, or brings an older store up to date: version 2 added `idempotency_key` (unique
+    /// when set) for runs a scheduler creates ahead; a version-1 store gains the column, its runs keep null.
     static func migrate(_ db: SQLiteDatabase) throws(RunStoreError) {
         try db.execute("""
             BEGIN IMMEDIATE;
             CREATE TABLE IF NOT EXISTS runs (
               id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, flow_run_id TEXT NOT NULL, parent_run_id TEXT,
               state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, parameters TEXT, result TEXT, error TEXT, tags TEXT,
-              created_at REAL NOT NULL, scheduled_for REAL, started_at REAL, ended_at REAL, host TEXT, pid INTEGER);
+              created_at REAL NOT NULL, scheduled_for REAL, started_at REAL, ended_at REAL, host TEXT, pid INTEGER,
+              idempotency_key TEXT);
             CREATE INDEX IF NOT EXISTS runs_by_flow_run ON runs(flow_run_id);
             CREATE INDEX IF NOT EXISTS runs_by_created ON runs(kind, created_at);
             CREATE TABLE IF NOT EXISTS run_states (run_id TEXT NOT NULL, state TEXT NOT NULL, at REAL NOT NULL, message TEXT);
@@ -62,9 +65,20 @@ public final class SQLiteRunStore: RunStore {
             CREATE TABLE IF NOT EXISTS task_cache (
               key TEXT PRIMARY KEY, task TEXT NOT NULL, value BLOB NOT NULL, created_at REAL NOT NULL, expires_at REAL);
             CREATE TABLE IF NOT EXISTS task_processes (run_id TEXT PRIMARY KEY, host TEXT NOT NULL, pgid INTEGER NOT NULL);
-            PRAGMA user_version = 1;
-            COMMIT;
             """)
+        do {
+            var columns: [String] = []
+            try db.prepare("PRAGMA table_info(runs)").query([]) { columns.append($0.text(1) ?? "") }
+            if !columns.contains("idempotency_key") { try db.execute("ALTER TABLE runs ADD COLUMN idempotency_key TEXT") }
+            try db.execute("""
+                CREATE UNIQUE INDEX IF NOT EXISTS runs_by_idempotency_key ON runs(idempotency_key) WHERE idempotency_key IS NOT NULL;
+                PRAGMA user_version = 2;
+                COMMIT;
+                """)
+        } catch {
+            try? db.execute("ROLLBACK")
+            throw error as? RunStoreError ?? RunStoreError("\(db.path): \(error)")
+        }
     }
 
     // MARK: writes
@@ -92,7 +106,7 @@ public final class SQLiteRunStore: RunStore {
 
     private static let runColumns = """
         id, kind, name, flow_run_id, parent_run_id, state, attempts, parameters, result, error, tags,
-        created_at, scheduled_for, started_at, ended_at, host, pid
+        created_at, scheduled_for, started_at, ended_at, host, pid, idempotency_key
         """
 
     private static func record(_ s: SQLiteDatabase.Statement) -> RunRecord {
@@ -102,7 +116,19 @@ public final class SQLiteRunStore: RunStore {
             flowRunID: s.text(3) ?? "", parentRunID: s.text(4), state: RunState(rawValue: s.text(5) ?? "") ?? .crashed,
             attempts: Int(s.int(6) ?? 0), parameters: s.text(7), result: s.text(8), error: s.text(9),
             tags: (s.text(10) ?? "").split(separator: ",").map(String.init), createdAt: date(11) ?? Date(timeIntervalSince1970: 0),
-            scheduledFor: date(12), startedAt: date(13), endedAt: date(14), host: s.text(15), pid: s.int(16).map { Int32($0) })
+            scheduledFor: date(12), startedAt: date(13), endedAt: date(14), host: s.text(15), pid: s.int(16).map { Int32($0) },
+            idempotencyKey: s.text(17))
+    }
+
+    /// A record's values in ``runColumns`` order.
+    static func values(_ r: RunRecord) -> [SQLiteDatabase.Value] {
+        [
+            .text(r.id), .text(r.kind.rawValue), .text(r.name), .text(r.flowRunID), .text(r.parentRunID),
+            .text(r.state.rawValue), .int(Int64(r.attempts)), .text(r.parameters), .text(r.result), .text(r.error),
+            .text(r.tags.isEmpty ? nil : r.tags.joined(separator: ",")), .real(r.createdAt.timeIntervalSince1970),
+            .real(r.scheduledFor?.timeIntervalSince1970), .real(r.startedAt?.timeIntervalSince1970),
+            .real(r.endedAt?.timeIntervalSince1970), .text(r.host), .int(r.pid.map { Int64($0) }), .text(r.idempotencyKey),
+        ]
     }
 
     public func runs(_ query: RunQuery) async throws -> [RunRecord] {
@@ -211,6 +237,46 @@ public final class SQLiteRunStore: RunStore {
         return crashed
     }
 
+    public func schedule(_ runs: [RunRecord]) async throws -> [RunRecord] {
+        guard !runs.isEmpty else { return [] }
+        return try await maintain { db in
+            let insert = try db.prepare("INSERT OR IGNORE INTO runs (\(Self.runColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
+            let held = try db.prepare("SELECT \(Self.runColumns) FROM runs WHERE idempotency_key = ?")
+            let state = try db.prepare("INSERT INTO run_states (run_id, state, at, message) VALUES (?, ?, ?, NULL)")
+            var out: [RunRecord] = []
+            for run in runs {
+                try insert.run(Self.values(run))
+                var found: RunRecord?
+                if let key = run.idempotencyKey { try held.query([.text(key)]) { found = Self.record($0) } }
+                let stored = found ?? run
+                if stored.id == run.id { try state.run([.text(run.id), .text(run.state.rawValue), .real(run.createdAt.timeIntervalSince1970)]) }
+                out.append(stored)
+            }
+            return out
+        }
+    }
+
+    public func takeScheduledRun(id: String, _ change: ScheduledRunChange) async throws -> Bool {
+        try await maintain { db in
+            let open = "WHERE id = ? AND state = 'Scheduled' AND pid IS NULL"
+            switch change {
+            case .start(let host, let pid):
+                try db.prepare("UPDATE runs SET host = ?, pid = ? \(open)").run([.text(host), .int(Int64(pid)), .text(id)])
+            case .miss, .skip, .withdraw:
+                guard let (state, at, message) = change.transition else { return false }
+                let release = if case .withdraw = change { ", idempotency_key = NULL" } else { "" }
+                let ended: [SQLiteDatabase.Value] = state.isFinal ? [.real(at.timeIntervalSince1970)] : []
+                try db.prepare("UPDATE runs SET state = ?\(ended.isEmpty ? "" : ", ended_at = ?")\(release) \(open)")
+                    .run([.text(state.rawValue)] + ended + [.text(id)])
+                guard sqlite3_changes(db.handle) == 1 else { return false }
+                try db.prepare("INSERT INTO run_states (run_id, state, at, message) VALUES (?, ?, ?, ?)")
+                    .run([.text(id), .text(state.rawValue), .real(at.timeIntervalSince1970), .text(message)])
+                return true
+            }
+            return sqlite3_changes(db.handle) == 1
+        }
+    }
+
     public func prune(before cutoff: Date, now: Date) async throws -> Int {
         let cutoff = cutoff.timeIntervalSince1970, now = now.timeIntervalSince1970
         return try await maintain { db in
@@ -270,7 +336,7 @@ extension SQLiteRunStore {
         init(_ db: SQLiteDatabase) throws(RunStoreError) {
             self.db = db
             insertRun = try db.prepare("""
-                INSERT OR REPLACE INTO runs (\(SQLiteRunStore.runColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                INSERT OR REPLACE INTO runs (\(SQLiteRunStore.runColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                 """)
             insertState = try db.prepare("INSERT INTO run_states (run_id, state, at, message) VALUES (?, ?, ?, ?)")
             updateRun = try db.prepare("""
@@ -383,13 +449,7 @@ extension SQLiteRunStore {
         private func apply(_ write: RunWrite) throws(RunStoreError) {
             switch write {
             case .create(let r):
-                try insertRun.run([
-                    .text(r.id), .text(r.kind.rawValue), .text(r.name), .text(r.flowRunID), .text(r.parentRunID),
-                    .text(r.state.rawValue), .int(Int64(r.attempts)), .text(r.parameters), .text(r.result), .text(r.error),
-                    .text(r.tags.isEmpty ? nil : r.tags.joined(separator: ",")), .real(r.createdAt.timeIntervalSince1970),
-                    .real(r.scheduledFor?.timeIntervalSince1970), .real(r.startedAt?.timeIntervalSince1970),
-                    .real(r.endedAt?.timeIntervalSince1970), .text(r.host), .int(r.pid.map { Int64($0) }),
-                ])
+                try insertRun.run(SQLiteRunStore.values(r))
             case .transition(let s, let attempts):
                 let at = s.at.timeIntervalSince1970
                 try insertState.run([.text(s.runID), .text(s.state.rawValue), .real(at), .text(s.message)])
