@@ -83,9 +83,9 @@ public struct Scheduler: Sendable {
                 await loop.tick(&group)
                 let wakeAt = loop.nextWake()
                 if sleeps.first.map({ wakeAt < $0 }) ?? true {
-                    let seconds = max(0, wakeAt.timeIntervalSince(now()))
+                    let sleep = Self.sleep(on: clock, seconds: max(0, wakeAt.timeIntervalSince(now())))
                     group.addTask {
-                        try? await clock.sleep(for: .seconds(seconds))
+                        await sleep()
                         return .wake
                     }
                     sleeps.insert(wakeAt, at: 0)
@@ -106,5 +106,11 @@ public struct Scheduler: Sendable {
         }
         do { try await store.flush() } catch { configuration.logger.error("the run store could not record the last runs: \(error)") }
         configuration.logger.info("stopped")
+    }
+
+    /// A sleep whose deadline is fixed now, on the caller's clock reading (not when the sleeping task starts).
+    static func sleep<C: Clock>(on clock: C, seconds: Double) -> @Sendable () async -> Void where C.Duration == Duration {
+        let deadline = clock.now.advanced(by: .seconds(seconds))
+        return { try? await clock.sleep(until: deadline, tolerance: nil) }
     }
 }
