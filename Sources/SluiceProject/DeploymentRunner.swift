@@ -137,7 +137,9 @@ public struct DeploymentRunner: Sendable {
         let seconds = runner.configuration.now().timeIntervalSince(started)
         logger?.log(level: run.state.isSuccess ? .info : .error,
                     "\(line) \(run.state) in \(String(format: "%.2f", seconds)) s\(error.map { ": \($0)" } ?? "")")
-        let claimed = run.state == .failed && (error ?? "").contains(SluiceError.Code.alreadyClaimed.name)
+        // Refused because another job claimed the slot first (at extract, or at its commit): it ran, elsewhere.
+        var claimed = (run.error as? SluiceError)?.code == .alreadyClaimed
+        if !claimed, !run.state.isSuccess, run.state != .cancelled, let loaded = try? await lastSlot(deployment) { claimed = loaded >= slot.at }
         return Outcome(deployment: deployment.name, slot: slot.at, kind: claimed ? .alreadyRun : .ran, runID: run.id,
                        state: run.state, error: error)
     }

@@ -7,9 +7,14 @@ import Testing
 struct ServeCLITests {
     let cli = CLITests()
 
-    func flowRuns(_ dir: String) throws -> [[String: Any]] {
-        let out = try cli.sluice(["runs", "--deployment", "every_second", "--limit", "1000", "--json"], in: dir)
+    /// The deployment's runs, from `sluice runs --json` (run off the test's threads).
+    func flowRuns(_ dir: String) async throws -> [[String: Any]] {
+        let out = try await cli.sluice(["runs", "--deployment", "every_second", "--limit", "1000", "--json"], in: dir)
         return (try JSONSerialization.jsonObject(with: Data(out.output.utf8)) as? [[String: Any]]) ?? []
+    }
+
+    func completed(_ runs: [[String: Any]]) -> [String] {
+        runs.filter { $0["state"] as? String == "Completed" }.compactMap { $0["scheduled_for"] as? String }
     }
 
     @Test func servesSlotsAndStopsCleanlyOnSIGTERM() async throws {
@@ -27,16 +32,19 @@ struct ServeCLITests {
             schedules = [{ interval = 1 }]
             """.write(toFile: dir + "/sluice.toml", atomically: true, encoding: .utf8)
         let serve = try InterruptionCLITests.Started(["serve"], in: dir)
-        let ranThree = try await InterruptionCLITests().until(8) {
-            ((try? flowRuns(dir)) ?? []).filter { $0["state"] as? String == "Completed" }.count >= 3
+        let deadline = Date().addingTimeInterval(8)
+        var ranThree = false
+        while !ranThree, Date() < deadline {
+            try await Task.sleep(for: .milliseconds(200))
+            ranThree = completed(try await flowRuns(dir)).count >= 3
         }
         serve.signal(SIGTERM)
         #expect(await serve.exit() == 0)
         #expect(ranThree)
-        let runs = try flowRuns(dir)
-        let completed = runs.filter { $0["state"] as? String == "Completed" }.compactMap { $0["scheduled_for"] as? String }
-        #expect(completed.count >= 3)
-        #expect(Set(completed).count == completed.count)  // one run per slot
+        let runs = try await flowRuns(dir)
+        let slots = completed(runs)
+        #expect(slots.count >= 3)
+        #expect(Set(slots).count == slots.count)  // one run per slot
         #expect(runs.filter { ["Running", "Pending", "Retrying"].contains($0["state"] as? String ?? "") }.isEmpty)
         // What was created ahead waits, Scheduled, for the next `sluice serve`.
         #expect(runs.contains { $0["state"] as? String == "Scheduled" })
