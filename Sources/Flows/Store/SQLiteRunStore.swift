@@ -45,42 +45,6 @@ public final class SQLiteRunStore: RunStore {
         writer.join()
     }
 
-    /// Creates the tables, or brings an older store up to date: version 2 added `idempotency_key` (unique
-    /// when set) for runs a scheduler creates ahead; a version-1 store gains the column, its runs keep null.
-    static func migrate(_ db: SQLiteDatabase) throws(RunStoreError) {
-        try db.execute("""
-            BEGIN IMMEDIATE;
-            CREATE TABLE IF NOT EXISTS runs (
-              id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, flow_run_id TEXT NOT NULL, parent_run_id TEXT,
-              state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, parameters TEXT, result TEXT, error TEXT, tags TEXT,
-              created_at REAL NOT NULL, scheduled_for REAL, started_at REAL, ended_at REAL, host TEXT, pid INTEGER,
-              idempotency_key TEXT);
-            CREATE INDEX IF NOT EXISTS runs_by_flow_run ON runs(flow_run_id);
-            CREATE INDEX IF NOT EXISTS runs_by_created ON runs(kind, created_at);
-            CREATE TABLE IF NOT EXISTS run_states (run_id TEXT NOT NULL, state TEXT NOT NULL, at REAL NOT NULL, message TEXT);
-            CREATE INDEX IF NOT EXISTS run_states_by_run ON run_states(run_id);
-            CREATE TABLE IF NOT EXISTS run_logs (
-              flow_run_id TEXT NOT NULL, run_id TEXT NOT NULL, at REAL NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL);
-            CREATE INDEX IF NOT EXISTS run_logs_by_flow_run ON run_logs(flow_run_id);
-            CREATE TABLE IF NOT EXISTS task_cache (
-              key TEXT PRIMARY KEY, task TEXT NOT NULL, value BLOB NOT NULL, created_at REAL NOT NULL, expires_at REAL);
-            CREATE TABLE IF NOT EXISTS task_processes (run_id TEXT PRIMARY KEY, host TEXT NOT NULL, pgid INTEGER NOT NULL);
-            """)
-        do {
-            var columns: [String] = []
-            try db.prepare("PRAGMA table_info(runs)").query([]) { columns.append($0.text(1) ?? "") }
-            if !columns.contains("idempotency_key") { try db.execute("ALTER TABLE runs ADD COLUMN idempotency_key TEXT") }
-            try db.execute("""
-                CREATE UNIQUE INDEX IF NOT EXISTS runs_by_idempotency_key ON runs(idempotency_key) WHERE idempotency_key IS NOT NULL;
-                PRAGMA user_version = 2;
-                COMMIT;
-                """)
-        } catch {
-            try? db.execute("ROLLBACK")
-            throw error as? RunStoreError ?? RunStoreError("\(db.path): \(error)")
-        }
-    }
-
     // MARK: writes
 
     public func enqueue(_ write: RunWrite) { writer.enqueue(.write(write)) }
@@ -88,7 +52,7 @@ public final class SQLiteRunStore: RunStore {
     public func flush() async throws { try await writer.flush() }
 
     /// Runs `body` on the writer's connection, in order with the queued writes.
-    private func maintain<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
+    func maintain<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
         let box = Mutex<T?>(nil)
         writer.enqueue(.maintenance { db in
             let value = try body(db)
@@ -104,12 +68,12 @@ public final class SQLiteRunStore: RunStore {
         try reader.withLock { try body($0.db) }
     }
 
-    private static let runColumns = """
+    static let runColumns = """
         id, kind, name, flow_run_id, parent_run_id, state, attempts, parameters, result, error, tags,
         created_at, scheduled_for, started_at, ended_at, host, pid, idempotency_key
         """
 
-    private static func record(_ s: SQLiteDatabase.Statement) -> RunRecord {
+    static func record(_ s: SQLiteDatabase.Statement) -> RunRecord {
         func date(_ c: Int32) -> Date? { s.real(c).map { Date(timeIntervalSince1970: $0) } }
         return RunRecord(
             id: s.text(0) ?? "", kind: RunKind(rawValue: s.text(1) ?? "") ?? .flow, name: s.text(2) ?? "",
@@ -235,46 +199,6 @@ public final class SQLiteRunStore: RunStore {
         var crashed: [RunRecord] = []
         for id in marked { if let run = try await run(id: id) { crashed.append(run) } }
         return crashed
-    }
-
-    public func schedule(_ runs: [RunRecord]) async throws -> [RunRecord] {
-        guard !runs.isEmpty else { return [] }
-        return try await maintain { db in
-            let insert = try db.prepare("INSERT OR IGNORE INTO runs (\(Self.runColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)")
-            let held = try db.prepare("SELECT \(Self.runColumns) FROM runs WHERE idempotency_key = ?")
-            let state = try db.prepare("INSERT INTO run_states (run_id, state, at, message) VALUES (?, ?, ?, NULL)")
-            var out: [RunRecord] = []
-            for run in runs {
-                try insert.run(Self.values(run))
-                var found: RunRecord?
-                if let key = run.idempotencyKey { try held.query([.text(key)]) { found = Self.record($0) } }
-                let stored = found ?? run
-                if stored.id == run.id { try state.run([.text(run.id), .text(run.state.rawValue), .real(run.createdAt.timeIntervalSince1970)]) }
-                out.append(stored)
-            }
-            return out
-        }
-    }
-
-    public func takeScheduledRun(id: String, _ change: ScheduledRunChange) async throws -> Bool {
-        try await maintain { db in
-            let open = "WHERE id = ? AND state = 'Scheduled' AND pid IS NULL"
-            switch change {
-            case .start(let host, let pid):
-                try db.prepare("UPDATE runs SET host = ?, pid = ? \(open)").run([.text(host), .int(Int64(pid)), .text(id)])
-            case .miss, .skip, .withdraw:
-                guard let (state, at, message) = change.transition else { return false }
-                let release = if case .withdraw = change { ", idempotency_key = NULL" } else { "" }
-                let ended: [SQLiteDatabase.Value] = state.isFinal ? [.real(at.timeIntervalSince1970)] : []
-                try db.prepare("UPDATE runs SET state = ?\(ended.isEmpty ? "" : ", ended_at = ?")\(release) \(open)")
-                    .run([.text(state.rawValue)] + ended + [.text(id)])
-                guard sqlite3_changes(db.handle) == 1 else { return false }
-                try db.prepare("INSERT INTO run_states (run_id, state, at, message) VALUES (?, ?, ?, ?)")
-                    .run([.text(id), .text(state.rawValue), .real(at.timeIntervalSince1970), .text(message)])
-                return true
-            }
-            return sqlite3_changes(db.handle) == 1
-        }
     }
 
     public func prune(before cutoff: Date, now: Date) async throws -> Int {
