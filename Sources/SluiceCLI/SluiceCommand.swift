@@ -15,7 +15,7 @@ struct SluiceCommand: AsyncParsableCommand {
         version: SluiceVersion.current,
         subcommands: [LoadCommand.self, RunCommand.self, ShowCommand.self, StateCommand.self, ResetCommand.self, PackagesCommand.self,
                       SchemaCommand.self, FlowCommand.self, DeploymentCommand.self, RunsCommand.self, LogsCommand.self, CheckCommand.self,
-                      PipelinesCommand.self, CronCommand.self, NewCommand.self])
+                      PipelinesCommand.self, CronCommand.self, NewCommand.self, ServeCommand.self])
 }
 
 /// Options every command shares.

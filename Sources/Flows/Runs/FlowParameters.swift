@@ -93,24 +93,24 @@ public struct AnyFlow: Sendable {
     public let summary: String
     /// Its tasks, for `sluice flow ls` (as the flow's author lists them).
     public let tasks: [String]
-    private let start: @Sendable (FlowRunner, [String: String], Date?, [String]) async throws -> FlowRun<String?>
+    private let start: @Sendable (FlowRunner, [String: String], Date?, [String], RunRecord?) async throws -> FlowRun<String?>
 
     public init<P, R>(_ flow: Flow<P, R>, tasks: [String] = []) {
         name = flow.name
         summary = flow.summary
         self.tasks = tasks
-        start = { runner, arguments, scheduledFor, tags in
+        start = { runner, arguments, scheduledFor, tags, scheduledRun in
             let parameters = try FlowParameters.decode(P.self, from: arguments)
-            let run = await runner.run(flow, parameters: parameters, scheduledFor: scheduledFor, tags: tags)
+            let run = await runner.run(flow, parameters: parameters, scheduledFor: scheduledFor, tags: tags, scheduledRun: scheduledRun)
             return FlowRun(id: run.id, state: run.state, value: run.value.map { runner.encodeSummary($0) }, error: run.error)
         }
     }
 
     /// Decodes `arguments` into the flow's parameters (throwing ``ParameterError``) and runs it.
     /// The run's value is its result's JSON summary. `scheduledFor` and `tags` are as in
-    /// ``FlowRunner/run(_:parameters:scheduledFor:tags:)``.
+    /// ``FlowRunner/run(_:parameters:scheduledFor:tags:scheduledRun:)``.
     public func run(_ runner: FlowRunner, arguments: [String: String] = [:], scheduledFor: Date? = nil,
-                    tags: [String] = []) async throws -> FlowRun<String?> {
-        try await start(runner, arguments, scheduledFor, tags)
+                    tags: [String] = [], scheduledRun: RunRecord? = nil) async throws -> FlowRun<String?> {
+        try await start(runner, arguments, scheduledFor, tags, scheduledRun)
     }
 }

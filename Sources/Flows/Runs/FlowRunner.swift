@@ -46,10 +46,14 @@ public struct FlowRunner: Sendable {
     /// With `scheduledFor`, the run is created Scheduled, waits on the clock until that time,
     /// and is marked Late first when it starts more than ``Configuration/lateAfter`` after it.
     /// `tags` are recorded with the run besides the flow's own (a deployment's `deployment:<name>`).
-    public func run<P, R>(_ flow: Flow<P, R>, parameters: P, scheduledFor: Date? = nil, tags: [String] = []) async -> FlowRun<R> {
+    /// `scheduledRun` is a run created ahead (``RunStore/schedule(_:)``) and taken by this process
+    /// (``RunStore/takeScheduledRun(id:_:)``): the flow runs as that run, keeping its id, key, slot and history.
+    public func run<P, R>(_ flow: Flow<P, R>, parameters: P, scheduledFor: Date? = nil, tags: [String] = [],
+                          scheduledRun: RunRecord? = nil) async -> FlowRun<R> {
         var flow = flow
         flow.tags += tags.filter { !flow.tags.contains($0) }
-        let run = await execute(flow, parameters: parameters, parent: nil, scheduledFor: scheduledFor)
+        let run = await execute(flow, parameters: parameters, parent: nil, scheduledFor: scheduledRun?.scheduledFor ?? scheduledFor,
+                                adopting: scheduledRun)
         do { try await store.flush() } catch { logToConsole(flow.name, "the run store could not record the run: \(error)") }
         return run
     }
@@ -79,15 +83,18 @@ public struct FlowRunner: Sendable {
 
     // MARK: flow runs
 
-    func execute<P, R>(_ flow: Flow<P, R>, parameters: P, parent: FlowContext?, scheduledFor: Date?) async -> FlowRun<R> {
-        let id = UUID().uuidString.lowercased()
+    func execute<P, R>(_ flow: Flow<P, R>, parameters: P, parent: FlowContext?, scheduledFor: Date?,
+                       adopting adopted: RunRecord? = nil) async -> FlowRun<R> {
+        let id = adopted?.id ?? UUID().uuidString.lowercased()
         var machine = RunStateMachine(scheduled: scheduledFor != nil, retryDelays: flow.retry.jitteredDelays(random: configuration.random))
         let record = Recorder(runner: self, runID: id)
+        // An adopted run is written again in place (its parameters as the flow reads them, this process); its
+        // Scheduled state is already in its history.
         store.enqueue(.create(RunRecord(
             id: id, kind: .flow, name: flow.name, flowRunID: id, parentRunID: parent?.runID, state: machine.state,
-            parameters: encodeSummary(parameters), tags: flow.tags, createdAt: configuration.now(), scheduledFor: scheduledFor,
-            host: configuration.host, pid: configuration.pid)))
-        record(machine.state, nil, attempts: 0)
+            parameters: encodeSummary(parameters), tags: flow.tags, createdAt: adopted?.createdAt ?? configuration.now(),
+            scheduledFor: scheduledFor, host: configuration.host, pid: configuration.pid, idempotencyKey: adopted?.idempotencyKey)))
+        if adopted == nil { record(machine.state, nil, attempts: 0) }
         let context = FlowContext(runner: self, runID: id, name: flow.name, logger: logger(flowRunID: id, runID: id, label: flow.name))
 
         if let scheduledFor {

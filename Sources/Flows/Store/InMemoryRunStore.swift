@@ -23,8 +23,8 @@ public final class InMemoryRunStore: RunStore {
         contents.withLock { c in
             switch write {
             case .create(let run):
+                if c.runs[run.id] == nil { c.order.append(run.id) }  // a scheduled run that starts is created again, in place
                 c.runs[run.id] = run
-                c.order.append(run.id)
             case .transition(let s, let attempts):
                 c.runs[s.runID]?.enter(s, attempts: attempts)
                 c.states[s.runID, default: []].append(s)
@@ -89,6 +89,41 @@ public final class InMemoryRunStore: RunStore {
             }
         }
         return crashed
+    }
+
+    public func schedule(_ runs: [RunRecord]) async throws -> [RunRecord] {
+        contents.withLock { c in
+            var out: [RunRecord] = []
+            for run in runs {
+                if let key = run.idempotencyKey, let held = c.runs.values.first(where: { $0.idempotencyKey == key }) {
+                    out.append(held)
+                    continue
+                }
+                c.runs[run.id] = run
+                c.order.append(run.id)
+                c.states[run.id, default: []].append(StateRecord(runID: run.id, state: run.state, at: run.createdAt))
+                out.append(run)
+            }
+            return out
+        }
+    }
+
+    public func takeScheduledRun(id: String, _ change: ScheduledRunChange) async throws -> Bool {
+        contents.withLock { c in
+            guard let run = c.runs[id], run.state == .scheduled, run.pid == nil else { return false }
+            switch change {
+            case .start(let host, let pid):
+                c.runs[id]?.host = host
+                c.runs[id]?.pid = pid
+            case .miss, .skip, .withdraw:
+                guard let (state, at, message) = change.transition else { return false }
+                let s = StateRecord(runID: id, state: state, at: at, message: message)
+                c.runs[id]?.enter(s, attempts: run.attempts)
+                c.states[id, default: []].append(s)
+                if case .withdraw = change { c.runs[id]?.idempotencyKey = nil }
+            }
+            return true
+        }
     }
 
     public func prune(before cutoff: Date, now: Date) async throws -> Int {

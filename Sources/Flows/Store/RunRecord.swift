@@ -35,11 +35,15 @@ public struct RunRecord: Sendable, Codable, Equatable {
     /// The process running it (flow runs), to tell a crash from a run still in progress.
     public var host: String?
     public var pid: Int32?
+    /// What makes a scheduled run unique (Prefect's idempotency key): a deployment's run of one slot is
+    /// `deployment:<name>@<slot>`. At most one run in a store holds a key; a scheduler that creates the
+    /// same slot again (after a restart, on a second machine) finds that run instead (``RunStore/schedule(_:)``).
+    public var idempotencyKey: String?
 
     public init(id: String, kind: RunKind, name: String, flowRunID: String, parentRunID: String? = nil,
                 state: RunState, attempts: Int = 0, parameters: String? = nil, result: String? = nil, error: String? = nil,
                 tags: [String] = [], createdAt: Date, scheduledFor: Date? = nil, startedAt: Date? = nil, endedAt: Date? = nil,
-                host: String? = nil, pid: Int32? = nil) {
+                host: String? = nil, pid: Int32? = nil, idempotencyKey: String? = nil) {
         self.id = id
         self.kind = kind
         self.name = name
@@ -57,6 +61,7 @@ public struct RunRecord: Sendable, Codable, Equatable {
         self.endedAt = endedAt
         self.host = host
         self.pid = pid
+        self.idempotencyKey = idempotencyKey
     }
 
     /// Seconds from start to end, when both are known.

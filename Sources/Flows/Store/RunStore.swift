@@ -26,6 +26,16 @@ public protocol RunStore: Sendable {
     /// Deletes finished flow runs (with their task runs, states and logs) that ended before
     /// `cutoff`, and cache entries expired at `now`; returns how many flow runs went.
     func prune(before cutoff: Date, now: Date) async throws -> Int
+
+    /// Creates runs ahead of time, each with an ``RunRecord/idempotencyKey``, and returns for each the run
+    /// the store holds under that key: the one just created (with its first state, from the record), or the
+    /// one that had the key already, which is left as it was. Durable on return. This is how a scheduler
+    /// never makes a slot's run twice, across restarts and (with a shared store) machines.
+    func schedule(_ runs: [RunRecord]) async throws -> [RunRecord]
+    /// Applies `change` to the run `id` only if it is still ``RunState/scheduled`` and no process has taken it,
+    /// atomically (a shared store: `UPDATE ... WHERE state = 'Scheduled' AND pid IS NULL`); returns whether it did.
+    /// Durable on return.
+    func takeScheduledRun(id: String, _ change: ScheduledRunChange) async throws -> Bool
 }
 
 extension RunStore {

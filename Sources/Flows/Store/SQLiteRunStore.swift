@@ -45,28 +45,6 @@ public final class SQLiteRunStore: RunStore {
         writer.join()
     }
 
-    static func migrate(_ db: SQLiteDatabase) throws(RunStoreError) {
-        try db.execute("""
-            BEGIN IMMEDIATE;
-            CREATE TABLE IF NOT EXISTS runs (
-              id TEXT PRIMARY KEY, kind TEXT NOT NULL, name TEXT NOT NULL, flow_run_id TEXT NOT NULL, parent_run_id TEXT,
-              state TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, parameters TEXT, result TEXT, error TEXT, tags TEXT,
-              created_at REAL NOT NULL, scheduled_for REAL, started_at REAL, ended_at REAL, host TEXT, pid INTEGER);
-            CREATE INDEX IF NOT EXISTS runs_by_flow_run ON runs(flow_run_id);
-            CREATE INDEX IF NOT EXISTS runs_by_created ON runs(kind, created_at);
-            CREATE TABLE IF NOT EXISTS run_states (run_id TEXT NOT NULL, state TEXT NOT NULL, at REAL NOT NULL, message TEXT);
-            CREATE INDEX IF NOT EXISTS run_states_by_run ON run_states(run_id);
-            CREATE TABLE IF NOT EXISTS run_logs (
-              flow_run_id TEXT NOT NULL, run_id TEXT NOT NULL, at REAL NOT NULL, level TEXT NOT NULL, message TEXT NOT NULL);
-            CREATE INDEX IF NOT EXISTS run_logs_by_flow_run ON run_logs(flow_run_id);
-            CREATE TABLE IF NOT EXISTS task_cache (
-              key TEXT PRIMARY KEY, task TEXT NOT NULL, value BLOB NOT NULL, created_at REAL NOT NULL, expires_at REAL);
-            CREATE TABLE IF NOT EXISTS task_processes (run_id TEXT PRIMARY KEY, host TEXT NOT NULL, pgid INTEGER NOT NULL);
-            PRAGMA user_version = 1;
-            COMMIT;
-            """)
-    }
-
     // MARK: writes
 
     public func enqueue(_ write: RunWrite) { writer.enqueue(.write(write)) }
@@ -74,7 +52,7 @@ public final class SQLiteRunStore: RunStore {
     public func flush() async throws { try await writer.flush() }
 
     /// Runs `body` on the writer's connection, in order with the queued writes.
-    private func maintain<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
+    func maintain<T: Sendable>(_ body: @escaping @Sendable (SQLiteDatabase) throws -> T) async throws -> T {
         let box = Mutex<T?>(nil)
         writer.enqueue(.maintenance { db in
             let value = try body(db)
@@ -90,19 +68,31 @@ public final class SQLiteRunStore: RunStore {
         try reader.withLock { try body($0.db) }
     }
 
-    private static let runColumns = """
+    static let runColumns = """
         id, kind, name, flow_run_id, parent_run_id, state, attempts, parameters, result, error, tags,
-        created_at, scheduled_for, started_at, ended_at, host, pid
+        created_at, scheduled_for, started_at, ended_at, host, pid, idempotency_key
         """
 
-    private static func record(_ s: SQLiteDatabase.Statement) -> RunRecord {
+    static func record(_ s: SQLiteDatabase.Statement) -> RunRecord {
         func date(_ c: Int32) -> Date? { s.real(c).map { Date(timeIntervalSince1970: $0) } }
         return RunRecord(
             id: s.text(0) ?? "", kind: RunKind(rawValue: s.text(1) ?? "") ?? .flow, name: s.text(2) ?? "",
             flowRunID: s.text(3) ?? "", parentRunID: s.text(4), state: RunState(rawValue: s.text(5) ?? "") ?? .crashed,
             attempts: Int(s.int(6) ?? 0), parameters: s.text(7), result: s.text(8), error: s.text(9),
             tags: (s.text(10) ?? "").split(separator: ",").map(String.init), createdAt: date(11) ?? Date(timeIntervalSince1970: 0),
-            scheduledFor: date(12), startedAt: date(13), endedAt: date(14), host: s.text(15), pid: s.int(16).map { Int32($0) })
+            scheduledFor: date(12), startedAt: date(13), endedAt: date(14), host: s.text(15), pid: s.int(16).map { Int32($0) },
+            idempotencyKey: s.text(17))
+    }
+
+    /// A record's values in ``runColumns`` order.
+    static func values(_ r: RunRecord) -> [SQLiteDatabase.Value] {
+        [
+            .text(r.id), .text(r.kind.rawValue), .text(r.name), .text(r.flowRunID), .text(r.parentRunID),
+            .text(r.state.rawValue), .int(Int64(r.attempts)), .text(r.parameters), .text(r.result), .text(r.error),
+            .text(r.tags.isEmpty ? nil : r.tags.joined(separator: ",")), .real(r.createdAt.timeIntervalSince1970),
+            .real(r.scheduledFor?.timeIntervalSince1970), .real(r.startedAt?.timeIntervalSince1970),
+            .real(r.endedAt?.timeIntervalSince1970), .text(r.host), .int(r.pid.map { Int64($0) }), .text(r.idempotencyKey),
+        ]
     }
 
     public func runs(_ query: RunQuery) async throws -> [RunRecord] {
@@ -270,7 +260,7 @@ extension SQLiteRunStore {
         init(_ db: SQLiteDatabase) throws(RunStoreError) {
             self.db = db
             insertRun = try db.prepare("""
-                INSERT OR REPLACE INTO runs (\(SQLiteRunStore.runColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
+                INSERT OR REPLACE INTO runs (\(SQLiteRunStore.runColumns)) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
                 """)
             insertState = try db.prepare("INSERT INTO run_states (run_id, state, at, message) VALUES (?, ?, ?, ?)")
             updateRun = try db.prepare("""
@@ -383,13 +373,7 @@ extension SQLiteRunStore {
         private func apply(_ write: RunWrite) throws(RunStoreError) {
             switch write {
             case .create(let r):
-                try insertRun.run([
-                    .text(r.id), .text(r.kind.rawValue), .text(r.name), .text(r.flowRunID), .text(r.parentRunID),
-                    .text(r.state.rawValue), .int(Int64(r.attempts)), .text(r.parameters), .text(r.result), .text(r.error),
-                    .text(r.tags.isEmpty ? nil : r.tags.joined(separator: ",")), .real(r.createdAt.timeIntervalSince1970),
-                    .real(r.scheduledFor?.timeIntervalSince1970), .real(r.startedAt?.timeIntervalSince1970),
-                    .real(r.endedAt?.timeIntervalSince1970), .text(r.host), .int(r.pid.map { Int64($0) }),
-                ])
+                try insertRun.run(SQLiteRunStore.values(r))
             case .transition(let s, let attempts):
                 let at = s.at.timeIntervalSince1970
                 try insertState.run([.text(s.runID), .text(s.state.rawValue), .real(at), .text(s.message)])
