@@ -1,6 +1,11 @@
 /// Receives the rows a resource produces. Writes suspend while the engine catches up (backpressure).
 public protocol RowWriter: AnyObject {
     func write(_ row: Row) async throws
+    /// Writes `row` as ``write(_:)`` does and tells whether the run kept it: `false` when the incremental
+    /// cursor dropped it (outside the window, or on the window's start and loaded before). A resource that
+    /// reads more for each row (a dependent resource, per parent record) follows only the rows kept.
+    /// The default writes the row and answers `true`.
+    @discardableResult func admit(_ row: Row) async throws -> Bool
     /// This run's incremental window, when the resource declared a cursor; push it into the query.
     var window: IncrementalWindow? { get }
     /// A value the resource kept from an earlier run (stored with the load that follows the run).
@@ -10,6 +15,10 @@ public protocol RowWriter: AnyObject {
 }
 
 extension RowWriter {
+    @discardableResult public func admit(_ row: Row) async throws -> Bool {
+        try await write(row)
+        return true
+    }
     public var window: IncrementalWindow? { nil }
     public func state(_ key: String) -> String? { nil }
     public func setState(_ key: String, _ value: String) {}

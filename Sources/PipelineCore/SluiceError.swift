@@ -15,6 +15,9 @@ public struct SluiceError: Error, Sendable, CustomStringConvertible {
         public static let destination = Code("destination")
         public static let configuration = Code("configuration")
         public static let io = Code("io")
+        /// A server refused a request with an answer that the same request gets again (HTTP 4xx other than
+        /// `408` and `429`: a wrong path or parameter, bad or missing credentials). Retrying cannot help.
+        public static let refused = Code("refused")
         public static let package = Code("package")
         /// A destination fault that may pass: a lost connection, a server restarting, a deadlock.
         /// The engine retries these with backoff.

@@ -82,12 +82,16 @@ final class ExtractWriter: JSONRowWriter {
     func setState(_ key: String, _ value: String) { values[key] = value }
 
     func write(_ row: Row) async throws {
+        try await admit(row)
+    }
+
+    @discardableResult func admit(_ row: Row) async throws -> Bool {
         if (rows + skipped) & 1023 == 1023 { try Task.checkCancellation() }
         if tracker != nil {
             do {
                 guard try tracker!.admit(row) else {
                     skipped += 1
-                    return
+                    return false
                 }
             } catch var error as SluiceError {
                 error.row = rows + skipped + 1
@@ -104,6 +108,7 @@ final class ExtractWriter: JSONRowWriter {
         }
         try file.writeRow(privacy.isEmpty ? row : protect(row))
         rows += 1
+        return true
     }
 
     func write(jsonObject bytes: ArraySlice<UInt8>) async throws {

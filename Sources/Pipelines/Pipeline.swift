@@ -52,6 +52,8 @@ public struct Pipeline: Sendable {
     /// from is the destination's; if another run commits first anyway, the package is dropped and the
     /// source extracted again from the new state, so no row loads twice.
     public func run(_ source: Source) async throws -> LoadInfo {
+        // What the destination cannot do fails before any lock, package or file exists.
+        try refuseUnsupported(source)
         let lock = try PipelineLock(directory: directory, pipeline: name)
         defer { withExtendedLifetime(lock) {} }
         return try await destination.withRunLock(pipeline: name) { try await runHoldingLocks(source) }
@@ -119,13 +121,20 @@ public struct Pipeline: Sendable {
         try await extractPackage(source).loadId
     }
 
-    /// ``extract(_:)``, also returning the state it started from.
-    func extractPackage(_ source: Source) async throws -> (loadId: String, start: StateResolution) {
+    /// Fails, before anything is read or written, when `source` asks for what the destination cannot do
+    /// (`merge` into files) or its tables' names collide; the error names the table and, for merge, the
+    /// destinations that merge (``DestinationLimits/refusesMerge``).
+    func refuseUnsupported(_ source: Source) throws {
         try Normalizer.checkTableNames(source.resources.map(\.tableName))
         if let reason = destination.limits.refusesMerge, let merging = source.resources.first(where: { $0.hints.writeDisposition == .merge }) {
-            throw SluiceError(.configuration, "write disposition merge is not supported by \(destination.name): \(reason)",
-                              stage: "extract", table: merging.tableName)
+            throw SluiceError(.configuration, "write disposition merge is not supported by the \(destination.name) destination: \(reason)",
+                              table: merging.tableName)
         }
+    }
+
+    /// ``extract(_:)``, also returning the state it started from.
+    func extractPackage(_ source: Source) async throws -> (loadId: String, start: StateResolution) {
+        try refuseUnsupported(source)
         try storage.prepare()
         let previous = (storage.packages(in: .extracted) + storage.packages(in: .normalized)
             + storage.packages(in: .loaded)).max()

@@ -193,6 +193,12 @@ class CountingWriter: RowWriter {
         counter.add()
     }
 
+    @discardableResult func admit(_ row: Row) async throws -> Bool {
+        let kept = try await inner.admit(row)
+        counter.add()
+        return kept
+    }
+
     var window: IncrementalWindow? { inner.window }
     func state(_ key: String) -> String? { inner.state(key) }
     func setState(_ key: String, _ value: String) { inner.setState(key, value) }

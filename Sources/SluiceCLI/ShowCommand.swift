@@ -17,15 +17,16 @@ struct ShowCommand: AsyncParsableCommand {
         _ = global.bootstrap()
         try await reportingErrors {
             let pipeline = target.pipeline
-            guard let destination = try target.make(global).pipeline.destination as? any InspectableDestination else {
-                throw SluiceError(.configuration, "this destination cannot be inspected")
-            }
+            let destination = try target.make(global).pipeline.destination
+            // Every destination has the schema; row counts and loads only one that can report them.
+            let inspectable = destination as? any InspectableDestination
             guard let schema = try await destination.storedSchema(named: pipeline) else {
                 throw SluiceError(.configuration, "pipeline \(pipeline) has not loaded anything into \(destination.name) at \(destination.location) yet")
             }
             print("Pipeline \(pipeline): \(destination.name) at \(destination.location), schema version \(schema.version)")
             for table in schema.dataTables {
-                let count = try await destination.rowCount(table.name).map { $0 == 1 ? "1 row" : "\($0) rows" } ?? "no table"
+                var count = "rows not reported"
+                if let inspectable { count = try await inspectable.rowCount(table.name).map { $0 == 1 ? "1 row" : "\($0) rows" } ?? "no table" }
                 let parent = table.parent.map { ", child of \($0)" } ?? ""
                 print("\n\(table.name) (\(count), \(table.writeDisposition.rawValue)\(parent))")
                 for c in table.columns {
@@ -38,7 +39,13 @@ struct ShowCommand: AsyncParsableCommand {
                 }
             }
             print("\nLast loads:")
-            for (loadId, insertedAt) in try await destination.lastLoads(limit: 5) { print("  \(loadId)  \(insertedAt)") }
+            guard let inspectable else {
+                print("  not reported: the \(destination.name) destination cannot count rows or list loads (it is no InspectableDestination)")
+                return
+            }
+            let loads = try await inspectable.lastLoads(limit: 5)
+            if loads.isEmpty { print("  none") }
+            for (loadId, insertedAt) in loads { print("  \(loadId)  \(insertedAt)") }
         }
     }
 }

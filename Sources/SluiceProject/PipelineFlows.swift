@@ -142,10 +142,11 @@ public enum PipelineFlows {
         return section
     }
 
-    /// Errors a retry cannot fix: bad configuration, bad input data, a schema contract.
+    /// Errors a retry cannot fix: bad configuration, bad input data (a response that is not the JSON its
+    /// source expects), a schema contract, a request an API refused (HTTP 4xx other than 408 and 429).
     public static func isWorthRetrying(_ error: any Error) -> Bool {
         guard let error = error as? SluiceError else { return true }
-        return ![SluiceError.Code.configuration, .badInput, .emptyInput, .schema, .alreadyClaimed].contains(error.code)
+        return ![SluiceError.Code.configuration, .badInput, .emptyInput, .schema, .alreadyClaimed, .refused].contains(error.code)
     }
 
     /// `run_<name>` (load, with retries), then `sql_<name>` and `command_<name>` when configured.

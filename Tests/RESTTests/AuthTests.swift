@@ -64,6 +64,26 @@ struct AuthTests {
         #expect(!message.contains("s3cr3t"))
     }
 
+    @Test func anHTTPErrorShowsTheURLAsSentWithOnlyItsSecretsMasked() async throws {
+        // docs/rest-api.md: errors name the request with the auth's query parameter (and secret-looking ones) as ***.
+        let server = try FixtureHTTPServer { _, _ in .status(404) }
+        defer { server.stop() }
+        let client = makeClient(server) { $0.auth = APIKeyAuth(name: "k", apiKey: Self.secret, location: .query) }
+        let message = await errorMessage { _ = try await client.get("users/1/ordrs", params: ["q": "swift", "session_id": "abc-123"]) }
+        #expect(message == "GET http://127.0.0.1:\(server.port)/api/users/1/ordrs?q=swift&session_id=***&k=***: HTTP 404")
+        #expect(server.requests.first?.query["k"] == Self.secret)  // sent, but never shown
+        // A response the paginator cannot read names the same URL as sent.
+        let listing = try FixtureHTTPServer { _, _ in .json(items(0..<2)) }
+        defer { listing.stop() }
+        let paged = makeClient(listing) {
+            $0.auth = APIKeyAuth(name: "k", apiKey: Self.secret, location: .query)
+            $0.paginator = PageNumberPaginator(totalPagesPath: "meta.pages")
+        }
+        let noCount = await errorMessage { _ = try await collect(paged.pages("users/1/orders")) }
+        #expect(noCount.contains("the response of GET http://127.0.0.1:\(listing.port)/api/users/1/orders?page=1&k=*** has no page count"))
+        #expect(!noCount.contains("s3cr3t"))
+    }
+
     @Test func httpBasic() async throws {
         let expected = "Basic " + Data("ann:\(Self.secret)".utf8).base64EncodedString()
         let server = try Self.server { $0.headers["authorization"] == expected }

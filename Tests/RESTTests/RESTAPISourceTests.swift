@@ -115,10 +115,11 @@ struct RESTAPISourceTests {
         }
         _ = try await project.pipeline("gh").run(try project.source(forPipeline: "gh"))
         let second = Array(api.server.requests.dropFirst(first.count))
-        // Only what changed since the stored cursor is fetched, and only those issues' comments.
+        // Only what changed since the stored cursor is fetched, and only those issues' comments: issue 3 comes
+        // back (since= is inclusive) but was loaded before, so the run skips it and does not ask for its comments.
         #expect(second.filter { $0.path.hasSuffix("/issues") }.map { $0.query["since"] } == ["2024-01-03T00:00:00+00:00", "2024-01-03T00:00:00+00:00"])
-        #expect(Set(second.filter { $0.path.hasSuffix("/comments") }.map(\.path))
-            == ["/repos/acme/app/issues/2/comments", "/repos/acme/app/issues/3/comments", "/repos/acme/app/issues/4/comments"])
+        #expect(second.filter { $0.path.hasSuffix("/comments") }.map(\.path)
+            == ["/repos/acme/app/issues/2/comments", "/repos/acme/app/issues/4/comments"])
         #expect(try Self.rows(database, "SELECT number, title FROM issues ORDER BY number")
             == [["1", "one"], ["2", "two, edited"], ["3", "three"], ["4", "four"]])
         #expect(try Self.rows(database, "SELECT id, _issues_number FROM comments ORDER BY id")

@@ -18,20 +18,19 @@ struct RetryTests {
     }
 
     @Test func retryAfterAsAnHTTPDate() async throws {
-        // The date is written when the server answers: 30 s from then, to the second.
+        // The wait is measured from the client's wall time (`now`), fixed here: the same however long the
+        // machine stalls between the answer and the client reading it.
         let server = try FixtureHTTPServer { _, seen in
-            let formatter = DateFormatter()
-            formatter.locale = Locale(identifier: "en_US_POSIX")
-            formatter.timeZone = TimeZone(identifier: "GMT")
-            formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss 'GMT'"
-            let date = formatter.string(from: Date().addingTimeInterval(30))
-            return seen == 0 ? .status(503, headers: ["Retry-After": date]) : .json("[]")
+            seen == 0 ? .status(503, headers: ["Retry-After": "Wed, 21 Oct 2015 07:28:00 GMT"]) : .json("[]")
         }
         defer { server.stop() }
         let clock = FastForwardClock()
-        _ = try await collect(makeClient(server, clock: clock).pages("items"))
-        let slept = try #require(clock.sleeps.first)
-        #expect(slept > .seconds(20) && slept <= .seconds(31))
+        var configuration = RESTClient.Configuration(baseURL: URL(string: server.baseURL + "/api/")!)
+        configuration.timeout = .seconds(10)
+        let now = Date(timeIntervalSince1970: 1_445_412_450)  // 2015-10-21T07:27:30Z, 30 s before the date
+        _ = try await collect(RESTClient(configuration, clock: clock, now: { now }).pages("items"))
+        #expect(clock.sleeps == [.seconds(30)] && server.requests.count == 2)
+        #expect(RetryPolicy.retryAfter("Wed, 21 Oct 2015 07:28:00 GMT", now: now) == .seconds(30))
         #expect(RetryPolicy.retryAfter("Sun, 06 Nov 1994 08:49:37 GMT") == .zero)  // in the past: no wait
     }
 
@@ -88,6 +87,22 @@ struct RetryTests {
         let message = await errorMessage { _ = try await makeClient(server).get("missing") }
         #expect(message.hasSuffix("GET http://127.0.0.1:\(server.port)/api/missing: HTTP 404: {\"message\": \"Not Found\"}"))
         #expect(server.requests.count == 1)
+        // Code `refused`: the flow's retries skip it too (PipelineFlows.isWorthRetrying).
+        await #expect { _ = try await makeClient(server).get("missing") } throws: { ($0 as? SluiceError)?.code == .refused }
+    }
+
+    @Test func whatMayPassIsRetriedAndKeepsCodeIO() async throws {
+        // 408 and 429 and 5xx are retried by the client; after the last attempt the error is `io`, which a flow retries.
+        let server = try FixtureHTTPServer { request, _ in .status(request.path == "/api/timeout" ? 408 : 503) }
+        defer { server.stop() }
+        let client = makeClient(server) { $0.retry = RetryPolicy(maximumAttempts: 2) }
+        for path in ["timeout", "down"] {
+            await #expect { _ = try await client.get(path) } throws: { error in
+                (error as? SluiceError)?.code == .io && "\(error)".contains("after 2 attempts")
+            }
+        }
+        #expect(server.requests.count == 4)
+        #expect(RetryPolicy.isRefusal(status: 404) && RetryPolicy.isRefusal(status: 401) && !RetryPolicy.isRefusal(status: 429))
     }
 
     @Test func attemptsAreBoundedAndALongRetryAfterFailsAtOnce() async throws {

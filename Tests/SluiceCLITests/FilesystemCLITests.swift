@@ -36,6 +36,22 @@ struct FilesystemCLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/staging/trips/_dlt_loads").count == 2)
     }
 
+    @Test func showListsTablesTypesRowCountsAndLoads() async throws {
+        let dir = try cli.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try trips(25, in: dir)
+        try "[destination.filesystem]\nfile_max_items = 10\n".write(toFile: dir + "/sluice.toml", atomically: false, encoding: .utf8)
+        let args = ["load", "trips.jsonl", "--table", "trips", "--destination", "filesystem", "--bucket-url", "staging", "--file-format", "csv"]
+        for _ in 0..<2 { #expect(try await cli.sluice(args, in: dir).status == 0) }
+        let show = try await cli.sluice(["show", "trips"], in: dir)
+        #expect(show.status == 0, "\(show.output)")
+        #expect(show.output.contains("/staging/trips, schema version 1\n"), "\(show.output)")
+        #expect(show.output.contains("trips (50 rows, append)") && show.output.contains("trips__tags (50 rows, append, child of trips)"))
+        #expect(show.output.contains("  id  bigint") && show.output.contains("  fare  bigint"))
+        let loads = show.output.components(separatedBy: "Last loads:\n").last?.split(separator: "\n") ?? []
+        #expect(loads.count == 2 && loads.allSatisfy { $0.hasSuffix("+00:00") })
+    }
+
     @Test func mergeIsRefusedBeforeAnythingIsExtracted() async throws {
         let dir = try cli.scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -44,6 +60,18 @@ struct FilesystemCLITests {
                                            "--write-disposition", "merge", "--primary-key", "id"], in: dir)
         #expect(result.status != 0)
         #expect(result.output.contains("merge is supported by sqlite and postgres"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out"))
+        // The sample's issues table merges: `sluice run` refuses it before taking the run lock or writing a file.
+        for item in ["sluice.toml", "samples"] {
+            try FileManager.default.copyItem(atPath: CLITests.repository.path + "/" + item, toPath: dir + "/" + item)
+        }
+        let sample = try await cli.sluice(["run", "sample", "--destination", "filesystem"], in: dir,
+                                          environment: ["DESTINATION__FILESYSTEM__BUCKET_URL": "st"])
+        #expect(sample.status == 1)
+        #expect(sample.output.contains("table issues: write disposition merge is not supported by the filesystem destination")
+            && sample.output.contains("merge is supported by sqlite and postgres"), "\(sample.output)")
+        #expect(!sample.output.contains("extract:"))
+        #expect(!FileManager.default.fileExists(atPath: dir + "/st"))
         let noBucket = try await cli.sluice(["load", "trips.jsonl", "--table", "trips", "--destination", "filesystem"], in: dir)
         #expect(noBucket.status != 0 && noBucket.output.contains("bucket_url"))
     }

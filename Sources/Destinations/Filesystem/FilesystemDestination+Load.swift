@@ -10,7 +10,7 @@ extension FilesystemDestination {
         if let reason = limits.refusesMerge,
            let merging = package.schema.dataTables.first(where: { t in t.writeDisposition == .merge && package.files.contains { $0.table == t.name } })
         {
-            throw SluiceError(.badInput, "write disposition merge is not supported: \(reason)", table: merging.name)
+            throw SluiceError(.badInput, "write disposition merge is not supported by the filesystem destination: \(reason)", table: merging.name)
         }
         try await storage.withLock("commit", in: datasetFolder, timeout: configuration.lockTimeout) {
             try loadHoldingLock(package)

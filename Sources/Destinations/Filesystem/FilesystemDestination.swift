@@ -92,7 +92,7 @@ public struct FilesystemDestination: Destination {
     /// Files cannot be updated in place: `merge` is refused before anything is extracted.
     public var limits: DestinationLimits {
         var limits = DestinationLimits()
-        limits.refusesMerge = "the filesystem destination writes files and cannot update rows in place; "
+        limits.refusesMerge = "it writes files and cannot update rows in place; "
             + "merge is supported by sqlite and postgres; use append or replace here, and merge in the warehouse that ingests the files"
         return limits
     }

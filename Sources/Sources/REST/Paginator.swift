@@ -119,7 +119,7 @@ public struct OffsetPaginator: Paginator {
         let next = current + limit
         if let totalPath {
             guard let total = totalPath.integer(in: page.body) else {
-                throw SluiceError(.badInput, "the response of GET \(page.request.redactedURL) has no total at \"\(totalPath)\" (offset paginator total_path)")
+                throw SluiceError(.badInput, "the response of GET \(page.shownURL) has no total at \"\(totalPath)\" (offset paginator total_path)")
             }
             if next >= total { return nil }
         }
@@ -156,7 +156,7 @@ public struct PageNumberPaginator: Paginator {
         let next = (page.request.query(pageParam).flatMap { Int($0) } ?? basePage) + 1
         if let totalPagesPath {
             guard let total = totalPagesPath.integer(in: page.body) else {
-                throw SluiceError(.badInput, "the response of GET \(page.request.redactedURL) has no page count at \"\(totalPagesPath)\" (page_number paginator total_path)")
+                throw SluiceError(.badInput, "the response of GET \(page.shownURL) has no page count at \"\(totalPagesPath)\" (page_number paginator total_path)")
             }
             if next >= basePage + total { return nil }
         }

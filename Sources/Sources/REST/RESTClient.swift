@@ -69,12 +69,17 @@ public struct RESTClient: Sendable {
     /// A check that turns true once `duration` has passed on the client's clock (token expiry).
     let deadline: @Sendable (Duration) -> @Sendable () -> Bool
     let pacer: Pacer?
+    /// The wall time, for a `Retry-After` given as an HTTP date.
+    let now: @Sendable () -> Date
 
     /// A client; `clock` paces the rate limit, the backoff waits and token expiry (tests pass one that
-    /// does not wait).
-    public init(_ configuration: Configuration, clock: any Clock<Duration> = ContinuousClock()) {
+    /// does not wait); `now` is the wall time a `Retry-After` date is measured from (tests pass a fixed one).
+    public init(_ configuration: Configuration, clock: any Clock<Duration> = ContinuousClock(),
+                now: @escaping @Sendable () -> Date = { Date() })
+    {
         self.configuration = configuration
         self.clock = clock
+        self.now = now
         elapsed = Self.stopwatch(clock)
         deadline = Self.deadlines(clock)
         pacer = configuration.requestsPerSecond.flatMap { $0 > 0 ? Pacer(interval: .seconds(1 / $0)) : nil }
@@ -129,7 +134,9 @@ public struct RESTClient: Sendable {
 
     /// Sends `request` (with the auth, unless `authorize` is false), retrying as ``RetryPolicy`` says and
     /// once after a `401` when the auth can refresh. Returns a `2xx` response, else throws a ``SluiceError``
-    /// naming the method, the redacted URL and the status.
+    /// naming the method, the URL as sent (secrets as `***`) and the status: code `.refused` for a 4xx
+    /// other than 408 and 429 (retrying cannot help), `.io` for what may pass (connection errors, 408,
+    /// 429, 5xx after the last attempt).
     public func send(_ request: RESTRequest, authorize: Bool = true) async throws -> RESTResponse {
         try await retrying(request, authorize: authorize) { prepared in try await exchange(prepared) }
     }
@@ -143,13 +150,14 @@ public struct RESTClient: Sendable {
         var generator = SystemRandomNumberGenerator()
         var refreshed = false
         var attempt = 0
-        let shown = "\(request.method) \(redacted(request.url))"
         while true {
             attempt += 1
             try Task.checkCancellation()
             if let pacer { try await pacer.wait(clock: clock, now: elapsed) }
             var prepared = request
             if authorize, let auth = configuration.auth { try await auth.authorize(&prepared, client: self) }
+            // The request as it was sent (the auth's query parameter included), its secrets as `***`.
+            let shown = "\(prepared.method) \(redacted(prepared.url))"
             let outcome: Result<RESTResponse, URLError>
             do {
                 outcome = .success(try await exchange(prepared))
@@ -166,7 +174,7 @@ public struct RESTClient: Sendable {
                 attempt -= 1  // a refreshed token is not a retry
             case .success(let response) where RetryPolicy.isRetryable(status: response.status) && attempt < policy.maximumAttempts:
                 var wait = policy.backoff(retry: attempt, using: &generator)
-                if let header = response.header("retry-after"), let asked = RetryPolicy.retryAfter(header) {
+                if let header = response.header("retry-after"), let asked = RetryPolicy.retryAfter(header, now: now()) {
                     guard asked <= policy.maximumRetryAfter else {
                         throw SluiceError(.io, "\(shown): HTTP \(response.status) with Retry-After \(header), longer than the "
                             + "\(policy.maximumRetryAfter) this client waits (RetryPolicy.maximumRetryAfter)")
@@ -176,7 +184,10 @@ public struct RESTClient: Sendable {
                 try await clock.sleep(for: wait)
             case .success(let response):
                 let tries = attempt > 1 ? " after \(attempt) attempts" : ""
-                throw SluiceError(.io, "\(shown): HTTP \(response.status)\(tries)\(excerpt(response.body))")
+                // A 4xx other than 408 and 429 comes back the same however often it is sent: `.refused`, which
+                // a flow's retries skip; a 408, 429 or 5xx that outlasted the attempts may pass (`.io`).
+                let code: SluiceError.Code = RetryPolicy.isRefusal(status: response.status) ? .refused : .io
+                throw SluiceError(code, "\(shown): HTTP \(response.status)\(tries)\(excerpt(response.body))")
             case .failure(let error) where attempt < policy.maximumAttempts:
                 _ = error
                 try await clock.sleep(for: policy.backoff(retry: attempt, using: &generator))

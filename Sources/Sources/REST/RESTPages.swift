@@ -38,7 +38,7 @@ public struct RESTPages: AsyncSequence, Sendable {
             }
             let response = try await client.send(request)
             let body = try response.json()
-            let records = try pages.selector.records(in: body, url: client.redacted(request.url))
+            let records = try pages.selector.records(in: body, url: client.redacted(response.url))
             let page = RESTPage(request: request, response: response, body: body, records: records)
             fetched.insert(request.url)
             if let following = try pages.paginator.next(after: page) {

@@ -89,6 +89,10 @@ public struct RESTPage: Sendable {
         self.records = records
     }
 
+    /// The URL of the request as it was sent (the auth's query parameter included), as messages show it:
+    /// its secrets as `***`.
+    public var shownURL: String { RESTRedaction.redact(response.url, extraNames: response.hiddenParameters) }
+
     /// The records as rows: an object is a row, any other value a row of one field named `value`.
     public var rows: [Row] { records.map(JSONLinesReader.row(from:)) }
 }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// When a ``RESTClient`` tries a request again: on connection errors (refused, dropped, timed out, a body
-/// cut short), `429 Too Many Requests` and `5xx`, up to ``maximumAttempts`` in all, waiting an
+/// cut short), `408 Request Timeout`, `429 Too Many Requests` and `5xx`, up to ``maximumAttempts`` in all, waiting an
 /// exponential backoff with full jitter (a random wait between 0 and `initialDelay * 2^(retry-1)`, capped
 /// at ``maximumDelay``, as AWS's architecture blog recommends), or what the server's `Retry-After` says.
 public struct RetryPolicy: Sendable, Hashable {
@@ -23,7 +23,12 @@ public struct RetryPolicy: Sendable, Hashable {
     }
 
     /// Whether a response with this status is tried again.
-    public static func isRetryable(status: Int) -> Bool { status == 429 || (500...599).contains(status) }
+    public static func isRetryable(status: Int) -> Bool { status == 408 || status == 429 || (500...599).contains(status) }
+
+    /// Whether a response with this status refuses the request for good: a `4xx` other than `408 Request
+    /// Timeout` and `429 Too Many Requests` (a wrong path or parameter, bad credentials). Such an error has
+    /// code `.refused`, which a flow's task retries skip too.
+    public static func isRefusal(status: Int) -> Bool { (400...499).contains(status) && status != 408 && status != 429 }
 
     /// The wait before retry `retry` (1 for the first retry): uniform in `0...min(maximumDelay, initialDelay * 2^(retry-1))`.
     public func backoff(retry: Int, using generator: inout some RandomNumberGenerator) -> Duration {

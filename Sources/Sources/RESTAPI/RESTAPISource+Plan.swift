@@ -92,19 +92,24 @@ extension RESTAPISource {
         }
 
         /// Reads the endpoint (once per parent record for a dependent resource) into `out`, and keeps the
-        /// fields its children read.
+        /// fields its children read from the records the run kept (``RowWriter/admit(_:)``).
         func run(client: RESTClient, records: ParentRecords, out: any RowWriter) async throws {
             var picked: [Row] = []
             let keep = collected.sorted()
+            // The resource's own paginator, else the client's (dlt's rule), whose errors then say so.
+            let paginator = self.paginator ?? InheritedPaginator(base: client.configuration.paginator, resource: name)
             let endpoint = RESTEndpoint(path: path, params: params, paginator: paginator, selector: selector, startParam: startParam,
                                         endParam: endParam)
             func walk(_ path: String, _ params: [String: String], extra: [Row.Field]) async throws {
                 for try await page in client.pages(path, params: params, paginator: paginator, selector: selector) {
                     for record in page.records {
-                        if !keep.isEmpty { picked.append(Row(keep.map { Row.Field($0, JSONPath($0).value(in: record) ?? .null) })) }
                         var row = JSONLinesReader.row(from: record)
                         row.fields += extra
-                        try await out.write(row)
+                        // Children follow only the records the run keeps: a record the incremental cursor
+                        // drops (not changed since the last run) is not read again, nor are its children.
+                        if try await out.admit(row), !keep.isEmpty {
+                            picked.append(Row(keep.map { Row.Field($0, JSONPath($0).value(in: record) ?? .null) }))
+                        }
                     }
                 }
             }
@@ -122,6 +127,26 @@ extension RESTAPISource {
                 try await walk(path, windowed, extra: [])
             }
             if !keep.isEmpty { records.set(name, picked) }
+        }
+    }
+}
+
+/// The client's paginator as a resource without one of its own uses it (dlt's rule: the client's paginator
+/// is every resource's default, a resource's own overrides it). Its errors add where it came from and the
+/// fix, since a dependent resource's endpoint is often not paged like its parent's.
+struct InheritedPaginator: Paginator {
+    let base: any Paginator
+    let resource: String
+
+    func prepare(_ request: inout RESTRequest) { base.prepare(&request) }
+
+    func next(after page: RESTPage) throws -> RESTRequest? {
+        do {
+            return try base.next(after: page)
+        } catch var error as SluiceError {
+            error.message += "; resource \(resource) has no paginator of its own, so it uses the client's: if its endpoint is not "
+                + "paged that way, give it one ([pipelines.<p>.resources.\(resource)] paginator = { type = \"single_page\" } for one page)"
+            throw error
         }
     }
 }
