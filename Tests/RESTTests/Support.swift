@@ -34,14 +34,3 @@ func ids(_ records: [Value]) -> [Int64] {
     records.compactMap { if case .object(let row) = $0, case .bigint(let id)? = row["id"] { id } else { nil } }
 }
 
-/// The message of the error `body` throws (it must throw a SluiceError).
-func errorMessage(_ body: () async throws -> Void) async -> String {
-    do {
-        try await body()
-        return "no error"
-    } catch let error as SluiceError {
-        return error.description
-    } catch {
-        return "unexpected \(error)"
-    }
-}

@@ -44,17 +44,6 @@ struct PackageProject {
     func cleanup() { try? FileManager.default.removeItem(atPath: path) }
 }
 
-/// The message of the error `body` throws.
-func errorMessage(_ body: () async throws -> Void) async -> String {
-    do {
-        try await body()
-        return "no error"
-    } catch let error as SluiceError {
-        return error.description
-    } catch {
-        return "unexpected \(error)"
-    }
-}
 
 /// `data` compressed as one gzip member (zlib's deflate with a gzip header).
 func gzipped(_ data: Data) -> Data {
