@@ -1,6 +1,6 @@
 """Prefect 3 side of the `sluice serve` idle benchmark (bench/serve.sh; docs/benchmarks.md).
 
-/work/prefect-venv/bin/python bench/prefect_serve.py [IDLE]
+PREFECT_VENV/bin/python bench/prefect_serve.py [IDLE]
 Starts `prefect server start` (SQLite, its own PREFECT_HOME), registers 100 deployments of one flow with a
 cron schedule 12 hours away, then idles IDLE seconds (default 600) and prints the CPU seconds (user + sys) the
 server's process tree used while idle, and its resident memory sampled every tenth of the time.
