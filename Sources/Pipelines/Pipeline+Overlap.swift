@@ -13,9 +13,6 @@ import PipelineCore
 /// the stage steps aside and the whole-package path (``normalize()``, ``loadPackages()``) finishes the
 /// published package with its own retries, set-asides and state checks.
 extension Pipeline {
-    /// Rows the normalize stage normalizes between two hand-overs to the load stage.
-    static let overlapBatch = 65_536
-
     struct OverlappedRun {
         var loadId: String
         var start: StateResolution
@@ -31,6 +28,7 @@ extension Pipeline {
     }
 
     func runOverlapped(_ source: Source) async throws -> OverlappedRun {
+        guard configuration.overlapStages else { return try await runInSequence(source) }
         let progress = OverlapProgress()
         let feed = LoadFeed()
         let stop: @Sendable () -> Void = { progress.abort(); feed.abort() }
@@ -64,21 +62,44 @@ extension Pipeline {
             run.load = busy
             failedOnce[extracted.loadId] = error
         }
-        if Task.isCancelled {
+        // The whole-package path: normalizes the package if the overlap did not, then loads it.
+        let t1 = clock.now
+        do {
+            if Task.isCancelled { throw CancellationError() }
+            try await normalize()
+            let t2 = clock.now
+            // A session that failed was the load's first attempt: the retry policy counts it.
+            run.loaded = try await loadPackages(failedOnce: failedOnce)
+            run.normalize += seconds(t2 - t1)
+            run.load += seconds(clock.now - t2)
+            return run
+        } catch where Task.isCancelled {
             // Nothing of this run committed: its packages go, so a retry extracts afresh.
             storage.remove(.extracted, extracted.loadId)
             storage.remove(.normalized, extracted.loadId)
             throw CancellationError()
         }
-        // The whole-package path: normalizes the package if the overlap did not, then loads it.
+    }
+
+    /// One stage after another, each over the whole package.
+    private func runInSequence(_ source: Source) async throws -> OverlappedRun {
+        let clock = ContinuousClock()
+        let t0 = clock.now
+        let extracted = try await extractPackage(source)
+        try saveLocalState(extracted.start.base)
         let t1 = clock.now
-        try await normalize()
-        let t2 = clock.now
-        // A session that failed was the load's first attempt: the retry policy counts it.
-        run.loaded = try await loadPackages(failedOnce: failedOnce)
-        run.normalize += seconds(t2 - t1)
-        run.load += seconds(clock.now - t2)
-        return run
+        do {
+            try await normalize()
+            let t2 = clock.now
+            let loaded = try await loadPackages()
+            return OverlappedRun(loadId: extracted.loadId, start: extracted.start, loaded: loaded, extract: seconds(t1 - t0),
+                                 normalize: seconds(t2 - t1), load: seconds(clock.now - t2))
+        } catch where Task.isCancelled {
+            // Nothing of this run committed: its packages go, so a retry extracts afresh.
+            storage.remove(.extracted, extracted.loadId)
+            storage.remove(.normalized, extracted.loadId)
+            throw CancellationError()
+        }
     }
 
     func seconds(_ d: Duration) -> Double {
@@ -104,7 +125,7 @@ extension Pipeline {
                 for file in files where opened.insert(file.table).inserted { readers[file.table] = try PackageFileReader(path: file.path) }
                 feed.push(.rows(schema: normalizer.schema, tables: files.map { ($0.table, $0.bytes) }, newReaders: readers))
             }
-            try normalizeEntries(entries, loadId: loadId, into: normalizer, setAside: false, batch: Self.overlapBatch,
+            try normalizeEntries(entries, loadId: loadId, into: normalizer, setAside: false, batch: max(1, configuration.overlapBatchRows),
                                  every: handOver) { k, _ in try progress.reader(k) }
             // A primary key repeats in a merge batch: the whole-package path normalizes again keeping the last row.
             guard normalizer.repeatedKeys.isEmpty else { throw Self.stepAside }

@@ -23,6 +23,11 @@ public struct Pipeline: Sendable {
         /// Waits before retrying a load that failed with a transient destination error (a lost connection,
         /// a restarting server); one retry per delay. The package stays pending if the last try fails.
         public var loadRetryDelays: [Duration] = [.seconds(1), .seconds(5), .seconds(15)]
+        /// Whether extract, normalize and load run at the same time (the default). `false` runs them one
+        /// after another, each over the whole package: the same outcome, more wall time.
+        public var overlapStages = true
+        /// With ``overlapStages``: rows normalized between two hand-overs to the load stage.
+        public var overlapBatchRows = 65_536
         public init() {}
     }
 
