@@ -169,6 +169,8 @@ public final class PackageFileReader {
     public let path: String
     private var frame: [UInt8] = []
     private var keys: [String] = []
+    /// Object keys of the JSON rows read so far (see ``JSONKeyTable``).
+    private let jsonKeys = JSONKeyTable()
     /// Whether the row ``nextRow(exactFloats:)`` returned last was stored as JSON text.
     public private(set) var lastRowWasJSON = false
 
@@ -213,7 +215,7 @@ public final class PackageFileReader {
             let value: Value
             do {
                 value = try frame.withUnsafeBufferPointer { p throws(JSONText.ParseError) in
-                    try JSONText.decode(UnsafeBufferPointer(rebasing: p[1...]), exactFloats: exactFloats)
+                    try JSONText.decode(UnsafeBufferPointer(rebasing: p[1...]), exactFloats: exactFloats, keys: jsonKeys)
                 }
             } catch {
                 throw SluiceError(.package, "corrupt JSON row in \(path): \(error)")
