@@ -10,7 +10,7 @@ import Darwin
 /// ``PackageFileReader``) gives ``JSONText/decode(_:exactFloats:keys:)`` one table: a key seen before
 /// costs a byte comparison instead of a UTF-8 check and a `String` allocation, rows share their key
 /// strings (so comparing them downstream is a pointer check), and the duplicate-key check of an object
-/// compares ids instead of strings. The next key is first guessed from the key that followed the same
+/// compares ids instead of strings (for ASCII keys). The next key is first guessed from the key that followed the same
 /// predecessor last time (rows usually keep their keys in order); a miss falls back to a hash lookup.
 ///
 /// Bounded: at most ``maxKeys`` keys of at most ``maxKeyLength`` bytes; other keys are decoded as
@@ -22,6 +22,10 @@ public final class JSONKeyTable {
     public static let maxKeyLength = 128
 
     private(set) var strings: [String] = []
+    /// Whether key `id` is ASCII. Only ASCII keys are equal exactly when their bytes are: Swift compares
+    /// other strings by canonical equivalence (`é` and `e` + U+0301 are one key), so their objects keep
+    /// comparing strings.
+    private(set) var isASCII: [Bool] = []
     /// The bytes of every key, back to back; key `id` is `bytes[starts[id]..<starts[id + 1]]`.
     private var bytes: [UInt8] = []
     private var starts: [Int] = [0]
@@ -77,6 +81,7 @@ public final class JSONKeyTable {
         guard valid || UTF8Text.isValid(key) else { return nil }
         let id = Int32(strings.count)
         strings.append(String(decoding: key, as: UTF8.self))
+        isASCII.append(key.allSatisfy { $0 < 0x80 })
         bytes.append(contentsOf: key)
         starts.append(bytes.count)
         buckets[k] = id

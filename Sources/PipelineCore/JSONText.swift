@@ -114,8 +114,8 @@ public enum JSONText {
                     skipSpace()
                     let v = try parseValue(depth: depth + 1, parent: id)
                     // A key given twice keeps its last value, as JSON parsers do (Python's json, JavaScript).
-                    // Interned keys are equal exactly when their ids are.
-                    if id < 0 { allInterned = false }
+                    // Interned ASCII keys are equal exactly when their ids are.
+                    if id < 0 || keys?.isASCII[Int(id)] != true { allInterned = false }
                     let k = allInterned ? keyIds[idBase...].firstIndex(of: id).map { $0 - idBase }
                         : row.fields.firstIndex(where: { $0.name == key })
                     if let k {
