@@ -37,6 +37,8 @@ public enum JSONText {
         var scanner = Scanner(bytes)
         scanner.exactFloats = exactFloats
         scanner.keys = keys
+        if let keys { swap(&scanner.keyIds, &keys.idStack) }
+        defer { if let keys { swap(&scanner.keyIds, &keys.idStack) } }
         scanner.skipSpace()
         let value = try scanner.parseValue(depth: 0)
         scanner.skipSpace()
@@ -99,8 +101,12 @@ public enum JSONText {
                     i += 1
                     return .object(row)
                 }
+                if let keys, depth < 16 { row.fields.reserveCapacity(keys.objectSizes[depth]) }
                 let idBase = keyIds.count
-                defer { keyIds.removeSubrange(idBase...) }
+                defer {
+                    keyIds.removeSubrange(idBase...)
+                    if let keys, depth < 16 { keys.objectSizes[depth] = row.fields.count }
+                }
                 var allInterned = keys != nil
                 var previous: Int32 = -1
                 while true {

@@ -28,10 +28,13 @@ struct KeyTree {
     /// The child of `parent` for key `raw`, expected at `position` among its children.
     @inline(__always)
     func child(of parent: Int, at position: Int, raw: String) -> Int? {
-        let kids = nodes[parent].children
-        if position < kids.count, nodes[kids[position]].raw == raw { return kids[position] }
-        for k in kids where nodes[k].raw == raw { return k }
-        return nil
+        nodes.withUnsafeBufferPointer { all in
+            all[parent].children.withUnsafeBufferPointer { kids in
+                if position < kids.count, all[kids[position]].raw == raw { return kids[position] }
+                for k in kids where all[k].raw == raw { return k }
+                return nil
+            }
+        }
     }
 
     /// Adds a child of `parent`; returns its index.

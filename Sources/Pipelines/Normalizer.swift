@@ -45,7 +45,6 @@ final class Normalizer {
                                              "_dlt_valid_from", "_dlt_valid_to"]
 
     struct Flat {
-        var name: String
         var value: Value
         /// The field's node in the table's key tree (its column cached there).
         var node: Int
@@ -410,7 +409,7 @@ final class Normalizer {
     private func appendSystem(_ name: String, _ value: Value, table t: Int) {
         let node = trees[t].child(of: KeyTree.system, at: 0, raw: name)
             ?? trees[t].add(KeyTree.Node(raw: name, key: "", name: name), to: KeyTree.system)
-        flat.append(Flat(name: name, value: value, node: node))
+        flat.append(Flat(value: value, node: node))
     }
 
     /// Sends a field to its place: a column (scalars, and nested values of json columns), the stack of
@@ -419,22 +418,20 @@ final class Normalizer {
     private func classify(_ field: Row.Field, node: Int, table t: Int, hint: ResolvedHints?, stack: inout [(Row, Int)]) {
         switch field.value {
         case .object(let nested):
-            let name = trees[t].nodes[node].name
-            if isJSONColumn(name, table: t, hint: hint) {
-                flat.append(Flat(name: name, value: field.value, node: node))
+            if isJSONColumn(trees[t].nodes[node].name, table: t, hint: hint) {
+                flat.append(Flat(value: field.value, node: node))
             } else {
                 stack.append((nested, node))
             }
         case .array(let items):
-            let name = trees[t].nodes[node].name
-            if isJSONColumn(name, table: t, hint: hint) {
-                flat.append(Flat(name: name, value: field.value, node: node))
+            if isJSONColumn(trees[t].nodes[node].name, table: t, hint: hint) {
+                flat.append(Flat(value: field.value, node: node))
             } else {
                 // dlt names the child table from the key normalized as a table name (same rules here).
                 lists.append((node, items))
             }
         default:
-            flat.append(Flat(name: trees[t].nodes[node].name, value: field.value, node: node))
+            flat.append(Flat(value: field.value, node: node))
         }
     }
 
@@ -483,9 +480,13 @@ final class Normalizer {
 
     /// Puts one non-null value in its column (creating the column, coercing, or using a variant).
     private func place(_ entry: Flat, table t: Int, hint: ResolvedHints?, contract: SchemaContract) throws {
-        let name = entry.name
         var value = entry.value
         var known = trees[t].nodes[entry.node].column
+        if known >= 0, !exactFloats, type(at: known, of: t) != .json, value.dataType == type(at: known, of: t) {
+            fields.append((known, value))  // the common case: a known column, nothing to coerce
+            return
+        }
+        let name = trees[t].nodes[entry.node].name
         if known < 0, let c = columnIndex[t][name] {
             known = c
             trees[t].setColumn(c, of: entry.node)
@@ -554,6 +555,8 @@ final class Normalizer {
         trees[t].setColumn(c, of: entry.node)
         fields.append((c, storable(value, type)))
     }
+
+    @inline(__always) private func type(at c: Int, of t: Int) -> DataType { types[t][c] }
 
     static func detectTimestamp(_ s: String) -> Value? {
         guard s.utf8.count >= 16 else { return nil }
