@@ -71,7 +71,9 @@ public enum JSONText {
         var i = 0
         var scratch: [UInt8] = []
         var exactFloats = false
-        var keys: JSONKeyTable?
+        /// Unowned: ``JSONText/decode(_:exactFloats:keys:)`` holds the table for the scanner's whole life,
+        /// and a key costs no reference count.
+        unowned(unsafe) var keys: JSONKeyTable?
         /// Ids (from ``keys``) of the keys of the objects being parsed, innermost last; -1 for a key
         /// the table does not hold.
         var keyIds: [Int32] = []

@@ -42,7 +42,7 @@ public final class PackageFileWriter {
     /// Starts a frame; the frame's bytes are everything written until ``endFrame()``.
     @inline(__always) public func beginFrame() {
         frameStart = buffer.count
-        buffer.append(contentsOf: [0, 0, 0, 0] as [UInt8])
+        for _ in 0..<4 { buffer.append(0) }
     }
 
     public func endFrame() throws(SluiceError) {
