@@ -28,9 +28,17 @@ public enum JSONText {
     /// With `exactFloats`, a number with a fraction or exponent comes back as its text in
     /// ``Value/decimal(_:)`` (still checked to be in a double's range); the normalizer asks for this in
     /// tables with decimal columns, so `123456789.123456789` reaches one as written, unrounded.
-    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, exactFloats: Bool = false) throws(ParseError) -> Value {
+    ///
+    /// `keys`: a table shared by the documents of one reader, so repeated object keys are decoded once
+    /// (see ``JSONKeyTable``); the value is the same with or without it.
+    public static func decode(_ bytes: UnsafeBufferPointer<UInt8>, exactFloats: Bool = false,
+                              keys: JSONKeyTable? = nil) throws(ParseError) -> Value
+    {
         var scanner = Scanner(bytes)
         scanner.exactFloats = exactFloats
+        scanner.keys = keys
+        if let keys { swap(&scanner.keyIds, &keys.idStack) }
+        defer { if let keys { swap(&scanner.keyIds, &keys.idStack) } }
         scanner.skipSpace()
         let value = try scanner.parseValue(depth: 0)
         scanner.skipSpace()
@@ -63,6 +71,12 @@ public enum JSONText {
         var i = 0
         var scratch: [UInt8] = []
         var exactFloats = false
+        /// Unowned: ``JSONText/decode(_:exactFloats:keys:)`` holds the table for the scanner's whole life,
+        /// and a key costs no reference count.
+        unowned(unsafe) var keys: JSONKeyTable?
+        /// Ids (from ``keys``) of the keys of the objects being parsed, innermost last; -1 for a key
+        /// the table does not hold.
+        var keyIds: [Int32] = []
 
         init(_ p: UnsafeBufferPointer<UInt8>) { self.p = p }
 
@@ -75,7 +89,9 @@ public enum JSONText {
             }
         }
 
-        mutating func parseValue(depth: Int) throws(ParseError) -> Value {
+        /// `parent`: the id of the key holding this value (-1: none or not interned), to guess the first
+        /// key of an object.
+        mutating func parseValue(depth: Int, parent: Int32 = -1) throws(ParseError) -> Value {
             guard i < p.count else { throw error("unexpected end of input") }
             switch p[i] {
             case UInt8(ascii: "{"):
@@ -87,21 +103,36 @@ public enum JSONText {
                     i += 1
                     return .object(row)
                 }
+                if let keys, depth < 16 { row.fields.reserveCapacity(keys.objectSizes[depth]) }
+                let idBase = keyIds.count
+                defer {
+                    keyIds.removeSubrange(idBase...)
+                    if let keys, depth < 16 { keys.objectSizes[depth] = row.fields.count }
+                }
+                var allInterned = keys != nil
+                var previous: Int32 = -1
                 while true {
                     skipSpace()
                     guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw error("expected a string key") }
-                    let key = try parseString()
+                    let slot = JSONKeyTable.token(after: row.fields.isEmpty ? parent : previous, first: row.fields.isEmpty)
+                    let (key, id) = try parseKey(guess: slot)
                     skipSpace()
                     guard i < p.count, p[i] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
                     i += 1
                     skipSpace()
-                    let v = try parseValue(depth: depth + 1)
+                    let v = try parseValue(depth: depth + 1, parent: id)
                     // A key given twice keeps its last value, as JSON parsers do (Python's json, JavaScript).
-                    if let k = row.fields.firstIndex(where: { $0.name == key }) {
+                    // Interned ASCII keys are equal exactly when their ids are.
+                    if id < 0 || keys?.isASCII[Int(id)] != true { allInterned = false }
+                    let k = allInterned ? keyIds[idBase...].firstIndex(of: id).map { $0 - idBase }
+                        : row.fields.firstIndex(where: { $0.name == key })
+                    if let k {
                         row.fields[k].value = v
                     } else {
                         row.fields.append(Row.Field(key, v))
+                        keyIds.append(id)
                     }
+                    previous = id
                     skipSpace()
                     guard i < p.count else { throw error("unexpected end of input in an object") }
                     if p[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -119,7 +150,7 @@ public enum JSONText {
                 }
                 while true {
                     skipSpace()
-                    items.append(try parseValue(depth: depth + 1))
+                    items.append(try parseValue(depth: depth + 1, parent: parent))
                     skipSpace()
                     guard i < p.count else { throw error("unexpected end of input in a list") }
                     if p[i] == UInt8(ascii: ",") { i += 1; continue }
@@ -211,6 +242,34 @@ public enum JSONText {
                 j += 1
             }
             _ = try parseString()  // escapes or an error: take the full path
+        }
+
+        /// An object key and its id in ``keys`` (-1 when there is no table or it cannot hold the key).
+        @inline(__always)
+        mutating func parseKey(guess slot: Int) throws(ParseError) -> (String, Int32) {
+            guard let keys else { return (try parseString(), -1) }
+            let quote = i
+            let start = i + 1
+            var j = start
+            while j < p.count {
+                let c = p[j]
+                if c == UInt8(ascii: "\"") {
+                    let slice = UnsafeBufferPointer(rebasing: p[start..<j])
+                    guard let id = keys.id(of: slice, guess: slot, valid: false) else {
+                        throw ParseError(reason: "invalid UTF-8 in a string", offset: start)
+                    }
+                    if id < 0 { return (try parseString(), -1) }
+                    i = j + 1
+                    return (keys.strings[Int(id)], id)
+                }
+                if c == UInt8(ascii: "\\") || c < 0x20 { break }
+                j += 1
+            }
+            // Escapes or an error: the full path, then the decoded key is looked up.
+            i = quote
+            var key = try parseString()
+            let id = key.withUTF8 { keys.id(of: $0, guess: slot, valid: true) } ?? -1
+            return (id < 0 ? key : keys.strings[Int(id)], id)
         }
 
         mutating func literal(_ word: StaticString) throws(ParseError) {

@@ -155,6 +155,10 @@ public enum Naming {
 extension String {
     /// Trims Unicode white space at both ends, as Python's `str.strip()` does.
     func trimmingWhitespace() -> String {
+        // Most values start and end with printable ASCII, which is never white space: nothing to trim.
+        if let first = utf8.first, let last = utf8.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F {
+            return self
+        }
         let scalars = unicodeScalars
         guard let start = scalars.firstIndex(where: { !$0.properties.isWhitespace }) else { return "" }
         let end = scalars.lastIndex(where: { !$0.properties.isWhitespace })!

@@ -47,7 +47,7 @@ public final class PackageFileWriter {
     /// Starts a frame; the frame's bytes are everything written until ``endFrame()``.
     @inline(__always) public func beginFrame() {
         frameStart = buffer.count
-        buffer.append(contentsOf: [0, 0, 0, 0] as [UInt8])
+        for _ in 0..<4 { buffer.append(0) }
     }
 
     public func endFrame() throws(SluiceError) {
@@ -189,6 +189,8 @@ public final class PackageFileReader {
     public let path: String
     private var frame: [UInt8] = []
     private var keys: [String] = []
+    /// Object keys of the JSON rows read so far (see ``JSONKeyTable``).
+    private let jsonKeys = JSONKeyTable()
     /// Whether the row ``nextRow(exactFloats:)`` returned last was stored as JSON text.
     public private(set) var lastRowWasJSON = false
     /// Bytes of frames read so far.
@@ -244,7 +246,7 @@ public final class PackageFileReader {
             let value: Value
             do {
                 value = try frame.withUnsafeBufferPointer { p throws(JSONText.ParseError) in
-                    try JSONText.decode(UnsafeBufferPointer(rebasing: p[1...]), exactFloats: exactFloats)
+                    try JSONText.decode(UnsafeBufferPointer(rebasing: p[1...]), exactFloats: exactFloats, keys: jsonKeys)
                 }
             } catch {
                 throw SluiceError(.package, "corrupt JSON row in \(path): \(error)")

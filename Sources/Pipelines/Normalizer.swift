@@ -17,16 +17,20 @@ final class Normalizer {
     private var ids = RowIds()
     private var tableIndex: [String: Int] = [:]
     private var columnIndex: [[String: Int]] = []
-    private var writers: [Int: (writer: PackageFileWriter, rows: Int)] = [:]
+    /// Per table: its row file, once it has a row, and the rows written to it.
+    private var writers: [PackageFileWriter?] = []
+    private var rowCounts: [Int] = []
+    /// Per table: the type of each column (read per value, so no ``ColumnSchema`` is copied per value).
+    private var types: [[DataType]] = []
     private var pathCache: [String: String] = [:]
     private var hints: [String: ResolvedHints] = [:]
     private var fields: [(Int, Value)] = []
-    /// Per table, per position of a top-level field: the raw key last seen there, its normalized name
-    /// and its column. Rows of one resource nearly always repeat their keys in order, so this skips
-    /// name normalization and the column lookup for most fields.
-    private var slots: [[Slot]] = []
+    /// Per table: the key paths met so far with their column names and columns (see ``KeyTree``), so a
+    /// known key costs no name normalization and no lookup.
+    private var trees: [KeyTree] = []
     private var flat: [Flat] = []
-    private var lists: [(String, [Value])] = []
+    /// Lists met while flattening a row (the key tree node holding each): they become child rows.
+    private var lists: [(node: Int, items: [Value])] = []
     /// Per table: column name -> the source key path that owns it (keys joined by NUL), from the stored
     /// schema's ``ColumnSchema/sourceKey`` and from keys met in this package.
     private var owners: [[String: String]] = []
@@ -40,21 +44,15 @@ final class Normalizer {
     static let systemColumns: Set<String> = ["_dlt_id", "_dlt_load_id", "_dlt_parent_id", "_dlt_list_idx", "_dlt_root_id",
                                              "_dlt_valid_from", "_dlt_valid_to"]
 
-    struct Slot {
-        var raw: String
-        var name: String
-        var column: Int?
-    }
-
     struct Flat {
-        var name: String
         var value: Value
-        /// Index into the table's slots, or -1 for nested and system fields.
-        var slot: Int
+        /// The field's node in the table's key tree (its column cached there).
+        var node: Int
     }
     private(set) var replacedRoots: [String] = []
 
-    struct ResolvedHints {
+    /// A class, so passing the hints down a row's tree copies a reference, not every field.
+    final class ResolvedHints {
         var disposition: WriteDisposition
         var strategy: MergeStrategy
         /// Primary key in the order given (for key hashes).
@@ -65,6 +63,19 @@ final class Normalizer {
         /// Columns that must hold a value in every row: hinted `nullable = false`, and merge keys.
         var required: [String]
         var contract: SchemaContract
+
+        init(disposition: WriteDisposition, strategy: MergeStrategy, keyOrder: [String], primaryKey: Set<String>,
+             mergeKey: Set<String>, columns: [String: ColumnHint], required: [String], contract: SchemaContract)
+        {
+            self.disposition = disposition
+            self.strategy = strategy
+            self.keyOrder = keyOrder
+            self.primaryKey = primaryKey
+            self.mergeKey = mergeKey
+            self.columns = columns
+            self.required = required
+            self.contract = contract
+        }
     }
 
     /// Thrown inside a row when a contract discards it; never leaves the normalizer.
@@ -100,7 +111,10 @@ final class Normalizer {
         for (k, t) in schema.tables.enumerated() {
             tableIndex[t.name] = k
             columnIndex.append(Dictionary(uniqueKeysWithValues: t.columns.enumerated().map { ($1.name, $0) }))
-            slots.append([])
+            types.append(t.columns.map(\.dataType))
+            trees.append(KeyTree())
+            writers.append(nil)
+            rowCounts.append(0)
             var owned: [String: String] = [:]
             for c in t.columns { if let key = c.sourceKey { owned[c.name] = key.joined(separator: "\u{0}") } }
             owners.append(owned)
@@ -135,7 +149,7 @@ final class Normalizer {
         registeredTables[name] = rawName
         var columns: [String: ColumnHint] = [:]
         for (k, v) in raw.columns { columns[Naming.normalizePath(k)] = v }
-        var resolved = ResolvedHints(
+        let resolved = ResolvedHints(
             disposition: raw.writeDisposition,
             strategy: raw.mergeStrategy ?? .deleteInsert,
             keyOrder: raw.primaryKey.map(Naming.normalizePath),
@@ -240,8 +254,8 @@ final class Normalizer {
         }
         if holding {
             for (t, fields) in held {
-                try writer(for: t).writer.writeFlatRow(fields)
-                writers[t]!.rows += 1
+                try writer(for: t).writeFlatRow(fields)
+                rowCounts[t] += 1
             }
             held.removeAll(keepingCapacity: true)
         }
@@ -280,14 +294,14 @@ final class Normalizer {
         flatten(row, table: t, hint: parent == nil ? hint : nil)
         let isRoot = parent == nil
         if !isRoot {
-            for (name, value) in extend { flat.append(Flat(name: name, value: value, slot: -1)) }
-            flat.append(Flat(name: "_dlt_parent_id", value: .text(parentId!), slot: -1))
-            flat.append(Flat(name: "_dlt_list_idx", value: .bigint(Int64(listIndex!)), slot: -1))
+            for (name, value) in extend { appendSystem(name, value, table: t) }
+            appendSystem("_dlt_parent_id", .text(parentId!), table: t)
+            appendSystem("_dlt_list_idx", .bigint(Int64(listIndex!)), table: t)
         } else {
-            for (name, value) in rootExtras { flat.append(Flat(name: name, value: value, slot: -1)) }
-            flat.append(Flat(name: "_dlt_load_id", value: .text(loadId), slot: -1))
+            for (name, value) in rootExtras { appendSystem(name, value, table: t) }
+            appendSystem("_dlt_load_id", .text(loadId), table: t)
         }
-        flat.append(Flat(name: "_dlt_id", value: .text(ownId), slot: -1))
+        appendSystem("_dlt_id", .text(ownId), table: t)
         fields.removeAll(keepingCapacity: true)
         for entry in flat {
             if case .null = entry.value { continue }
@@ -314,14 +328,21 @@ final class Normalizer {
         if holding {
             held.append((t, fields))
         } else {
-            try writer(for: t).writer.writeFlatRow(fields)
-            writers[t]!.rows += 1
+            try writer(for: t).writeFlatRow(fields)
+            rowCounts[t] += 1
         }
         let myLists = Array(lists[listsStart...])
         lists.removeSubrange(listsStart...)
         // Child tables, in the order their lists appeared.
-        for (name, items) in myLists {
-            let childTable = table + Naming.pathSeparator + name
+        for (node, items) in myLists {
+            let name = trees[t].nodes[node].name
+            let childTable: String
+            if let known = trees[t].nodes[node].childTable {
+                childTable = known
+            } else {
+                childTable = table + Naming.pathSeparator + name
+                trees[t].setChildTable(childTable, of: node)
+            }
             if !items.isEmpty, let other = registeredTables[childTable] {
                 throw SluiceError(.schema, "the list \(name) of \(table) would be child table \(childTable), which is the table of resource '\(Self.printable(other))': rename one",
                                   stage: "normalize", table: childTable)
@@ -352,53 +373,65 @@ final class Normalizer {
     }
 
     private func flatten(_ row: Row, table t: Int, hint: ResolvedHints?) {
-        // Top level: positions are cached in slots.
-        var stack: [(Row, String, String)] = []
-        for (i, field) in row.fields.enumerated() {
-            let name: String
-            if i < slots[t].count, slots[t][i].raw == field.name {
-                name = slots[t][i].name
-            } else {
-                name = columnName(forKey: field.name, candidate: normalizedKey(field.name), table: t)
-                let slot = Slot(raw: field.name, name: name, column: columnIndex[t][name])
-                if i < slots[t].count { slots[t][i] = slot } else if i == slots[t].count { slots[t].append(slot) }
-            }
-            classify(field, name: name, key: field.name, table: t, hint: hint, slot: i < slots[t].count ? i : -1,
-                     stack: &stack)
-        }
+        var stack: [(Row, Int)] = []
+        visit(row, node: KeyTree.row, table: t, hint: hint, stack: &stack)
         // Nested objects, last pushed first (dlt's order).
-        while let (current, path, keyPath) = stack.popLast() {
-            for field in current.fields {
-                let key = keyPath + "\u{0}" + field.name
-                let name = claims[t][key]
-                    ?? columnName(forKey: key, candidate: path + Naming.pathSeparator + normalizedKey(field.name), table: t)
-                classify(field, name: name, key: key, table: t, hint: hint, slot: -1, stack: &stack)
-            }
+        while let (current, node) = stack.popLast() {
+            visit(current, node: node, table: t, hint: hint, stack: &stack)
         }
+    }
+
+    /// Classifies the fields of one object of a row, whose key path is `node` of the table's key tree.
+    @inline(__always)
+    private func visit(_ row: Row, node parent: Int, table t: Int, hint: ResolvedHints?, stack: inout [(Row, Int)]) {
+        for (i, field) in row.fields.enumerated() {
+            let node = trees[t].child(of: parent, at: i, raw: field.name) ?? addKey(field.name, under: parent, table: t)
+            classify(field, node: node, table: t, hint: hint, stack: &stack)
+        }
+    }
+
+    /// Records a key path met for the first time in table `t`, with its column name.
+    private func addKey(_ raw: String, under parent: Int, table t: Int) -> Int {
+        let name: String
+        let key: String
+        if parent == KeyTree.row {
+            key = raw
+            name = columnName(forKey: key, candidate: normalizedKey(raw), table: t)
+        } else {
+            key = trees[t].nodes[parent].key + "\u{0}" + raw
+            name = columnName(forKey: key, candidate: trees[t].nodes[parent].name + Naming.pathSeparator + normalizedKey(raw), table: t)
+        }
+        return trees[t].add(KeyTree.Node(raw: raw, key: key, name: name), to: parent)
+    }
+
+    /// Adds a value the normalizer writes itself (`_dlt_id`, ...) to the row being flattened.
+    @inline(__always)
+    private func appendSystem(_ name: String, _ value: Value, table t: Int) {
+        let node = trees[t].child(of: KeyTree.system, at: 0, raw: name)
+            ?? trees[t].add(KeyTree.Node(raw: name, key: "", name: name), to: KeyTree.system)
+        flat.append(Flat(value: value, node: node))
     }
 
     /// Sends a field to its place: a column (scalars, and nested values of json columns), the stack of
     /// objects to flatten, or the lists that become child tables.
     @inline(__always)
-    private func classify(_ field: Row.Field, name: String, key: String, table t: Int, hint: ResolvedHints?, slot: Int,
-                          stack: inout [(Row, String, String)])
-    {
+    private func classify(_ field: Row.Field, node: Int, table t: Int, hint: ResolvedHints?, stack: inout [(Row, Int)]) {
         switch field.value {
         case .object(let nested):
-            if isJSONColumn(name, table: t, hint: hint) {
-                flat.append(Flat(name: name, value: field.value, slot: -1))
+            if isJSONColumn(trees[t].nodes[node].name, table: t, hint: hint) {
+                flat.append(Flat(value: field.value, node: node))
             } else {
-                stack.append((nested, name, key))
+                stack.append((nested, node))
             }
         case .array(let items):
-            if isJSONColumn(name, table: t, hint: hint) {
-                flat.append(Flat(name: name, value: field.value, slot: -1))
+            if isJSONColumn(trees[t].nodes[node].name, table: t, hint: hint) {
+                flat.append(Flat(value: field.value, node: node))
             } else {
                 // dlt names the child table from the key normalized as a table name (same rules here).
-                lists.append((name, items))
+                lists.append((node, items))
             }
         default:
-            flat.append(Flat(name: name, value: field.value, slot: slot))
+            flat.append(Flat(value: field.value, node: node))
         }
     }
 
@@ -447,30 +480,42 @@ final class Normalizer {
 
     /// Puts one non-null value in its column (creating the column, coercing, or using a variant).
     private func place(_ entry: Flat, table t: Int, hint: ResolvedHints?, contract: SchemaContract) throws {
-        let name = entry.name
         var value = entry.value
-        let cached = entry.slot >= 0 ? slots[t][entry.slot].column : nil
+        var known = trees[t].nodes[entry.node].column
+        if known >= 0, !exactFloats, type(at: known, of: t) != .json, value.dataType == type(at: known, of: t) {
+            fields.append((known, value))  // the common case: a known column, nothing to coerce
+            return
+        }
+        let name = trees[t].nodes[entry.node].name
+        if known < 0, let c = columnIndex[t][name] {
+            known = c
+            trees[t].setColumn(c, of: entry.node)
+        }
         if exactFloats, case .decimal(let s) = value, s.utf8.contains(where: { $0 == 46 || $0 == 101 || $0 == 69 }) {
             // A float literal kept exact: it stays so only where the column is (or is hinted) decimal.
-            let target = (cached ?? columnIndex[t][name]).map { schema.tables[t].columns[$0].dataType } ?? hint?.columns[name]?.dataType
+            let target = known >= 0 ? types[t][known] : hint?.columns[name]?.dataType
             if target != .decimal { value = Value.parseDouble(s).map(Value.double) ?? value }
         }
-        if let c = cached ?? columnIndex[t][name] {
-            if cached == nil, entry.slot >= 0 { slots[t][entry.slot].column = c }
-            let column = schema.tables[t].columns[c]
-            if let coerced = value.coerced(to: column.dataType) {
-                fields.append((c, storable(coerced, column.dataType)))
+        if known >= 0 {
+            let c = known
+            let type = types[t][c]
+            if type != .json, value.dataType == type {
+                fields.append((c, value))  // the common case: nothing to coerce
+                return
+            }
+            if let coerced = value.coerced(to: type) {
+                fields.append((c, storable(coerced, type)))
                 return
             }
             // Variant column named after the value's own type.
             let own = value.dataType!
             let variant = name + Naming.pathSeparator + "v_" + own.rawValue
             if let v = columnIndex[t][variant] {
-                guard let coerced = value.coerced(to: schema.tables[t].columns[v].dataType) else {
+                guard let coerced = value.coerced(to: types[t][v]) else {
                     throw SluiceError(.schema, "cannot coerce a \(own.rawValue) value into variant column \(variant)",
                                       stage: "normalize", column: name, table: schema.tables[t].name)
                 }
-                fields.append((v, storable(coerced, schema.tables[t].columns[v].dataType)))
+                fields.append((v, storable(coerced, types[t][v])))
             } else {
                 guard try allow(contract.dataType, "the type of column \(name) (a \(own.rawValue) value would add \(variant))",
                                 table: schema.tables[t].name, column: name)
@@ -507,9 +552,11 @@ final class Normalizer {
         }
         if name.hasPrefix("_dlt_") { column.nullable = false }
         let c = addColumn(column, to: t)
-        if entry.slot >= 0 { slots[t][entry.slot].column = c }
+        trees[t].setColumn(c, of: entry.node)
         fields.append((c, storable(value, type)))
     }
+
+    @inline(__always) private func type(at c: Int, of t: Int) -> DataType { types[t][c] }
 
     static func detectTimestamp(_ s: String) -> Value? {
         guard s.utf8.count >= 16 else { return nil }
@@ -531,6 +578,7 @@ final class Normalizer {
     private func addColumn(_ column: ColumnSchema, to t: Int) -> Int {
         addedColumns += 1
         schema.tables[t].columns.append(column)
+        types[t].append(column.dataType)
         let c = schema.tables[t].columns.count - 1
         columnIndex[t][column.name] = c
         return c
@@ -548,7 +596,10 @@ final class Normalizer {
         let disposition = root.flatMap { hints[$0]?.disposition } ?? hints[name]?.disposition ?? .append
         schema.tables.append(TableSchema(name: name, parent: parent, root: root, writeDisposition: disposition))
         columnIndex.append([:])
-        slots.append([])
+        types.append([])
+        trees.append(KeyTree())
+        writers.append(nil)
+        rowCounts.append(0)
         owners.append([:])
         claims.append([:])
         let t = schema.tables.count - 1
@@ -556,9 +607,10 @@ final class Normalizer {
         return t
     }
 
-    private func writer(for t: Int) throws -> (writer: PackageFileWriter, rows: Int) {
+    @inline(__always)
+    private func writer(for t: Int) throws -> PackageFileWriter {
         if let w = writers[t] { return w }
-        let w = (try PackageFileWriter(path: directory + "/" + schema.tables[t].name + ".rows"), 0)
+        let w = try PackageFileWriter(path: directory + "/" + schema.tables[t].name + ".rows")
         writers[t] = w
         return w
     }
@@ -579,9 +631,9 @@ final class Normalizer {
         let empty = Set(schema.tables.indices.filter { schema.tables[$0].columns.isEmpty && writers[$0] == nil })
         var files: [NormalizedManifest.File] = []
         for t in schema.tables.indices {
-            guard let (w, rows) = writers[t] else { continue }
+            guard let w = writers[t] else { continue }
             try w.sync()
-            files.append(.init(table: schema.tables[t].name, file: schema.tables[t].name + ".rows", rows: rows))
+            files.append(.init(table: schema.tables[t].name, file: schema.tables[t].name + ".rows", rows: rowCounts[t]))
         }
         schema.tables = schema.tables.enumerated().filter { !empty.contains($0.offset) }.map(\.element)
         return files

@@ -108,6 +108,42 @@ struct JSONTextTests {
         }
         #expect(parsed > 0)
     }
+
+    /// Decodes `bytes` with `keys`, as a value or the error's text.
+    func outcome(_ bytes: [UInt8], keys: JSONKeyTable?) -> String {
+        do {
+            return "\(try bytes.withUnsafeBufferPointer { p throws(JSONText.ParseError) in try JSONText.decode(p, keys: keys) })"
+        } catch {
+            return "error: \(error)"
+        }
+    }
+
+    /// A reader's shared key table (keys decoded once across rows) gives every row the value, or the
+    /// error, that decoding it alone gives: duplicates (spelled with escapes too), keys in another order,
+    /// invalid UTF-8 in a key, and more distinct keys than the table holds.
+    @Test func sharedKeyTableChangesNoValue() {
+        let keys = JSONKeyTable()
+        var docs = [
+            #"{"a":1,"b":{"a":2,"c":[{"a":3,"a":4}]},"a":5}"#, #"{"b":{"c":[]},"a":1}"#, #"{"a":1,"\u0061":2,"b":3}"#,
+            #"{"\u0062":1,"b":2}"#, #"{"a":{"a":{"a":1}},"a":2}"#, #"{"é":1,"e\u0301":2,"é":3}"#, #"{"a":1,"b\"":2}"#,
+            #"{"x":[{"y":1,"z":2},{"z":3,"y":4,"y":5}]}"#, #"{"a":"\ud800"}"#, #"{"a\ud800":1}"#,
+        ].map { Array($0.utf8) }
+        docs.append([0x7B, 0x22, 0xC3, 0x28, 0x22, 0x3A, 0x31, 0x7D])  // {"\xC3(":1}: invalid UTF-8 in a key
+        docs.append(Array(("{" + (0..<(JSONKeyTable.maxKeys + 50)).map { #""k\#($0)":\#($0)"# }.joined(separator: ",") + #","k3":0}"#).utf8))
+        docs.append(Array(#"{"k1":1,"k1":2,"fresh":3,"fresh":4}"#.utf8))  // after the table filled up
+        docs.append(Array(("{\"" + String(repeating: "long", count: 40) + "\":1,\"" + String(repeating: "long", count: 40) + "\":2}").utf8))
+        for _ in 0..<2 {
+            for doc in docs { #expect(outcome(doc, keys: keys) == outcome(doc, keys: nil), "\(String(decoding: doc.prefix(80), as: UTF8.self))") }
+        }
+        var rng = SplitMix64(seed: 11)
+        let seed = Array(#"{"id":1,"user":{"id":2,"login":"x"},"labels":[{"id":3,"name":"a"},{"name":"b","id":4}]}"#.utf8)
+        for _ in 0..<5_000 {
+            var bytes = seed
+            let i = Int(rng.next() % UInt64(bytes.count))
+            bytes[i] = [UInt8(ascii: "a"), UInt8(ascii: "\""), 0xC3, UInt8(ascii: "i")][Int(rng.next() % 4)]
+            #expect(outcome(bytes, keys: keys) == outcome(bytes, keys: nil))
+        }
+    }
 }
 
 
