@@ -123,6 +123,10 @@ public final class PostgresConnection {
 
     deinit { PQfinish(conn) }
 
+    /// A handle that cancels the statement in progress on this connection from any thread (libpq's
+    /// cancel request); made on the connection's thread, before the work it may cancel.
+    public func canceller() -> PostgresCanceller { PostgresCanceller(CancelRequest(PQgetCancel(conn))) }
+
     /// Runs `body` so that cancelling the calling task asks the server to cancel the statement in
     /// progress (libpq's cancel request, on its own connection); the statement then fails and the
     /// caller rolls back. Throws `CancellationError` when the task was cancelled.
@@ -221,4 +225,13 @@ public final class PostgresConnection {
         if let bodyError { throw bodyError }
         if let copyError { throw copyError }
     }
+}
+
+/// Cancels the statement in progress on one connection, from any thread; see ``PostgresConnection/canceller()``.
+public final class PostgresCanceller: Sendable {
+    private let request: CancelRequest
+    init(_ request: CancelRequest) { self.request = request }
+    deinit { request.free() }
+    /// Asks the server to cancel the statement in progress (nothing when none is).
+    public func cancel() { request.send() }
 }

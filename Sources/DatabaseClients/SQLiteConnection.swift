@@ -19,6 +19,10 @@ public final class SQLiteConnection {
         sqlite3_busy_timeout(db, 10_000)
     }
 
+    /// Makes the statement in progress on this connection stop with `SQLITE_INTERRUPT`; safe from any
+    /// thread while the connection is open (sqlite3_interrupt).
+    public func interrupt() { sqlite3_interrupt(db) }
+
     deinit { sqlite3_close_v2(db) }
 
     var lastError: String { String(cString: sqlite3_errmsg(db)) }

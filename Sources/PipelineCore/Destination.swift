@@ -29,6 +29,33 @@ public protocol Destination: Sendable {
     /// Runs `body` holding the destination's lock for runs of `pipeline` in this dataset, so that runs
     /// from different working directories or machines take turns. Waits for a run that holds it.
     func withRunLock<T>(pipeline: String, _ body: () async throws -> T) async throws -> T
+    /// Opens a load whose rows arrive while its package is still being extracted and normalized, so the
+    /// stages overlap; `nil` when the destination loads whole packages only (the engine then calls
+    /// ``load(_:)``). `schemaName` is the pipeline's schema. Called on a thread of its own, never on the
+    /// cooperative pool, which the session may block (on locks, on the server).
+    func beginLoad(schemaName: String) throws -> (any LoadSession)?
+}
+
+/// A load in progress inside one destination transaction, fed by the engine as rows are normalized.
+/// Nothing appended is visible to others, nor kept, unless ``commit(_:streamed:)`` returns: a failure, a
+/// ``rollback()``, or a killed process leaves the destination as it was.
+///
+/// The engine appends only to tables whose write disposition is `append` (replace and merge need the
+/// whole batch) and falls back to ``Destination/load(_:)`` of the finished package when anything here
+/// throws, so a session is an accelerator with the same outcome as a whole-package load.
+public protocol LoadSession: AnyObject {
+    /// Appends rows to `table`, creating it or adding the columns it lacks first. `next` appends one
+    /// flat-row frame (``PackageFile``) to its argument and returns the frame's length, or `nil` after
+    /// the last; column indices in the frames are positions in `table.columns`.
+    func append(_ table: TableSchema, rows next: (inout [UInt8]) throws -> Int?) throws
+    /// Loads the rest of `package` as ``Destination/load(_:)`` does, except the rows of `streamed` tables
+    /// (appended already), then commits. The state check and `_dlt_loads` row are part of this commit.
+    func commit(_ package: NormalizedPackage, streamed: Set<String>) throws
+    /// Rolls back whatever was appended (idempotent; a session dropped without a commit does the same).
+    func rollback()
+    /// Called from another thread while ``append(_:rows:)`` or ``commit(_:streamed:)`` runs, when the run
+    /// is cancelled: stops the statement in progress as soon as the destination can (the call then throws).
+    func cancel()
 }
 
 extension Destination {
@@ -39,6 +66,9 @@ extension Destination {
     public func withRunLock<T>(pipeline: String, _ body: () async throws -> T) async throws -> T {
         try await body()
     }
+
+    /// Whole packages only.
+    public func beginLoad(schemaName: String) throws -> (any LoadSession)? { nil }
 }
 
 /// A normalized load package: the schema it was normalized against and one row file per table.

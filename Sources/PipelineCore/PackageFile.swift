@@ -26,6 +26,11 @@ public final class PackageFileWriter {
     var buffer: [UInt8] = []
     private var frameStart = 0
     public private(set) var frames = 0
+    /// Bytes handed to the file so far (whole frames only).
+    public private(set) var bytesWritten = 0
+    /// Called after every flush with ``bytesWritten``, once those bytes are readable by another reader of
+    /// the file: a stage that overlaps this one reads up to there (see ``PackageFileReader/gate``).
+    public var onFlush: ((Int) -> Void)?
     private var keyIds: [String: Int] = [:]
     /// The keys of the encoded rows written last, and their interned references (see ``writeEncodedRow(_:)``).
     var encodedKeys: (keys: EncodedRow.Keys, references: [UInt8], ends: [Int])?
@@ -150,13 +155,28 @@ public final class PackageFileWriter {
         try endFrame()
     }
 
+    /// Writes the buffered frames to the file. Called at frame boundaries only, so the file always ends
+    /// with a whole frame once a flush returns.
     public func flush() throws(SluiceError) {
         if buffer.isEmpty { return }
         let written = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) }
         guard written == buffer.count else {
             throw SluiceError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
         }
+        bytesWritten += buffer.count
         buffer.removeAll(keepingCapacity: true)
+        if let onFlush {
+            guard fflush(handle) == 0 else { throw SluiceError(.io, "cannot write \(path): \(String(cString: strerror(errno)))") }
+            onFlush(bytesWritten)
+        }
+    }
+
+    /// Flushes the buffered frames through to the file, so another reader of it sees them; returns
+    /// ``bytesWritten``.
+    public func flushForReaders() throws(SluiceError) -> Int {
+        try flush()
+        guard fflush(handle) == 0 else { throw SluiceError(.io, "cannot write \(path): \(String(cString: strerror(errno)))") }
+        return bytesWritten
     }
 
     /// Flushes and forces the file to stable storage, so a later rename publishes complete data.
@@ -176,6 +196,12 @@ public final class PackageFileReader {
     private var keys: [String] = []
     /// Whether the row ``nextRow(exactFloats:)`` returned last was stored as JSON text.
     public private(set) var lastRowWasJSON = false
+    /// Bytes of frames read so far.
+    public private(set) var position = 0
+    /// For a file another stage is still writing: called with ``position`` before each frame, it returns
+    /// once a whole frame is readable there (`true`) or the file is complete and read (`false`), waiting
+    /// in between. `nil` (the default) reads until the end of the file.
+    public var gate: ((Int) throws(SluiceError) -> Bool)?
 
     public init(path: String) throws(SluiceError) {
         guard let h = fopen(path, "rb") else {
@@ -190,6 +216,10 @@ public final class PackageFileReader {
 
     /// Reads the next frame into `storage` (appending), returning its length, or `nil` at the end of the file.
     public func readFrame(appendingTo storage: inout [UInt8]) throws(SluiceError) -> Int? {
+        if let gate {
+            guard try gate(position) else { return nil }
+            clearerr(handle)  // glibc keeps end-of-file sticky: the writer has appended since
+        }
         var header: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
         let got = withUnsafeMutableBytes(of: &header) { fread($0.baseAddress, 1, 4, handle) }
         if got == 0 { return nil }
@@ -199,6 +229,7 @@ public final class PackageFileReader {
         storage.append(contentsOf: repeatElement(0, count: length))
         let n = storage.withUnsafeMutableBytes { fread($0.baseAddress! + start, 1, length, handle) }
         guard n == length else { throw SluiceError(.package, "truncated frame in \(path)") }
+        position += 4 + length
         return length
     }
 

@@ -563,6 +563,16 @@ final class Normalizer {
         return w
     }
 
+    /// Writes the rows normalized so far through to their files, for a stage that reads along (the
+    /// overlapped load): per table with rows, its name, its file and the bytes readable in it now. Called
+    /// between rows only, so every file ends with whole rows of whole row trees.
+    func flushForReaders() throws -> [(table: String, path: String, bytes: Int)] {
+        try writers.keys.sorted().map { t in
+            let w = writers[t]!.writer
+            return (schema.tables[t].name, w.path, try w.flushForReaders())
+        }
+    }
+
     /// Flushes and syncs every row file; returns the files in schema (parent-first) order.
     /// Tables that never got a column (every row discarded) leave the schema.
     func finish() throws -> [NormalizedManifest.File] {

@@ -128,6 +128,13 @@ struct ExtractedManifest: Codable {
 
 /// What a normalized package holds: the schema it was normalized against and one row file per table.
 struct NormalizedManifest: Codable {
+    /// The package for a destination, its files in `dir`.
+    func package(in dir: String) -> NormalizedPackage {
+        NormalizedPackage(loadId: loadId, dataset: dataset, schema: schema,
+                          files: files.map { .init(table: $0.table, path: dir + "/" + $0.file, rowCount: $0.rows) },
+                          replacedRoots: replacedRoots, state: state)
+    }
+
     struct File: Codable {
         var table: String
         var file: String

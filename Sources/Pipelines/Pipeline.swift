@@ -23,6 +23,11 @@ public struct Pipeline: Sendable {
         /// Waits before retrying a load that failed with a transient destination error (a lost connection,
         /// a restarting server); one retry per delay. The package stays pending if the last try fails.
         public var loadRetryDelays: [Duration] = [.seconds(1), .seconds(5), .seconds(15)]
+        /// Whether extract, normalize and load run at the same time (the default). `false` runs them one
+        /// after another, each over the whole package: the same outcome, more wall time.
+        public var overlapStages = true
+        /// With ``overlapStages``: rows normalized between two hand-overs to the load stage.
+        public var overlapBatchRows = 65_536
         public init() {}
     }
 
@@ -72,17 +77,10 @@ public struct Pipeline: Sendable {
         var resumed = try await loadPackages()
         for k in resumed.indices { resumed[k].resumed = true }
         let tResumed = clock.now
-        var (t1, t2, start) = (tResumed, tResumed, StateResolution?.none)
-        var loaded: [LoadInfo.Package] = []
+        var run: OverlappedRun?
         for attempt in 1...Self.extractAttempts {
-            let extracted = try await extractPackage(source)
-            start = extracted.start
-            if let start { try saveLocalState(start.base) }
-            t1 = clock.now
             do {
-                try await normalize()
-                t2 = clock.now
-                loaded = try await loadPackages()
+                run = try await runOverlapped(source)
                 break
             } catch var error as SluiceError where error.code == .stateConflict {
                 // Another run committed since this one read the state: its package is gone; extract again.
@@ -91,24 +89,14 @@ public struct Pipeline: Sendable {
                     error.message += "; extracted again \(attempt - 1) time(s), each time another run committed first: run again"
                     throw error
                 }
-            } catch where Task.isCancelled {
-                // Cancelled (a timeout, Ctrl-C) before this run's package committed: it is dropped, so a retry
-                // extracts afresh and nothing is loaded twice. Packages of earlier runs stay pending.
-                storage.remove(.extracted, extracted.loadId)
-                storage.remove(.normalized, extracted.loadId)
-                throw CancellationError()
             }
         }
-        let t3 = clock.now
+        guard let run else { throw CancellationError() }  // unreachable: the last attempt returns or throws
         return LoadInfo(
             pipeline: name, destination: destination.name, location: destination.location, dataset: dataset,
-            packages: resumed + loaded, extractSeconds: seconds(t1 - tResumed), normalizeSeconds: seconds(t2 - t1),
-            loadSeconds: seconds(t3 - t2) + seconds(tResumed - t0),
-            stateOrigin: start.map { LoadInfo.StateOrigin($0, source: source, droppedPackages: dropped) })
-    }
-
-    private func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
+            packages: resumed + run.loaded, extractSeconds: run.extract, normalizeSeconds: run.normalize,
+            loadSeconds: run.load + seconds(tResumed - t0),
+            stateOrigin: LoadInfo.StateOrigin(run.start, source: source, droppedPackages: dropped))
     }
 
     // MARK: - extract
@@ -133,7 +121,19 @@ public struct Pipeline: Sendable {
     }
 
     /// ``extract(_:)``, also returning the state it started from.
-    func extractPackage(_ source: Source) async throws -> (loadId: String, start: StateResolution) {
+    ///
+    /// With `overlap`, the normalize stage of the same run reads each resource's file as it is written.
+    func extractPackage(_ source: Source, overlap: OverlapProgress? = nil) async throws -> (loadId: String, start: StateResolution) {
+        do {
+            let extracted = try await extractPackage(source, notifying: overlap)
+            return extracted
+        } catch {
+            overlap?.abort()
+            throw error
+        }
+    }
+
+    private func extractPackage(_ source: Source, notifying overlap: OverlapProgress?) async throws -> (loadId: String, start: StateResolution) {
         try refuseUnsupported(source)
         try storage.prepare()
         let previous = (storage.packages(in: .extracted) + storage.packages(in: .normalized)
@@ -157,11 +157,20 @@ public struct Pipeline: Sendable {
         let dir = try storage.beginTemporary(.extracted, loadId)
         var entries: [ExtractedManifest.Entry] = []
         do {
+            overlap?.begin(loadId: loadId, schema: schema, entries: source.resources.enumerated().map { k, resource in
+                ExtractedManifest.Entry(resource: resource.name, table: resource.tableName, hints: resource.hints, file: "\(k).items", rows: 0)
+            })
             for (k, resource) in source.resources.enumerated() {
                 let file = "\(k).items"
                 let checks = ExtractChecks(destination: destination.name, limits: destination.limits,
                                            table: resource.tableName, hints: resource.hints, schema: schema)
-                let writer = try ExtractWriter(try PackageFileWriter(path: dir + "/" + file), hints: resource.hints,
+                let output = try PackageFileWriter(path: dir + "/" + file)
+                if let overlap {
+                    // Opened now, before the package's folder is renamed: the reader follows the file, not the path.
+                    try overlap.started(k, reader: PackageFileReader(path: dir + "/" + file))
+                    output.onFlush = { overlap.flushed(k, bytes: $0) }
+                }
+                let writer = try ExtractWriter(output, hints: resource.hints,
                                                prior: state.resources[resource.name], salt: configuration.hashSalt,
                                                checks: checks)
                 do {
@@ -172,13 +181,15 @@ public struct Pipeline: Sendable {
                     throw error
                 }
                 try writer.file.sync()
+                overlap?.finished(k, bytes: writer.file.bytesWritten)
                 entries.append(.init(resource: resource.name, table: resource.tableName, hints: resource.hints,
                                      file: file, rows: writer.rows, skipped: writer.skipped))
             }
-            try ManifestIO.write(ExtractedManifest(loadId: loadId, source: source.name, entries: entries,
-                                                   state: start.next(with: next.resources)),
-                                 to: dir + "/manifest.json")
+            let manifest = ExtractedManifest(loadId: loadId, source: source.name, entries: entries,
+                                             state: start.next(with: next.resources))
+            try ManifestIO.write(manifest, to: dir + "/manifest.json")
             try storage.publish(.extracted, loadId)
+            overlap?.extracted(manifest)
         } catch {
             try? FileManager.default.removeItem(atPath: dir)
             throw error
@@ -217,19 +228,7 @@ public struct Pipeline: Sendable {
                     dir = try storage.beginTemporary(.normalized, loadId)
                     normalizer = try normalizePass(manifest, from: source, schema: before, into: dir, superseding: plan)
                 }
-                let files = try normalizer.finish()
-                var schema = normalizer.schema
-                let changes = schema.additions(since: before)
-                if !changes.isEmpty || schema != before { schema.version = before.version + 1 }
-                try ManifestIO.write(
-                    NormalizedManifest(loadId: loadId, dataset: dataset, schema: schema, files: files,
-                                       replacedRoots: normalizer.replacedRoots, changes: changes.map(\.description) + normalizer.renamedKeys,
-                                       state: manifest.state, skipped: manifest.entries.reduce(0) { $0 + ($1.skipped ?? 0) },
-                                       discardedRows: normalizer.discardedRows, discardedValues: normalizer.discardedValues),
-                    to: dir + "/manifest.json")
-                try storage.publish(.normalized, loadId)
-                storage.remove(.extracted, loadId)
-                try saveSchema(schema)
+                try publishNormalized(normalizer, of: manifest, before: before, from: dir)
             } catch {
                 try? FileManager.default.removeItem(atPath: dir)
                 throw error
@@ -239,16 +238,50 @@ public struct Pipeline: Sendable {
         return done
     }
 
+    /// Writes the normalized package's manifest and publishes it in place of the extracted one.
+    @discardableResult
+    func publishNormalized(_ normalizer: Normalizer, of manifest: ExtractedManifest, before: Schema,
+                           from dir: String) throws -> NormalizedManifest
+    {
+        let loadId = manifest.loadId
+        let files = try normalizer.finish()
+        var schema = normalizer.schema
+        let changes = schema.additions(since: before)
+        if !changes.isEmpty || schema != before { schema.version = before.version + 1 }
+        let normalized = NormalizedManifest(
+            loadId: loadId, dataset: dataset, schema: schema, files: files,
+            replacedRoots: normalizer.replacedRoots, changes: changes.map(\.description) + normalizer.renamedKeys,
+            state: manifest.state, skipped: manifest.entries.reduce(0) { $0 + ($1.skipped ?? 0) },
+            discardedRows: normalizer.discardedRows, discardedValues: normalizer.discardedValues)
+        try ManifestIO.write(normalized, to: dir + "/manifest.json")
+        try storage.publish(.normalized, loadId)
+        storage.remove(.extracted, loadId)
+        try saveSchema(schema)
+        return normalized
+    }
+
     /// Normalizes every row of an extracted package into `dir`; bad input (a table wider than the destination
     /// allows among it) sets the package aside.
     private func normalizePass(_ manifest: ExtractedManifest, from source: String, schema: Schema, into dir: String,
                                superseding: [String: [String: Int]] = [:]) throws -> Normalizer
     {
-        let loadId = manifest.loadId
-        let normalizer = Normalizer(schema: schema, loadId: loadId, directory: dir, superseding: superseding)
-        for entry in manifest.entries {
+        let normalizer = Normalizer(schema: schema, loadId: manifest.loadId, directory: dir, superseding: superseding)
+        try normalizeEntries(manifest.entries, loadId: manifest.loadId, into: normalizer, setAside: true) { _, entry in
+            try PackageFileReader(path: source + "/" + entry.file)
+        }
+        return normalizer
+    }
+
+    /// Normalizes the rows of each entry, read through `open`, calling `every` after each `batch` rows.
+    /// Bad input sets the extracted package aside when `setAside` (it is published by then).
+    func normalizeEntries(_ entries: [ExtractedManifest.Entry], loadId: String, into normalizer: Normalizer, setAside: Bool,
+                          batch: Int = 0, every: () throws -> Void = {},
+                          open: (Int, ExtractedManifest.Entry) throws -> PackageFileReader) throws
+    {
+        var sinceBatch = 0
+        for (k, entry) in entries.enumerated() {
             let table = try normalizer.register(table: entry.table, hints: entry.hints)
-            let reader = try PackageFileReader(path: source + "/" + entry.file)
+            let reader = try open(k, entry)
             var rowNumber = 0
             let exactFloats = normalizer.hasDecimalColumns(table)
             var checkedColumns = -1
@@ -265,16 +298,20 @@ public struct Pipeline: Sendable {
                     error.stage = "normalize"
                     error.row = error.row ?? rowNumber
                     error.loadId = loadId
-                    if error.code == .badInput || error.code == .schema {
+                    if setAside, error.code == .badInput || error.code == .schema {
                         // Retrying cannot help: set the package aside, visibly, so later runs proceed.
                         storage.setAside(loadId, from: .extracted, error: error)
                         error.message += "; the package was set aside in \(storage.path(.failed, loadId))"
                     }
                     throw error
                 }
+                sinceBatch += 1
+                if sinceBatch == batch {
+                    sinceBatch = 0
+                    try every()
+                }
             }
         }
-        return normalizer
     }
 
     /// Fails, naming the table and the first column past the limit, when a table is wider than the destination allows.
@@ -301,21 +338,24 @@ public struct Pipeline: Sendable {
         try await loadPackages().map(\.loadId)
     }
 
-    func loadPackages() async throws -> [LoadInfo.Package] {
+    /// `failedOnce`: per load id, the error of an attempt made already (by an overlapped run's session).
+    func loadPackages(failedOnce: [String: any Error] = [:]) async throws -> [LoadInfo.Package] {
         var loaded: [LoadInfo.Package] = []
         for loadId in storage.packages(in: .normalized) {
             let dir = storage.path(.normalized, loadId)
             let manifest = try ManifestIO.read(NormalizedManifest.self, from: dir + "/manifest.json")
-            let package = NormalizedPackage(
-                loadId: loadId, dataset: manifest.dataset, schema: manifest.schema,
-                files: manifest.files.map { .init(table: $0.table, path: dir + "/" + $0.file, rowCount: $0.rows) },
-                replacedRoots: manifest.replacedRoots, state: manifest.state)
+            let package = manifest.package(in: dir)
             // A package with no rows, no replace and no state changes nothing: no `_dlt_loads` row for it.
             let changesNothing = manifest.files.allSatisfy { $0.rows == 0 } && manifest.replacedRoots.isEmpty
                 && manifest.state == nil
             var attempt = 0
+            var earlier = failedOnce[loadId]
             while !changesNothing {
                 do {
+                    if let error = earlier {
+                        earlier = nil
+                        throw error
+                    }
                     try await destination.load(package)
                     break
                 } catch where Task.isCancelled {
@@ -343,17 +383,22 @@ public struct Pipeline: Sendable {
                     throw error
                 }
             }
-            // Committed: only now does the local copy of the state move on.
-            if let state = manifest.state { try saveLocalState(state) }
-            try storage.advance(loadId, from: .normalized, to: .loaded)
-            loaded.append(LoadInfo.Package(loadId: loadId, rowCounts: manifest.files.filter { $0.rows > 0 }.map { ($0.table, $0.rows) },
-                                           schemaChanges: manifest.changes, resumed: false,
-                                           skippedRows: manifest.skipped ?? 0, discardedRows: manifest.discardedRows ?? 0,
-                                           discardedValues: manifest.discardedValues ?? 0, state: manifest.state,
-                                           replacedTables: manifest.replacedRoots))
+            loaded.append(try committed(manifest))
         }
         storage.pruneLoaded(keep: configuration.keepLoadedPackages)
         return loaded
+    }
+
+    /// After the destination committed a normalized package: only now does the local copy of the state
+    /// move on, and the package moves to `loaded/`.
+    func committed(_ manifest: NormalizedManifest) throws -> LoadInfo.Package {
+        if let state = manifest.state { try saveLocalState(state) }
+        try storage.advance(manifest.loadId, from: .normalized, to: .loaded)
+        return LoadInfo.Package(loadId: manifest.loadId, rowCounts: manifest.files.filter { $0.rows > 0 }.map { ($0.table, $0.rows) },
+                                schemaChanges: manifest.changes, resumed: false,
+                                skippedRows: manifest.skipped ?? 0, discardedRows: manifest.discardedRows ?? 0,
+                                discardedValues: manifest.discardedValues ?? 0, state: manifest.state,
+                                replacedTables: manifest.replacedRoots)
     }
 }
 

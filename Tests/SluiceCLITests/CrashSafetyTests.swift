@@ -2,7 +2,10 @@ import Foundation
 import Testing
 
 /// Kills `sluice` with SIGKILL at points spread across extract, normalize and load, reruns it, and checks
-/// that the result equals a clean load row for row: nothing lost, nothing loaded twice.
+/// that the result equals a clean load row for row: nothing lost, nothing loaded twice. The three stages
+/// overlap (the load appends rows inside an open transaction while extract and normalize still run), so
+/// the points cover the overlap: while the extracted files grow, while the normalized files grow, while
+/// the load's transaction is open, and after the normalized package is published, before the commit.
 @Suite("crash safety: SIGKILL at any point", .serialized)
 struct CrashSafetyTests {
     static let rows = 100_000
@@ -46,6 +49,9 @@ struct CrashSafetyTests {
     enum Trigger {
         case extracted(bytes: Int)
         case normalized(bytes: Int)
+        /// This long after the destination's transaction opened (SQLite's rollback journal exists).
+        case transaction(afterSeconds: Double)
+        /// This long after the normalized package was published.
         case loading(afterSeconds: Double)
         /// Never fires: the run completes while its stages are measured.
         case observe
@@ -55,6 +61,9 @@ struct CrashSafetyTests {
     final class Observed {
         var extracted = 0
         var normalized = 0
+        /// Seconds from the journal's first sight to the end of the run, and from the package's publication.
+        var transaction = 0.0
+        var published = 0.0
     }
 
     /// Starts a load, kills it when `trigger` fires; returns whether it was killed before finishing.
@@ -78,6 +87,7 @@ struct CrashSafetyTests {
         try p.run()
         let packages = dir + "/.sluice/events/packages"
         var loadStarted: Date?
+        var transactionStarted: Date?
         let deadline = Date().addingTimeInterval(120)
         while p.isRunning && Date() < deadline {
             let fire: Bool
@@ -86,11 +96,18 @@ struct CrashSafetyTests {
                 fire = files(under: packages + "/extracted-tmp", suffix: ".items").reduce(0) { $0 + size($1) } >= bytes
             case .normalized(let bytes):
                 fire = files(under: packages + "/normalized-tmp", suffix: ".rows").reduce(0) { $0 + size($1) } >= bytes
+            case .transaction(let seconds):
+                if transactionStarted == nil && FileManager.default.fileExists(atPath: dir + "/events.sqlite-journal") { transactionStarted = Date() }
+                fire = transactionStarted.map { Date().timeIntervalSince($0) >= seconds } ?? false
             case .loading(let seconds):
                 let published = !((try? FileManager.default.contentsOfDirectory(atPath: packages + "/normalized")) ?? []).isEmpty
                 if published && loadStarted == nil { loadStarted = Date() }
                 fire = loadStarted.map { Date().timeIntervalSince($0) >= seconds } ?? false
             case .observe:
+                if transactionStarted == nil && FileManager.default.fileExists(atPath: dir + "/events.sqlite-journal") { transactionStarted = Date() }
+                if loadStarted == nil && !((try? FileManager.default.contentsOfDirectory(atPath: packages + "/normalized")) ?? []).isEmpty {
+                    loadStarted = Date()
+                }
                 observed?.extracted = max(observed?.extracted ?? 0,
                                           files(under: packages + "/extracted-tmp", suffix: ".items").reduce(0) { $0 + size($1) })
                 observed?.normalized = max(observed?.normalized ?? 0,
@@ -105,6 +122,8 @@ struct CrashSafetyTests {
             usleep(500)
         }
         p.waitUntilExit()
+        observed?.transaction = transactionStarted.map { Date().timeIntervalSince($0) } ?? 0
+        observed?.published = loadStarted.map { Date().timeIntervalSince($0) } ?? 0
         return false
     }
 
@@ -119,22 +138,19 @@ struct CrashSafetyTests {
         _ = try await runAndKill(in: clean, .observe, observed: observed)
         let expected = try snapshot(clean)
         #expect(expected.hasPrefix("1|row 1|"))
-        // Time one load stage on its own, with the same data, for the load kill points.
-        let timing = base + "/timing"
-        try FileManager.default.createDirectory(atPath: timing, withIntermediateDirectories: true)
-        try FileManager.default.copyItem(atPath: input, toPath: timing + "/events.jsonl")
-        let timed = try await cli.sluice(Self.arguments, in: timing)
-        let loadSeconds = timed.output.split(separator: " ").last.flatMap { Double($0.dropLast(2)) } ?? 0.2
         let (extractedBytes, normalizedBytes) = (observed.extracted, observed.normalized)
         #expect(extractedBytes > 0 && normalizedBytes > 0)
+        // The transaction opens with the first normalized rows, well before extract ends.
+        #expect(observed.transaction > observed.published, "the load did not overlap: \(observed.transaction) s, \(observed.published) s")
 
         var triggers: [Trigger] = []
         for k in 0..<8 {
             let fraction = (Double(k) + 0.5) / 8
             triggers.append(.extracted(bytes: Int(Double(extractedBytes) * fraction)))
             triggers.append(.normalized(bytes: Int(Double(normalizedBytes) * fraction)))
-            triggers.append(.loading(afterSeconds: loadSeconds * 0.75 * Double(k) / 8))
+            triggers.append(.transaction(afterSeconds: observed.transaction * 0.75 * Double(k) / 8))
         }
+        for k in 0..<4 { triggers.append(.loading(afterSeconds: observed.published * 0.5 * Double(k) / 4)) }
         var killed = 0
         var missed: [String] = []
         for (k, trigger) in triggers.enumerated() {
@@ -151,7 +167,7 @@ struct CrashSafetyTests {
             #expect(again.output.contains("no new rows"), "kill point \(k): \(again.output)")
         }
         // Most points must have hit a live process, or the test proves little.
-        #expect(killed >= 20, "only \(killed) of \(triggers.count) kill points hit a running process")
+        #expect(killed >= 22, "only \(killed) of \(triggers.count) kill points hit a running process")
         print("crash safety: \(killed) of \(triggers.count) SIGKILLs landed mid-run (\(Self.rows) rows); missed: \(missed)")
     }
 }

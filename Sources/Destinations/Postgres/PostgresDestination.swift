@@ -151,22 +151,12 @@ public struct PostgresDestination: Destination {
     /// A transient failure (connecting included) is thrown as such: the engine retries the whole load
     /// (``Pipeline/Configuration/loadRetryDelays``).
     public func load(_ package: NormalizedPackage) async throws {
-        let db = try PostgresConnection(credentials)
-        try await db.cancellable {
-            try db.execute("BEGIN")
-            do {
-                if let statementTimeout {
-                    let ms = statementTimeout.components.seconds * 1000 + statementTimeout.components.attoseconds / 1_000_000_000_000_000
-                    try db.execute("SET LOCAL statement_timeout = \(max(1, ms))")
-                }
-                try PostgresLoad(db: db, destination: self, package: package).run()
-                if Task.isCancelled { throw CancellationError() }  // the last point at which nothing is committed
-                try db.execute("COMMIT")
-            } catch {
-                try? db.execute("ROLLBACK")
-                throw error
-            }
-        }
+        let session = try PostgresLoadSession(self, schemaName: package.schema.name)
+        try await session.db.cancellable { try session.commit(package, streamed: []) }
+    }
+
+    public func beginLoad(schemaName: String) throws -> (any LoadSession)? {
+        try PostgresLoadSession(self, schemaName: schemaName)
     }
 }
 
@@ -178,22 +168,30 @@ struct PostgresLoad {
 
     func q(_ table: String) -> String { destination.qualified(table) }
 
-    func run() throws {
-        // Loads into one dataset take turns until they commit: two first loads would otherwise both create
-        // the schema and the system tables, and one would fail on a catalog unique violation. Taken first,
-        // always, then the pipeline's commit lock, so the state check below sees another run's commit.
+    /// What every load does first in its transaction. Loads into one dataset take turns until they
+    /// commit: two first loads would otherwise both create the schema and the system tables, and one would
+    /// fail on a catalog unique violation. Taken first, always, then the pipeline's commit lock, so the
+    /// state check of ``run(streamed:)`` sees another run's commit.
+    static func begin(_ db: PostgresConnection, _ destination: PostgresDestination, schemaName: String) throws {
         _ = try db.query("SELECT pg_advisory_xact_lock(hashtext($1))", ["sluice.dataset." + PostgresDestination.physical(destination.dataset)])
-        _ = try db.query("SELECT pg_advisory_xact_lock($1::int, $2::int)", destination.lockKey(.commit, pipeline: package.schema.name))
+        _ = try db.query("SELECT pg_advisory_xact_lock($1::int, $2::int)", destination.lockKey(.commit, pipeline: schemaName))
         try db.execute("CREATE SCHEMA IF NOT EXISTS \(destination.schemaSQL)")
-        for sql in SystemTables.createStatements(table: q, sqlType: PostgresDestination.sqlType) { try db.execute(sql) }
+        for sql in SystemTables.createStatements(table: destination.qualified, sqlType: PostgresDestination.sqlType) { try db.execute(sql) }
+    }
+
+    /// Everything but the rows of `streamed` tables (copied earlier in the same transaction), after ``begin(_:_:schemaName:)``.
+    func run(streamed: Set<String>) throws {
         // Loaded already (loads are idempotent per package). Two pipelines may share a dataset and, started
         // in the same microsecond, a load id: the schema name tells their packages apart.
         if try !db.query("SELECT 1 FROM \(q("_dlt_loads")) WHERE load_id = $1 AND schema_name = $2",
-                         [package.loadId, package.schema.name]).isEmpty { return }
+                         [package.loadId, package.schema.name]).isEmpty {
+            guard streamed.isEmpty else { throw SluiceError(.package, "load package \(package.loadId) is loaded already") }
+            return
+        }
         try SystemRecords(package: package).checkState(destination: destination.described, table: q, query: { try db.query($0, $1) })
         let schema = package.schema
         let files = Dictionary(package.files.map { ($0.table, $0) }, uniquingKeysWith: { a, _ in a })
-        for table in schema.dataTables where files[table.name] != nil { try migrate(table) }
+        for table in schema.dataTables where files[table.name] != nil { try Self.migrate(table, db: db, destination: destination) }
         for root in package.replacedRoots {
             for table in schema.tableChain(root: root) where try destination.tableExists(db, table.name) {
                 try db.execute("DELETE FROM \(q(table.name))")
@@ -204,14 +202,16 @@ struct PostgresLoad {
             try merge(root: table, files: files)
             for t in schema.tableChain(root: table.name) { merged.insert(t.name) }
         }
-        for file in package.files where !merged.contains(file.table) {
+        for file in package.files where !merged.contains(file.table) && !streamed.contains(file.table) && file.rowCount > 0 {
             guard let table = schema.table(named: file.table) else { continue }
-            try copy(file, into: table, target: q(table.name))
+            try Self.copy(rows: try PackageFileReader(path: file.path).readFrame, into: table, target: q(table.name), db: db)
         }
         try SystemRecords(package: package).write(table: q, query: { try db.query($0, $1) })
     }
 
-    func migrate(_ table: TableSchema) throws {
+    /// Creates the table, or adds the columns it lacks.
+    static func migrate(_ table: TableSchema, db: PostgresConnection, destination: PostgresDestination) throws {
+        func q(_ table: String) -> String { destination.qualified(table) }
         let existing = Set(try destination.columns(db, table.name))
         if existing.isEmpty {
             let cols = table.columns.map { PostgresDestination.identifier($0.name) + " " + PostgresDestination.sqlType($0.dataType) + ($0.nullable ? "" : " NOT NULL") }
@@ -223,17 +223,15 @@ struct PostgresLoad {
         }
     }
 
-    /// Streams a row file with binary COPY, 1 MB at a time.
-    func copy(_ file: NormalizedPackage.TableFile, into table: TableSchema, target: String) throws {
-        guard file.rowCount > 0 else { return }
+    /// Streams flat-row frames (from `next`, as ``LoadSession/append(_:rows:)``) with binary COPY, 1 MB at a time.
+    static func copy(rows next: (inout [UInt8]) throws -> Int?, into table: TableSchema, target: String, db: PostgresConnection) throws {
         let columns = table.columns.map { PostgresDestination.identifier($0.name) }.joined(separator: ", ")
-        let reader = try PackageFileReader(path: file.path)
         var encoder = BinaryCopyEncoder(types: table.columns.map(\.dataType))
         var frame: [UInt8] = []
         try db.copy("COPY \(target) (\(columns)) FROM STDIN (FORMAT binary)") { send in
             while true {
                 frame.removeAll(keepingCapacity: true)
-                guard try reader.readFrame(appendingTo: &frame) != nil else { break }
+                guard try next(&frame) != nil else { break }
                 try frame.withUnsafeBufferPointer { try encoder.append(frame: $0) }
                 if encoder.buffer.count >= 1 << 20 {
                     if Task.isCancelled { throw CancellationError() }
@@ -251,7 +249,7 @@ struct PostgresLoad {
         func stage(_ name: String) -> String { PostgresDestination.identifier("_sluice_stage_" + name) }
         for table in chain {
             try db.execute("CREATE TEMP TABLE \(stage(table.name)) (LIKE \(q(table.name))) ON COMMIT DROP")
-            try copy(files[table.name]!, into: table, target: stage(table.name))
+            try Self.copy(rows: try PackageFileReader(path: files[table.name]!.path).readFrame, into: table, target: stage(table.name), db: db)
         }
         let merge = SQLMerge(
             root: root, schema: package.schema, target: q, stage: stage, staged: chain,
@@ -265,4 +263,63 @@ struct PostgresLoad {
             if statement.bindsNow { _ = try db.query(statement.sql, [now]) } else { try db.execute(statement.sql) }
         }
     }
+}
+
+/// A load inside one transaction, open from the first rows to the commit, holding the dataset's and the
+/// pipeline's transaction locks throughout (other loads into the dataset wait for it). Rows are copied
+/// with binary COPY as they arrive.
+final class PostgresLoadSession: LoadSession {
+    let db: PostgresConnection
+    private let destination: PostgresDestination
+    private let canceller: PostgresCanceller
+    private var open = true
+    /// Per table, the column count it was migrated to in this transaction.
+    private var migrated: [String: Int] = [:]
+
+    init(_ destination: PostgresDestination, schemaName: String) throws {
+        self.destination = destination
+        db = try PostgresConnection(destination.credentials)
+        canceller = db.canceller()
+        try db.execute("BEGIN")
+        do {
+            if let timeout = destination.statementTimeout {
+                let ms = timeout.components.seconds * 1000 + timeout.components.attoseconds / 1_000_000_000_000_000
+                try db.execute("SET LOCAL statement_timeout = \(max(1, ms))")
+            }
+            try PostgresLoad.begin(db, destination, schemaName: schemaName)
+        } catch {
+            rollback()
+            throw error
+        }
+    }
+
+    deinit { rollback() }
+
+    func append(_ table: TableSchema, rows next: (inout [UInt8]) throws -> Int?) throws {
+        if migrated[table.name] != table.columns.count {
+            try PostgresLoad.migrate(table, db: db, destination: destination)
+            migrated[table.name] = table.columns.count
+        }
+        try PostgresLoad.copy(rows: next, into: table, target: destination.qualified(table.name), db: db)
+    }
+
+    func commit(_ package: NormalizedPackage, streamed: Set<String>) throws {
+        do {
+            try PostgresLoad(db: db, destination: destination, package: package).run(streamed: streamed)
+            if Task.isCancelled { throw CancellationError() }  // the last point at which nothing is committed
+            try db.execute("COMMIT")
+            open = false
+        } catch {
+            rollback()
+            throw error
+        }
+    }
+
+    func rollback() {
+        guard open else { return }
+        open = false
+        try? db.execute("ROLLBACK")
+    }
+
+    func cancel() { canceller.cancel() }
 }

@@ -86,20 +86,12 @@ public struct SQLiteDestination: Destination {
     }
 
     public func load(_ package: NormalizedPackage) async throws {
-        try withConnection { db in
-            // The rollback journal (SQLite's default) records only pages that existed before the load; WAL
-            // would write every new page twice. FULL sync makes the commit durable before the package moves on.
-            try db.execute("PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;")
-            try db.execute("BEGIN IMMEDIATE")
-            do {
-                try SQLiteLoad(db: db, package: package).run()
-                if Task.isCancelled { throw CancellationError() }  // the last point at which nothing is committed
-                try db.execute("COMMIT")
-            } catch {
-                try? db.execute("ROLLBACK")
-                throw error
-            }
-        }
+        let session = try SQLiteLoadSession(path: path)
+        try session.commit(package, streamed: [])
+    }
+
+    public func beginLoad(schemaName: String) throws -> (any LoadSession)? {
+        try SQLiteLoadSession(path: path)
     }
 
     /// SQLite column type for a schema type (the logical type is kept in `_dlt_version`).
@@ -123,11 +115,13 @@ struct SQLiteLoad {
     let db: SQLiteConnection
     let package: NormalizedPackage
 
-    func run() throws {
+    /// Everything but the rows of `streamed` tables (appended earlier in the same transaction).
+    func run(streamed: Set<String> = []) throws {
         try createSystemTables()
         // Loaded already (loads are idempotent per package); the schema name tells apart two pipelines
         // sharing a file whose load ids fell in the same microsecond.
         if try !db.query("SELECT 1 FROM _dlt_loads WHERE load_id = ? AND schema_name = ?", [package.loadId, package.schema.name]).isEmpty {
+            guard streamed.isEmpty else { throw SluiceError(.package, "load package \(package.loadId) is loaded already") }
             return
         }
         // BEGIN IMMEDIATE holds the database's write lock: commits of all runs take turns here.
@@ -135,7 +129,7 @@ struct SQLiteLoad {
         let schema = package.schema
         let filesByTable = Dictionary(package.files.map { ($0.table, $0) }, uniquingKeysWith: { a, _ in a })
         for table in schema.dataTables where filesByTable[table.name] != nil {
-            try migrate(table)
+            try db.migrate(table)
         }
         for root in package.replacedRoots {
             for table in schema.tableChain(root: root) where try db.tableExists(table.name) {
@@ -149,31 +143,16 @@ struct SQLiteLoad {
                 for t in schema.tableChain(root: table.name) { merged.insert(t.name) }
             }
         }
-        for file in package.files where !merged.contains(file.table) {
+        for file in package.files where !merged.contains(file.table) && !streamed.contains(file.table) && file.rowCount > 0 {
             guard let table = schema.table(named: file.table) else { continue }
-            try insert(file, into: table, as: table.name)
+            let reader = try PackageFileReader(path: file.path)
+            try db.insert(rows: reader.readFrame, into: table, as: table.name)
         }
         try SystemRecords(package: package).write(table: quoteIdentifier, query: db.query)
     }
 
     func createSystemTables() throws {
         for sql in SystemTables.createStatements(table: quoteIdentifier, sqlType: SQLiteDestination.sqlType) { try db.execute(sql) }
-    }
-
-    /// Creates the table, or adds the columns it lacks.
-    func migrate(_ table: TableSchema) throws {
-        let existing = Set(try db.columns(of: table.name))
-        if existing.isEmpty {
-            let columns = table.columns.map { c in
-                quoteIdentifier(c.name) + " " + SQLiteDestination.sqlType(c.dataType) + (c.nullable ? "" : " NOT NULL")
-            }
-            try db.execute("CREATE TABLE \(quoteIdentifier(table.name)) (\(columns.joined(separator: ", ")))")
-            return
-        }
-        for c in table.columns where !existing.contains(c.name) {
-            try db.execute("ALTER TABLE \(quoteIdentifier(table.name)) ADD COLUMN \(quoteIdentifier(c.name)) "
-                + SQLiteDestination.sqlType(c.dataType))
-        }
     }
 
     /// Merges a root table and its children from temporary staging tables, by the table's strategy.
@@ -183,7 +162,8 @@ struct SQLiteLoad {
         for table in chain {
             try db.execute("DROP TABLE IF EXISTS \(stage(table.name))")
             try db.execute("CREATE TEMP TABLE \(quoteIdentifier("_sluice_stage_" + table.name)) AS SELECT * FROM main.\(quoteIdentifier(table.name)) WHERE 0")
-            try insert(files[table.name]!, into: table, as: "temp." + "_sluice_stage_" + table.name, quoted: false)
+            let reader = try PackageFileReader(path: files[table.name]!.path)
+            try db.insert(rows: reader.readFrame, into: table, as: "temp." + "_sluice_stage_" + table.name, quoted: false)
         }
         let merge = SQLMerge(
             root: root, schema: package.schema, target: { "main." + quoteIdentifier($0) }, stage: stage, staged: chain,
@@ -202,22 +182,39 @@ struct SQLiteLoad {
         }
         for table in chain { try db.execute("DROP TABLE \(stage(table.name))") }
     }
+}
 
-    /// Inserts a row file with multi-row statements, binding text and blobs in place (`SQLITE_STATIC`).
-    func insert(_ file: NormalizedPackage.TableFile, into table: TableSchema, as target: String, quoted: Bool = true) throws {
+extension SQLiteConnection {
+    /// Creates the table, or adds the columns it lacks.
+    func migrate(_ table: TableSchema) throws {
+        let existing = Set(try columns(of: table.name))
+        if existing.isEmpty {
+            let columns = table.columns.map { c in
+                quoteIdentifier(c.name) + " " + SQLiteDestination.sqlType(c.dataType) + (c.nullable ? "" : " NOT NULL")
+            }
+            try execute("CREATE TABLE \(quoteIdentifier(table.name)) (\(columns.joined(separator: ", ")))")
+            return
+        }
+        for c in table.columns where !existing.contains(c.name) {
+            try execute("ALTER TABLE \(quoteIdentifier(table.name)) ADD COLUMN \(quoteIdentifier(c.name)) "
+                + SQLiteDestination.sqlType(c.dataType))
+        }
+    }
+
+    /// Inserts flat-row frames (from `next`, as ``LoadSession/append(_:rows:)``) with multi-row statements, binding text and blobs in place (`SQLITE_STATIC`).
+    func insert(rows next: (inout [UInt8]) throws -> Int?, into table: TableSchema, as target: String, quoted: Bool = true) throws {
         let n = table.columns.count
-        guard n > 0, file.rowCount > 0 else { return }
+        guard n > 0 else { return }
         let perStatement = max(1, min(100, 32_000 / n))
         let targetSQL = quoted ? quoteIdentifier(target) : target.split(separator: ".", maxSplits: 1).enumerated()
             .map { $0.offset == 0 ? String($0.element) : quoteIdentifier(String($0.element)) }.joined(separator: ".")
         let columnList = table.columns.map { quoteIdentifier($0.name) }.joined(separator: ", ")
         let tuple = "(" + Array(repeating: "?", count: n).joined(separator: ",") + ")"
         func statement(rows: Int) throws -> SQLiteConnection.Statement {
-            try db.prepare("INSERT INTO \(targetSQL) (\(columnList)) VALUES "
+            try prepare("INSERT INTO \(targetSQL) (\(columnList)) VALUES "
                 + Array(repeating: tuple, count: rows).joined(separator: ","))
         }
         let full = try statement(rows: perStatement)
-        let reader = try PackageFileReader(path: file.path)
         var arena: [UInt8] = []
         var offsets: [(Int, Int)] = []
         arena.reserveCapacity(1 << 20)
@@ -264,10 +261,58 @@ struct SQLiteLoad {
 
         while true {
             let start = arena.count
-            guard let length = try reader.readFrame(appendingTo: &arena) else { break }
+            guard let length = try next(&arena) else { break }
             offsets.append((start, length))
             if offsets.count == perStatement { try flush(full) }
         }
         if !offsets.isEmpty { try flush(try statement(rows: offsets.count)) }
     }
+}
+
+/// A load inside one `BEGIN IMMEDIATE` transaction, open from the first rows to the commit. While it is
+/// open, other writers of the same file wait (up to the connection's busy timeout) and readers read the
+/// data as it was before.
+final class SQLiteLoadSession: LoadSession {
+    private let db: SQLiteConnection
+    private var open = true
+    /// Per table, the column count it was migrated to in this transaction.
+    private var migrated: [String: Int] = [:]
+
+    init(path: String) throws {
+        db = try SQLiteConnection(path: path)
+        // The rollback journal (SQLite's default) records only pages that existed before the load; WAL
+        // would write every new page twice. FULL sync makes the commit durable before the package moves on.
+        try db.execute("PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;")
+        try db.execute("BEGIN IMMEDIATE")
+    }
+
+    deinit { rollback() }
+
+    func append(_ table: TableSchema, rows next: (inout [UInt8]) throws -> Int?) throws {
+        if migrated[table.name] != table.columns.count {
+            try db.migrate(table)
+            migrated[table.name] = table.columns.count
+        }
+        try db.insert(rows: next, into: table, as: table.name)
+    }
+
+    func commit(_ package: NormalizedPackage, streamed: Set<String>) throws {
+        do {
+            try SQLiteLoad(db: db, package: package).run(streamed: streamed)
+            if Task.isCancelled { throw CancellationError() }  // the last point at which nothing is committed
+            try db.execute("COMMIT")
+            open = false
+        } catch {
+            rollback()
+            throw error
+        }
+    }
+
+    func rollback() {
+        guard open else { return }
+        open = false
+        try? db.execute("ROLLBACK")
+    }
+
+    func cancel() { db.interrupt() }
 }
