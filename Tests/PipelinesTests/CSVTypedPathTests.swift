@@ -140,6 +140,12 @@ struct CSVTypedPathTests {
         #expect(try t.typedValues("t", "s") == [.text("001"), .text("x"), .text("\n"), .text("ü")])
     }
 
+    @Test func aNULBeforeABoolWordIsText() async throws {
+        let t = try await expectSameByBothPaths("b\ntrue\n\u{0}true\nFALSE\n", sampleRows: 1)
+        #expect(try await t.type("t", "b") == .bool)
+        #expect(try t.columns("t").contains("b__v_text"))
+    }
+
     @Test(arguments: [true, false])
     func aBadValueOfAGivenTypeNamesFileLineAndColumn(typed: Bool) async throws {
         // Line 6 (the quoted newline and CRLF line ends count), column `amount`, after the sample.
@@ -191,6 +197,26 @@ struct CSVTypedPathTests {
         } throws: { error in
             guard let e = error as? SluiceError else { return false }
             return e.line == 4 && e.column == "id" && "\(e)".contains("is null")
+        }
+    }
+
+    @Test func filesWithDifferentHeadersInOneResourceKeepTheirColumns() async throws {
+        var tables: [[String: Column]] = []
+        for typed in [true, false] {
+            let t = TestPipeline()
+            let a = t.file("a.csv", "id,x\n1,a\n2,b\n3,c\n")
+            let b = t.file("b.csv", "y,id\n2024-01-01,4\n2024-01-02,5\n,6\n")
+            var options = CSVReader.Options()
+            options.sampleRows = 1
+            options.typedPath = typed
+            try await pipeline(t).run(Source(name: "files", resources: [try FileResource.make(name: "t", paths: [a, b], csv: options)]))
+            tables.append(try await contents(t)["t"] ?? [:])
+        }
+        #expect(tables[0]["id"]?.values == [.bigint(1), .bigint(2), .bigint(3), .bigint(4), .bigint(5), .bigint(6)])
+        #expect(tables[0]["x"]?.values == [.text("a"), .text("b"), .text("c"), .null, .null, .null])
+        #expect(tables[0]["y"]?.type == .date)
+        for (name, column) in tables[1] {
+            #expect(tables[0][name]?.type == column.type && tables[0][name]?.values == column.values, "\(name)")
         }
     }
 

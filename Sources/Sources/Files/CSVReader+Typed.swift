@@ -154,23 +154,21 @@ extension CSVReader {
         guard bytes.count <= 5 else { return nil }
         var word: UInt64 = 0
         for c in bytes {
-            guard c < 0x80 else { return nil }
+            guard c > 0, c < 0x80 else { return nil }  // a NUL would pack like nothing
             let lower = c >= 65 && c <= 90 ? c | 0x20 : c
             word = word << 8 | UInt64(lower)
         }
-        @inline(__always) func w(_ s: StaticString) -> UInt64 {
-            var v: UInt64 = 0
-            for k in 0..<s.utf8CodeUnitCount { v = v << 8 | UInt64(s.utf8Start[k]) }
-            return v
-        }
-        if word == w("true") { return true }
-        if word == w("false") { return false }
+        if word == BoolWords.true { return true }
+        if word == BoolWords.false { return false }
         if inferring { return nil }
-        switch word {
-        case w("yes"), w("t"), w("y"), w("1"): return true
-        case w("no"), w("f"), w("n"), w("0"): return false
-        default: return nil
-        }
+        return BoolWords.coercedTrue.contains(word) ? true : BoolWords.coercedFalse.contains(word) ? false : nil
+    }
+
+    /// ASCII words packed big-endian into an integer, one byte a character.
+    enum BoolWords {
+        static func packed(_ s: String) -> UInt64 { s.utf8.reduce(0) { $0 << 8 | UInt64($1) } }
+        static let `true` = packed("true"), `false` = packed("false")
+        static let coercedTrue = ["yes", "t", "y", "1"].map(packed), coercedFalse = ["no", "f", "n", "0"].map(packed)
     }
 
     /// An optional sign and at most 18 digits: what `Int64(_:)` reads with no overflow to check.
