@@ -23,7 +23,7 @@ public enum PackageFile {
 public final class PackageFileWriter {
     private let handle: UnsafeMutablePointer<FILE>
     public let path: String
-    private var buffer: [UInt8] = []
+    var buffer: [UInt8] = []
     private var frameStart = 0
     public private(set) var frames = 0
     /// Bytes handed to the file so far (whole frames only).
@@ -32,6 +32,8 @@ public final class PackageFileWriter {
     /// the file: a stage that overlaps this one reads up to there (see ``PackageFileReader/gate``).
     public var onFlush: ((Int) -> Void)?
     private var keyIds: [String: Int] = [:]
+    /// The keys of the encoded rows written last, and their interned references (see ``writeEncodedRow(_:)``).
+    var encodedKeys: (keys: EncodedRow.Keys, references: [UInt8], ends: [Int])?
 
     public init(path: String) throws(SluiceError) {
         guard let h = fopen(path, "wb") else {
@@ -81,17 +83,20 @@ public final class PackageFileWriter {
         }
     }
 
-    private func writeKey(_ key: String) {
+    /// Writes a key (interned: see ``PackageFile``) and returns its id in this file.
+    @discardableResult func writeKey(_ key: String) -> Int {
         if let id = keyIds[key] {
             writeVarint(id << 1 | 1)
-            return
+            return id
         }
-        keyIds[key] = keyIds.count
+        let id = keyIds.count
+        keyIds[key] = id
         var k = key
         k.withUTF8 { p in
             writeVarint(p.count << 1)
             buffer.append(contentsOf: p)
         }
+        return id
     }
 
     /// Writes one tagged value; nested values recursively.

@@ -2,7 +2,7 @@ import PipelineCore
 
 /// The engine's ``RowWriter``: appends rows to the extracted package file as they come, applying the
 /// resource's incremental cursor and keeping the values it asks to remember.
-final class ExtractWriter: JSONRowWriter {
+final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
     let file: PackageFileWriter
     private(set) var rows = 0
     /// Rows outside the incremental window (or loaded before), dropped.
@@ -126,6 +126,17 @@ final class ExtractWriter: JSONRowWriter {
             try JSONText.validate(p)
             try file.writeJSONRow(p)
         }
+        rows += 1
+    }
+
+    func write(encoded row: EncodedRow) async throws {
+        if tracker != nil || !privacy.isEmpty || (checks.map { !$0.keys.isEmpty || ($0.forbidsNUL && row.mayHoldNUL) } ?? false) {
+            // The cursor, privacy hints and checks need the row's values.
+            try await write(try row.decoded())
+            return
+        }
+        if rows & 1023 == 1023 { try Task.checkCancellation() }
+        try file.writeEncodedRow(row)
         rows += 1
     }
 

@@ -619,8 +619,8 @@ final class Normalizer {
     /// overlapped load): per table with rows, its name, its file and the bytes readable in it now. Called
     /// between rows only, so every file ends with whole rows of whole row trees.
     func flushForReaders() throws -> [(table: String, path: String, bytes: Int)] {
-        try writers.keys.sorted().map { t in
-            let w = writers[t]!.writer
+        try writers.indices.compactMap { t in
+            guard let w = writers[t] else { return nil }
             return (schema.tables[t].name, w.path, try w.flushForReaders())
         }
     }

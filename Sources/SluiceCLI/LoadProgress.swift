@@ -204,8 +204,20 @@ class CountingWriter: RowWriter {
     func setState(_ key: String, _ value: String) { inner.setState(key, value) }
 }
 
-/// A ``CountingWriter`` over a writer that takes JSON object text.
-final class CountingJSONWriter: CountingWriter, JSONRowWriter {
+/// A ``CountingWriter`` over a writer that takes JSON object text (and encoded rows, as the engine's does).
+final class CountingJSONWriter: CountingWriter, JSONRowWriter, EncodedRowWriter {
+    private let encodedInner: (any EncodedRowWriter)?
+
+    override init(_ inner: any RowWriter, counter: RowCounter) {
+        encodedInner = inner as? any EncodedRowWriter
+        super.init(inner, counter: counter)
+    }
+
+    func write(encoded row: EncodedRow) async throws {
+        if let encodedInner { try await encodedInner.write(encoded: row) } else { try await inner.write(row.decoded()) }
+        counter.add()
+    }
+
     func write(jsonObject bytes: ArraySlice<UInt8>) async throws {
         if let json = inner as? any JSONRowWriter { try await json.write(jsonObject: bytes) } else {
             throw SluiceError(.badInput, "the engine's writer does not take JSON text")

@@ -23,6 +23,9 @@ public struct CSVReader: Sendable {
         public var sampleRows = 1000
         /// Bytes read at a time; memory stays near this plus the longest record.
         public var chunkSize = 1 << 20
+        /// Whether records after the sample take the typed path (``EncodedRow``s); tests turn it off to
+        /// compare with the `String` per field path, which stays for given `json` columns.
+        var typedPath = true
         /// A delimiter as a person writes it: one ASCII character other than a quote or a line end, or `tab`.
         public static func delimiter(parsing text: String) throws -> UInt8 {
             let bytes = Array((text == "tab" || text == "\\t" ? "\t" : text).utf8)
@@ -56,7 +59,20 @@ public struct CSVReader: Sendable {
         var hasDoubledQuotes: Bool
     }
 
+    /// Emits every record as a ``Row``.
     public func read(_ emit: (Row) async throws -> Void) async throws {
+        try await read(encoded: nil, emit)
+    }
+
+    /// Streams rows into `out`. When `out` is an ``EncodedRowWriter`` (the engine's writer), the records
+    /// after the sample go as ``EncodedRow``s: fields parsed from their bytes, with no `String` per field.
+    public func read(into out: any RowWriter) async throws {
+        try await read(encoded: out as? any EncodedRowWriter) { try await out.write($0) }
+    }
+
+    /// Reads the file; records after the sample are encoded (``encode(_:_:line:columns:into:)``) and go to
+    /// `encoded` when given, else to `emit` decoded. The sample goes to `emit` as rows.
+    func read(encoded: (any EncodedRowWriter)?, _ emit: (Row) async throws -> Void) async throws {
         var buffer = ChunkBuffer(try openByteStream(path: path), chunkSize: options.chunkSize)
         var line = 1
         var header: [String]?
@@ -64,6 +80,9 @@ public struct CSVReader: Sendable {
         var sample: [(line: Int, fields: [Value])] = []
         var sampling = true
         var fields: [FieldRef] = []
+        // Set once the types are known: the columns of the typed path (no nested values: no given json type).
+        var columns: [Column]?
+        var record = EncodedRow(keys: EncodedRow.Keys([]))
 
         func typed(_ raw: [Value], _ recordLine: Int) throws -> Row {
             var row = Row()
@@ -103,6 +122,16 @@ public struct CSVReader: Sendable {
                     throw SluiceError(.badInput, "expected \(names.count) fields as in the header, found \(fields.count)",
                                       file: path, line: recordLine)
                 }
+                if let columns {
+                    try encode(buffer.bytes, fields, line: recordLine, columns: columns, into: &record)
+                    if let encoded {
+                        try await placing(file: path, line: recordLine) { try await encoded.write(encoded: record) }
+                    } else {
+                        let row = try record.decoded()
+                        try await placing(file: path, line: recordLine) { try await emit(row) }
+                    }
+                    continue
+                }
                 var values: [Value] = []
                 values.reserveCapacity(fields.count)
                 for (k, f) in fields.enumerated() {
@@ -116,6 +145,10 @@ public struct CSVReader: Sendable {
                         inferTypes(sample.map(\.fields), into: &types)
                         for s in sample { try await placing(file: path, line: s.line) { try await emit(try typed(s.fields, s.line)) } }
                         sample = []
+                        if options.typedPath, !options.columnTypes.values.contains(.json) {
+                            columns = names.indices.map { Column(name: names[$0], type: types[$0], given: options.columnTypes[names[$0]]) }
+                            record = EncodedRow(keys: EncodedRow.Keys(names))
+                        }
                     }
                 } else {
                     try await placing(file: path, line: recordLine) { try await emit(try typed(values, recordLine)) }
@@ -200,7 +233,7 @@ public struct CSVReader: Sendable {
         }
     }
 
-    private func text(_ b: [UInt8], _ f: FieldRef, line: Int) throws -> String {
+    func text(_ b: [UInt8], _ f: FieldRef, line: Int) throws -> String {
         let slice = b[f.start..<f.end]
         var bytes = Array(slice)
         if f.hasDoubledQuotes {
@@ -220,7 +253,7 @@ public struct CSVReader: Sendable {
     }
 
     /// The value of one field: null, or parsed by the given type, or (while sampling) by its own look.
-    private func rawValue(_ b: [UInt8], _ f: FieldRef, line: Int, column: String, given: DataType?,
+    func rawValue(_ b: [UInt8], _ f: FieldRef, line: Int, column: String, given: DataType?,
                           inferring: Bool) throws -> Value
     {
         if f.start == f.end && !f.quoted { return .null }
@@ -253,7 +286,7 @@ public struct CSVReader: Sendable {
                 if allNumber {
                     switch Value.exactNumber(s) {
                     case .bigint(let i)?:
-                        if abs(i) >= 1 << 53 { allDouble = false }  // an integer a double would round
+                        if i.magnitude >= 1 << 53 { allDouble = false }  // an integer a double would round
                     case .double?: allInt = false
                     case .decimal?: allInt = false; allDouble = false
                     default: allInt = false; allDouble = false; allNumber = false
@@ -277,7 +310,7 @@ public struct CSVReader: Sendable {
 
     /// A sampled or streamed value in its column's inferred type; a value that does not fit it exactly
     /// keeps its own type (the normalizer puts it in a variant column).
-    private func convert(_ v: Value, to type: DataType?, column: String, line: Int) throws -> Value {
+    func convert(_ v: Value, to type: DataType?, column: String, line: Int) throws -> Value {
         guard case .text(let s) = v else { return v }
         guard let type else { return Self.inferOne(s) }
         switch type {
@@ -286,7 +319,7 @@ public struct CSVReader: Sendable {
             let own = Self.inferOne(s)
             if own.dataType == type { return own }
             if type == .decimal, Value.exactNumber(s) != nil { return .decimal(s) }
-            if type == .double, case .bigint(let i) = own, abs(i) < 1 << 53 { return .double(Double(i)) }
+            if type == .double, case .bigint(let i) = own, i.magnitude < 1 << 53 { return .double(Double(i)) }
             return own
         default:
             return Value.text(s).coerced(to: type) ?? Self.inferOne(s)

@@ -42,7 +42,7 @@ public enum FileResource {
                 switch f {
                 case .jsonl: try await JSONLinesReader(path: path).read(into: out)
                 case .json: try await JSONDocumentReader(path: path).read(into: out)
-                case .csv: try await CSVReader(path: path, options: csv).read { try await out.write($0) }
+                case .csv: try await CSVReader(path: path, options: csv).read(into: out)
                 }
             }
         }

@@ -84,7 +84,7 @@ public enum NYCTaxiSource: SourcePackage {
                 defer { try? FileManager.default.removeItem(atPath: scratch) }
                 let response = try await client.download(file, to: scratch)
                 do {
-                    try await CSVReader(path: scratch, options: options).read { row in try await out.write(row) }
+                    try await CSVReader(path: scratch, options: options).read(into: out)
                 } catch var error as SluiceError {
                     error.file = RESTRedaction.redact(response.url)  // the file as the user knows it, not the scratch copy
                     throw error
