@@ -210,12 +210,11 @@ public struct Pipeline: Sendable {
             var dir = try storage.beginTemporary(.normalized, loadId)
             do {
                 var normalizer = try normalizePass(manifest, from: source, schema: before, into: dir)
-                if !normalizer.repeatedKeys.isEmpty {
+                if let plan = try normalizer.supersededOrdinals() {
                     // A primary key occurs twice in a merge batch: again, keeping only each key's last row.
-                    let plan = normalizer.repeatedKeys
                     normalizer = Normalizer(schema: before, loadId: loadId, directory: dir)  // closes the first pass's files
                     dir = try storage.beginTemporary(.normalized, loadId)
-                    normalizer = try normalizePass(manifest, from: source, schema: before, into: dir, superseding: plan)
+                    normalizer = try normalizePass(manifest, from: source, schema: before, into: dir, superseded: plan)
                 }
                 let files = try normalizer.finish()
                 var schema = normalizer.schema
@@ -242,10 +241,10 @@ public struct Pipeline: Sendable {
     /// Normalizes every row of an extracted package into `dir`; bad input (a table wider than the destination
     /// allows among it) sets the package aside.
     private func normalizePass(_ manifest: ExtractedManifest, from source: String, schema: Schema, into dir: String,
-                               superseding: [String: [String: Int]] = [:]) throws -> Normalizer
+                               superseded: SupersededOrdinals? = nil) throws -> Normalizer
     {
         let loadId = manifest.loadId
-        let normalizer = Normalizer(schema: schema, loadId: loadId, directory: dir, superseding: superseding)
+        let normalizer = Normalizer(schema: schema, loadId: loadId, directory: dir, superseded: superseded)
         for entry in manifest.entries {
             let table = try normalizer.register(table: entry.table, hints: entry.hints)
             let reader = try PackageFileReader(path: source + "/" + entry.file)
