@@ -89,21 +89,21 @@ final class Normalizer {
     private(set) var discardedRows = 0
     private(set) var discardedValues = 0
 
-    /// The batch's dedup by primary key (as dlt dedups a merge batch: the last row of a key wins).
-    /// A first pass records keys that occur twice in ``repeatedKeys``; when there are any, the package is
-    /// normalized again with them as `superseding` (per table, key -> ordinal of its last row), so the
-    /// earlier rows and their child rows never reach the package.
-    private let superseding: [String: [String: Int]]
-    private var seenKeys: [String: Set<String>] = [:]
-    /// Per table, each primary key seen more than once in this package -> the ordinal of its last row.
-    private(set) var repeatedKeys: [String: [String: Int]] = [:]
+    /// The batch's dedup by primary key (``RepeatedKeys``): the first pass records every key; when one
+    /// repeats, the package is normalized again with `superseded`, the ordinals of rows a later row of
+    /// the same key replaces, so those rows and their child rows never reach the package.
+    private let superseded: SupersededOrdinals?
+    private var repeatedKeys: RepeatedKeys
     /// Root rows dropped because a later row of the batch has the same primary key.
     private(set) var supersededRows = 0
+    /// After the first pass: the rows a second pass must drop, or nil when no primary key repeats.
+    func supersededOrdinals() throws -> SupersededOrdinals? { try repeatedKeys.superseded() }
     /// Counts root rows given to ``normalize(_:table:)``; identifies a row across the two passes.
     private var ordinal = 0
 
-    init(schema: Schema, loadId: String, directory: String, superseding: [String: [String: Int]] = [:]) {
-        self.superseding = superseding
+    init(schema: Schema, loadId: String, directory: String, superseded: SupersededOrdinals? = nil) {
+        self.superseded = superseded
+        repeatedKeys = RepeatedKeys(directory: directory)
         self.schema = schema
         existingTables = Set(schema.tables.map(\.name))
         self.loadId = loadId
@@ -211,16 +211,16 @@ final class Normalizer {
         if hint.disposition == .merge, !hint.keyOrder.isEmpty {
             let values = hint.keyOrder.map { CursorTracker.lookup($0, in: row) ?? .null }
             keyText = values.map(JSONText.encode).joined(separator: "\u{1F}")
-            // Keys compare as the key column will hold them: "1" and 1 are one key (one is coerced to the
-            // other's type), as the destination's own dedup would see them.
-            let dedupKey = values.map { $0.isNull ? "\u{0}" : $0.textForm }.joined(separator: "\u{1F}")
-            if let last = superseding[table]?[dedupKey] {
-                if last != ordinal {
+            if let superseded {
+                if try superseded.contains(ordinal) {
                     supersededRows += 1
                     return
                 }
-            } else if superseding.isEmpty, !seenKeys[table, default: []].insert(dedupKey).inserted {
-                repeatedKeys[table, default: [:]][dedupKey] = ordinal
+            } else {
+                // Keys compare as the key column will hold them: "1" and 1 are one key (one is coerced to
+                // the other's type), as the destination's own dedup would see them.
+                let dedupKey = values.map { $0.isNull ? "\u{0}" : $0.textForm }.joined(separator: "\u{1F}")
+                try repeatedKeys.record(table: table, key: dedupKey, ordinal: ordinal)
             }
         }
         // Row ids as dlt makes them: random, a hash of the primary key (upsert: an updated row keeps its

@@ -128,7 +128,7 @@ extension Pipeline {
             try normalizeEntries(entries, loadId: loadId, into: normalizer, setAside: false, batch: max(1, configuration.overlapBatchRows),
                                  every: handOver) { k, _ in try progress.reader(k) }
             // A primary key repeats in a merge batch: the whole-package path normalizes again keeping the last row.
-            guard normalizer.repeatedKeys.isEmpty else { throw Self.stepAside }
+            guard try normalizer.supersededOrdinals() == nil else { throw Self.stepAside }
             try handOver()
             let manifest = try progress.waitForManifest()
             let normalized = try publishNormalized(normalizer, of: manifest, before: before, from: temporary)

@@ -221,12 +221,11 @@ public struct Pipeline: Sendable {
             var dir = try storage.beginTemporary(.normalized, loadId)
             do {
                 var normalizer = try normalizePass(manifest, from: source, schema: before, into: dir)
-                if !normalizer.repeatedKeys.isEmpty {
+                if let plan = try normalizer.supersededOrdinals() {
                     // A primary key occurs twice in a merge batch: again, keeping only each key's last row.
-                    let plan = normalizer.repeatedKeys
                     normalizer = Normalizer(schema: before, loadId: loadId, directory: dir)  // closes the first pass's files
                     dir = try storage.beginTemporary(.normalized, loadId)
-                    normalizer = try normalizePass(manifest, from: source, schema: before, into: dir, superseding: plan)
+                    normalizer = try normalizePass(manifest, from: source, schema: before, into: dir, superseded: plan)
                 }
                 try publishNormalized(normalizer, of: manifest, before: before, from: dir)
             } catch {
@@ -263,9 +262,9 @@ public struct Pipeline: Sendable {
     /// Normalizes every row of an extracted package into `dir`; bad input (a table wider than the destination
     /// allows among it) sets the package aside.
     private func normalizePass(_ manifest: ExtractedManifest, from source: String, schema: Schema, into dir: String,
-                               superseding: [String: [String: Int]] = [:]) throws -> Normalizer
+                               superseded: SupersededOrdinals? = nil) throws -> Normalizer
     {
-        let normalizer = Normalizer(schema: schema, loadId: manifest.loadId, directory: dir, superseding: superseding)
+        let normalizer = Normalizer(schema: schema, loadId: manifest.loadId, directory: dir, superseded: superseded)
         try normalizeEntries(manifest.entries, loadId: manifest.loadId, into: normalizer, setAside: true) { _, entry in
             try PackageFileReader(path: source + "/" + entry.file)
         }

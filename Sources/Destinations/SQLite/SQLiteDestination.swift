@@ -94,6 +94,23 @@ public struct SQLiteDestination: Destination {
         try SQLiteLoadSession(path: path)
     }
 
+    /// Page cache of a load's connection, in KiB (for the database and, apart, for temporary tables).
+    static let loadCacheKiB = 16_384
+
+    /// Sets up a connection for a load, so its memory stays flat whatever the load's size.
+    ///
+    /// The rollback journal (SQLite's default) records only pages that existed before the load; WAL
+    /// would write every new page twice. FULL sync makes the commit durable before the package moves on.
+    /// Temporary storage is a file: merge staging tables, sorts and `IN (SELECT ...)` sets hold a whole
+    /// batch, and in memory (`temp_store = MEMORY`) they grew with it (a 1M-row merge peaked over 400 MB);
+    /// on a file they live in a bounded page cache and spill to disk (under `SQLITE_TMPDIR` or `TMPDIR`).
+    static func prepareForLoad(_ db: SQLiteConnection) throws {
+        try db.execute("""
+            PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA temp_store = FILE;
+            PRAGMA cache_size = -\(loadCacheKiB); PRAGMA temp.cache_size = -\(loadCacheKiB);
+            """)
+    }
+
     /// SQLite column type for a schema type (the logical type is kept in `_dlt_version`).
     static func sqlType(_ type: DataType) -> String {
         switch type {
@@ -280,9 +297,7 @@ final class SQLiteLoadSession: LoadSession {
 
     init(path: String) throws {
         db = try SQLiteConnection(path: path)
-        // The rollback journal (SQLite's default) records only pages that existed before the load; WAL
-        // would write every new page twice. FULL sync makes the commit durable before the package moves on.
-        try db.execute("PRAGMA journal_mode = DELETE; PRAGMA synchronous = FULL; PRAGMA temp_store = MEMORY; PRAGMA cache_size = -65536;")
+        try SQLiteDestination.prepareForLoad(db)
         try db.execute("BEGIN IMMEDIATE")
     }
 
