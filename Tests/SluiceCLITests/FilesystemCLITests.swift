@@ -158,20 +158,20 @@ struct FilesystemCLITests {
         defer { try? FileManager.default.removeItem(atPath: dir) }
         try trips(20000, in: dir)
         try "[destination.filesystem]\nfile_max_items = 2000\n".write(toFile: dir + "/sluice.toml", atomically: false, encoding: .utf8)
-        let load = ["load", "trips.jsonl", "--table", "trips", "--destination", "filesystem", "--bucket-url", "shared"]
+        let load = ["load", "trips.jsonl", "--table", "trips", "--destination", "filesystem", "--bucket-url", "common"]
         // Two datasets (`a`, `b`), and a third pipeline into `a` beside its own: each clears abandoned staging
         // files while the others write theirs.
         let results = try await concurrently([load + ["--pipeline", "a"], load + ["--pipeline", "b"],
                                               load + ["--pipeline", "c", "--dataset", "a"]], in: dir)
         for result in results { #expect(result.status == 0, "\(result.output)") }
         func rows(_ dataset: String) throws -> Int {
-            let folder = dir + "/shared/" + dataset + "/trips"
+            let folder = dir + "/common/" + dataset + "/trips"
             return try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.reduce(0) { total, name in
                 total + (try String(contentsOfFile: folder + "/" + name, encoding: .utf8)).split(separator: "\n").count
             }
         }
         #expect(try rows("a") == 40000 && rows("b") == 20000)
-        let staged = try #require(FileManager.default.subpaths(atPath: dir + "/shared")).filter { $0.hasSuffix(".tmp") }
+        let staged = try #require(FileManager.default.subpaths(atPath: dir + "/common")).filter { $0.hasSuffix(".tmp") }
         #expect(staged.isEmpty, "\(staged)")
     }
 
