@@ -178,31 +178,4 @@ public struct LocalFileStorage: FileStorage {
         }
         return try await body()
     }
-
-    public func removeAbandonedStaging(under directory: String, lockedSince: Date) throws -> [String] {
-        let base = absolute(directory)
-        guard let walker = FileManager.default.enumerator(atPath: base) else { return [] }
-        let ours = getpid()
-        let writing = StagingName.writing.withLock { $0 }
-        var removed: [String] = []
-        while let item = walker.nextObject() as? String {
-            if item == "_sluice_locks" {
-                walker.skipDescendants()
-                continue
-            }
-            let name = (item as NSString).lastPathComponent
-            guard let pid = StagingName.writer(of: name) else { continue }
-            let full = base + "/" + item
-            var info = stat()
-            guard lstat(full, &info) == 0, info.st_mode & S_IFMT == S_IFREG else { continue }
-            let modified = Date(timeIntervalSince1970: Double(info.st_mtim.tv_sec) + Double(info.st_mtim.tv_nsec) / 1e9)
-            let writer: StagingName.Writer = pid == ours
-                ? (writing.contains(name) ? .thisProcessWriting : .thisProcessDone)
-                : (kill(pid, 0) == 0 || errno == EPERM ? .otherAlive : .dead)
-            if StagingName.isAbandoned(writer, modified: modified, lockedSince: lockedSince), unlink(full) == 0 {
-                removed.append(directory.isEmpty ? item : directory + "/" + item)
-            }
-        }
-        return removed.sorted()
-    }
 }
