@@ -160,7 +160,7 @@ extension LoadCommand {
         if let bucketUrl {
             let cwd = FileManager.default.currentDirectoryPath
             // An empty value stays empty (an error naming the flag), never the current directory.
-            settings["bucket_url"] = bucketUrl.isEmpty || bucketUrl.contains("://") || bucketUrl.hasPrefix("/") ? bucketUrl : cwd + "/" + bucketUrl
+            settings["bucket_url"] = bucketUrl.trimmingCharacters(in: .whitespaces).isEmpty || bucketUrl.contains("://") || bucketUrl.hasPrefix("/") ? bucketUrl : cwd + "/" + bucketUrl
         }
         settings["file_format"] = fileFormat
         return settings
