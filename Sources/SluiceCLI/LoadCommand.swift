@@ -159,7 +159,8 @@ extension LoadCommand {
         var settings: [String: String] = [:]
         if let bucketUrl {
             let cwd = FileManager.default.currentDirectoryPath
-            settings["bucket_url"] = bucketUrl.contains("://") || bucketUrl.hasPrefix("/") ? bucketUrl : cwd + "/" + bucketUrl
+            // An empty value stays empty (an error naming the flag), never the current directory.
+            settings["bucket_url"] = bucketUrl.trimmingCharacters(in: .whitespaces).isEmpty || bucketUrl.contains("://") || bucketUrl.hasPrefix("/") ? bucketUrl : cwd + "/" + bucketUrl
         }
         settings["file_format"] = fileFormat
         return settings

@@ -17,16 +17,19 @@ extension DestinationCatalog {
                 + "in sluice.toml or secrets.toml (a local path or a file:// URL), DESTINATION__FILESYSTEM__BUCKET_URL, or --bucket-url")
         }
         var configuration = FilesystemDestination.Configuration(bucketURL: bucketURL)
+        for key in filesystemKeys {
+            configuration.origins[key] = request.origin(of: key, of: "filesystem", secret: key == "bucket_url")
+        }
         if let text = setting("file_format") {
             guard let format = FilesystemDestination.FileFormat(rawValue: text) else {
-                throw SluiceError(.configuration, "file_format \(text) is not one of "
+                throw SluiceError(.configuration, "\(configuration.describe("file_format", text)) is not one of "
                     + FilesystemDestination.FileFormat.allCases.map(\.rawValue).joined(separator: ", "))
             }
             configuration.fileFormat = format
         }
         if let text = setting("compression") {
             guard let compression = FilesystemDestination.Compression(rawValue: text) else {
-                throw SluiceError(.configuration, "compression \(text) is not one of "
+                throw SluiceError(.configuration, "\(configuration.describe("compression", text)) is not one of "
                     + FilesystemDestination.Compression.allCases.map(\.rawValue).joined(separator: ", "))
             }
             configuration.compression = compression
@@ -34,7 +37,7 @@ extension DestinationCatalog {
         if let layout = setting("layout") { configuration.layout = layout }
         func number(_ key: String) throws -> Int? {
             guard let text = setting(key) else { return nil }
-            guard let n = Int(text) else { throw SluiceError(.configuration, "\(key) must be a whole number, not \(text)") }
+            guard let n = Int(text) else { throw SluiceError(.configuration, "\(configuration.describe(key, text)) must be a whole number") }
             return n
         }
         if let n = try number("row_group_size") { configuration.rowGroupSize = n }

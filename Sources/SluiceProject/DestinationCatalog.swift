@@ -14,6 +14,8 @@ public struct DestinationCatalog: Sendable {
         public var project: Project
         /// Settings given for this run (command-line flags), over the project's.
         public var overrides: [String: String] = [:]
+        /// Where ``overrides`` were recorded when they are not this run's flags (`sluice load`'s `load.json`).
+        public var overridesRecordedIn: String?
 
         /// The setting `key` of destination `name`: the run's override, else secrets.toml or its environment
         /// variable (`DESTINATION__<NAME>__<KEY>`) when `secret` (dlt reads `bucket_url` from either file),
@@ -21,6 +23,21 @@ public struct DestinationCatalog: Sendable {
         public func setting(_ key: String, of name: String, secret: Bool = false) -> String? {
             overrides[key] ?? (secret ? project.secrets.value(["destination", name, key]) : nil)
                 ?? project.config.destinationSettings(name)[key]
+        }
+
+        /// Where ``setting(_:of:secret:)`` takes `key` from, for errors: `--bucket-url` (or the flag as
+        /// `sluice load` recorded it), `DESTINATION__FILESYSTEM__BUCKET_URL`, `[destination.filesystem]
+        /// bucket_url in secrets.toml` or `... in sluice.toml`; `nil` when the setting is not given.
+        public func origin(of key: String, of name: String, secret: Bool = false) -> String? {
+            let path = ["destination", name, key]
+            if overrides[key] != nil {
+                let flag = "--" + key.replacingOccurrences(of: "_", with: "-")
+                return overridesRecordedIn.map { "\(flag) as sluice load recorded it in \($0)" } ?? flag
+            }
+            if secret, project.secrets.environmentValue(path) != nil { return Secrets.variable(path) }
+            if secret, project.secrets.fileValue(path) != nil { return "[destination.\(name)] \(key) in \(project.configuration.secretsPath)" }
+            if project.config.destinationSettings(name)[key] != nil { return "[destination.\(name)] \(key) in \(project.configuration.configPath)" }
+            return nil
         }
     }
 
@@ -35,13 +52,15 @@ public struct DestinationCatalog: Sendable {
     public var names: [String] { builders.keys.sorted() }
 
     /// The destination `name` for `pipeline`; an unknown name is an error listing the known ones.
+    /// `overridesRecordedIn` names the file the overrides come from when they are not this run's flags.
     public func destination(_ name: String, pipeline: String, dataset: String?, project: Project,
-                            overrides: [String: String] = [:]) throws -> any Destination
+                            overrides: [String: String] = [:], overridesRecordedIn: String? = nil) throws -> any Destination
     {
         guard let builder = builders[name] else {
             throw SluiceError(.configuration, "unknown destination '\(name)'; available: \(names.joined(separator: ", "))")
         }
-        return try builder(Request(pipeline: pipeline, dataset: dataset, project: project, overrides: overrides))
+        return try builder(Request(pipeline: pipeline, dataset: dataset, project: project, overrides: overrides,
+                                   overridesRecordedIn: overridesRecordedIn))
     }
 
     /// SQLite (`[destination.sqlite] path`, `{pipeline}` in it; default `./<pipeline>.sqlite`) and Postgres

@@ -59,9 +59,13 @@ public struct Project: Sendable {
         let destinationName = destination ?? declared?.destination ?? loaded?.destination ?? "sqlite"
         let datasetName = dataset ?? declared?.dataset ?? loaded?.dataset
         var overrides = destinationSettings
-        if overrides.isEmpty, let loaded, loaded.destination == destinationName { overrides = loaded.destinationSettings ?? [:] }
+        var recordedIn: String?
+        if overrides.isEmpty, let loaded, loaded.destination == destinationName {
+            overrides = loaded.destinationSettings ?? [:]
+            recordedIn = LoadSpec.path(pipeline: name, workingDirectory: workingDirectory)
+        }
         let target = try configuration.destinations.destination(destinationName, pipeline: name, dataset: datasetName, project: self,
-                                                                overrides: overrides)
+                                                                overrides: overrides, overridesRecordedIn: recordedIn)
         return Pipeline(name: name, destination: target, dataset: datasetName, configuration: options)
     }
 

@@ -1,5 +1,6 @@
 import Foundation
 import SluiceTesting
+import Synchronization
 import Testing
 
 /// `sluice load --destination filesystem` end to end: staged files a warehouse (here SQLite and DuckDB)
@@ -99,9 +100,96 @@ struct FilesystemCLITests {
         let finish = try await cli.sluice(args, in: dir)
         #expect(finish.status == 0, "\(finish.output)")
         // Loads that completed, each exactly once: 60,000 rows a load.
+        // The staging files the killed runs left are gone: the next load removed them (their writers are dead).
+        let staged = try #require(FileManager.default.subpaths(atPath: dir + "/out")).filter { $0.hasSuffix(".tmp") }
+        #expect(staged.isEmpty, "\(staged)")
         let loads = try FileManager.default.contentsOfDirectory(atPath: dir + "/out/trips/_dlt_loads").count
         let rows = try await ParquetPython.run(count, [dir + "/out/trips/trips"])
         #expect(Int(rows.trimmingCharacters(in: .whitespacesAndNewlines)) == loads * 60000)
+    }
+
+    @Test func badBucketURLsAndLayoutsAreRefusedNamingWhereTheyWereGivenBeforeAnythingIsCreated() async throws {
+        let load = ["load", "trips.jsonl", "--table", "trips", "--destination", "filesystem"]
+        let pipeline = "[pipelines.p]\nsource = \"files\"\ndestination = \"filesystem\"\n[pipelines.p.tables.trips]\npath = \"trips.jsonl\"\n"
+        // (arguments, environment, sluice.toml, secrets.toml, what the error says)
+        let cases: [([String], [String: String], String?, String?, [String])] = [
+            (load + ["--bucket-url", ""], [:], nil, nil, [#"bucket_url "" (set by --bucket-url) is empty"#]),
+            (load + ["--bucket-url", "file://fileserver/x"], [:], nil, nil,
+             [#"bucket_url "file://fileserver/x" (set by --bucket-url)"#, "the host fileserver is not supported"]),
+            (load, ["DESTINATION__FILESYSTEM__BUCKET_URL": "file://nas/x"], nil, nil,
+             [#"bucket_url "file://nas/x" (set by DESTINATION__FILESYSTEM__BUCKET_URL)"#]),
+            (load, [:], nil, "[destination.filesystem]\nbucket_url = \"plain\"\n",
+             [#"bucket_url "plain" (set by [destination.filesystem] bucket_url in secrets.toml) names a file, not a folder"#]),
+            (load + ["--bucket-url", "out"], [:], "[destination.filesystem]\nlayout = \"{table}/{nope}.{file_id}\"\n", nil,
+             [#"layout "{table}/{nope}.{file_id}" (set by [destination.filesystem] layout in sluice.toml): unknown placeholder {nope}"#]),
+            (["run", "p"], [:], pipeline + "[destination.filesystem]\nbucket_url = \"file://server/x\"\n", nil,
+             [#"bucket_url "file://server/x" (set by [destination.filesystem] bucket_url in sluice.toml)"#]),
+            (["run", "p"], [:], pipeline + "[destination.filesystem]\nbucket_url = \"plain/sub\"\n", nil,
+             ["plain is a file, not a folder"]),
+        ]
+        for (args, environment, config, secrets, expected) in cases {
+            let dir = try cli.scratch()
+            defer { try? FileManager.default.removeItem(atPath: dir) }
+            try trips(3, in: dir)
+            try "x".write(toFile: dir + "/plain", atomically: false, encoding: .utf8)
+            if let config { try config.write(toFile: dir + "/sluice.toml", atomically: false, encoding: .utf8) }
+            if let secrets { try secrets.write(toFile: dir + "/secrets.toml", atomically: false, encoding: .utf8) }
+            let before = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
+            let result = try await cli.sluice(args, in: dir, environment: environment)
+            #expect(result.status != 0)
+            for text in expected { #expect(result.output.contains(text), "\(args): \(result.output)") }
+            // No working directory, bucket, lock or package was made.
+            #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == before, "\(args)")
+        }
+        // A bucket that refuses new files (immutable for root, mode 0555 otherwise).
+        let dir = try cli.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try trips(3, in: dir)
+        try FileManager.default.createDirectory(atPath: dir + "/ro", withIntermediateDirectories: true)
+        guard await TestProcesses.makeReadOnly(dir + "/ro") else { return }
+        let result = try await cli.sluice(load + ["--bucket-url", "ro"], in: dir)
+        await TestProcesses.undoReadOnly(dir + "/ro")
+        #expect(result.status != 0 && result.output.contains(#"bucket_url "\#(dir)/ro" (set by --bucket-url) is not writable"#), "\(result.output)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/.sluice"))
+    }
+
+    @Test func concurrentLoadsIntoOneBucketAllComplete() async throws {
+        let dir = try cli.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try trips(20000, in: dir)
+        try "[destination.filesystem]\nfile_max_items = 2000\n".write(toFile: dir + "/sluice.toml", atomically: false, encoding: .utf8)
+        let load = ["load", "trips.jsonl", "--table", "trips", "--destination", "filesystem", "--bucket-url", "common"]
+        // Two datasets (`a`, `b`), and a third pipeline into `a` beside its own: each clears abandoned staging
+        // files while the others write theirs.
+        let results = try await concurrently([load + ["--pipeline", "a"], load + ["--pipeline", "b"],
+                                              load + ["--pipeline", "c", "--dataset", "a"]], in: dir)
+        for result in results { #expect(result.status == 0, "\(result.output)") }
+        func rows(_ dataset: String) throws -> Int {
+            let folder = dir + "/common/" + dataset + "/trips"
+            return try FileManager.default.contentsOfDirectory(atPath: folder).filter { !$0.hasPrefix(".") }.reduce(0) { total, name in
+                total + (try String(contentsOfFile: folder + "/" + name, encoding: .utf8)).split(separator: "\n").count
+            }
+        }
+        #expect(try rows("a") == 40000 && rows("b") == 20000)
+        let staged = try #require(FileManager.default.subpaths(atPath: dir + "/common")).filter { $0.hasSuffix(".tmp") }
+        #expect(staged.isEmpty, "\(staged)")
+    }
+
+    /// Runs `sluice` with each argument list at once, on dispatch threads; their results in order.
+    func concurrently(_ runs: [[String]], in dir: String) async throws -> [CLITests.Result] {
+        try await withCheckedThrowingContinuation { continuation in
+            let results = Mutex<[Int: Result<CLITests.Result, any Error>]>([:])
+            let group = DispatchGroup()
+            for (i, args) in runs.enumerated() {
+                DispatchQueue.global().async(group: group) {
+                    let result = Result { try cli.sluice(args, in: dir) }
+                    results.withLock { $0[i] = result }
+                }
+            }
+            group.notify(queue: .global()) {
+                continuation.resume(with: Result { try results.withLock { r in try runs.indices.map { try r[$0]!.get() } } })
+            }
+        }
     }
 
     /// Starts `sluice` and kills it with SIGKILL after `seconds`; whether it was still running.

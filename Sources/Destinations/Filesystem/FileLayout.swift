@@ -26,19 +26,20 @@ public struct FileLayout: Sendable, Hashable {
     static let known: Set<String> = timePlaceholders.union(["table", "table_name", "schema_name", "load_id", "file_id", "ext"])
 
     /// Parses `template`; an unknown placeholder, an unclosed brace or a layout without the table or the
-    /// file id is an error naming it.
-    public init(_ template: String) throws {
+    /// file id is an error naming it and `origin`, where it was given (`[destination.filesystem] layout in sluice.toml`).
+    public init(_ template: String, origin: String? = nil) throws {
         self.template = template
+        let label = SettingText.describe("layout", template, origin: origin)
         var parts: [Part] = []
         var rest = Substring(template)
         while let open = rest.firstIndex(of: "{") {
             if open > rest.startIndex { parts.append(.literal(String(rest[..<open]))) }
             guard let close = rest[open...].firstIndex(of: "}") else {
-                throw SluiceError(.configuration, "layout \(template): a { without its }")
+                throw SluiceError(.configuration, "\(label): a { without its }")
             }
             let name = String(rest[rest.index(after: open)..<close])
             guard Self.known.contains(name) else {
-                throw SluiceError(.configuration, "layout \(template): unknown placeholder {\(name)}; known: "
+                throw SluiceError(.configuration, "\(label): unknown placeholder {\(name)}; known: "
                     + Self.known.sorted().map { "{\($0)}" }.joined(separator: ", "))
             }
             parts.append(.placeholder(name == "table_name" ? "table" : name))
@@ -46,10 +47,10 @@ public struct FileLayout: Sendable, Hashable {
         }
         if !rest.isEmpty { parts.append(.literal(String(rest))) }
         guard parts.contains(.placeholder("table")), parts.contains(.placeholder("file_id")) else {
-            throw SluiceError(.configuration, "layout \(template): must contain {table} (or {table_name}) and {file_id}")
+            throw SluiceError(.configuration, "\(label): must contain {table} (or {table_name}) and {file_id}")
         }
         guard !template.hasPrefix("/"), !template.split(separator: "/").contains("..") else {
-            throw SluiceError(.configuration, "layout \(template): must be a relative path inside the dataset's folder")
+            throw SluiceError(.configuration, "\(label): must be a relative path inside the dataset's folder")
         }
         self.parts = parts
     }

@@ -5,7 +5,8 @@ extension FilesystemDestination {
     /// Loads a package under the dataset's commit lock: writes every table's files under staging names,
     /// checks the stored state, publishes the files, the schema and the state, removes what `replace`
     /// supersedes, and writes the load's marker last. Loading a package twice writes the same file names
-    /// (file ids derive from the load id), and a package whose marker exists is not loaded again.
+    /// (file ids derive from the load id), and a package whose marker exists is not loaded again. Staged
+    /// files that killed loads left in the dataset go first (``FileStorage/removeAbandonedStaging(under:lockedSince:)``).
     public func load(_ package: NormalizedPackage) async throws {
         if let reason = limits.refusesMerge,
            let merging = package.schema.dataTables.first(where: { t in t.writeDisposition == .merge && package.files.contains { $0.table == t.name } })
@@ -13,6 +14,8 @@ extension FilesystemDestination {
             throw SluiceError(.badInput, "write disposition merge is not supported by the filesystem destination: \(reason)", table: merging.name)
         }
         try await storage.withLock("commit", in: datasetFolder, timeout: configuration.lockTimeout) {
+            // Staged files a killed load left (kill -9 skips every cleanup) would stay in the bucket forever.
+            _ = try? storage.removeAbandonedStaging(under: datasetFolder, lockedSince: Date())
             try loadHoldingLock(package)
         }
     }

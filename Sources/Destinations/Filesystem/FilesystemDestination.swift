@@ -44,6 +44,9 @@ public struct FilesystemDestination: Destination {
         public var fileMaxBytes: Int?
         /// How long a run waits for another run of the same pipeline holding the dataset's run lock.
         public var lockTimeout: Duration = .seconds(600)
+        /// Where each setting was given, by key, for errors: `["bucket_url": "--bucket-url"]`,
+        /// `["layout": "[destination.filesystem] layout in sluice.toml"]`. A setting not listed is named by its key.
+        public var origins: [String: String] = [:]
 
         public init(bucketURL: String, fileFormat: FileFormat = .jsonl, compression: Compression? = nil) {
             self.bucketURL = bucketURL
@@ -53,6 +56,9 @@ public struct FilesystemDestination: Destination {
 
         /// The compression in effect.
         public var effectiveCompression: Compression { compression ?? (fileFormat == .parquet ? .snappy : .none) }
+
+        /// `key` with its value and where it was given, as errors name it: `layout "{x}" (set by --layout)`.
+        public func describe(_ key: String, _ value: String) -> String { SettingText.describe(key, value, origin: origins[key]) }
 
         /// The file name extension: `jsonl`, `jsonl.gz`, `csv`, `csv.gz`, `parquet`.
         public var fileExtension: String {
@@ -66,24 +72,27 @@ public struct FilesystemDestination: Destination {
     let layout: FileLayout
 
     /// A destination over `storage` (a local directory by default, from ``Configuration/bucketURL``).
-    /// Errors name a bad layout, a compression the format cannot use, or a limit that is not positive.
+    ///
+    /// Checks everything before a file or lock exists: errors name a bad layout, a compression the format
+    /// cannot use, a limit that is not positive, or a `bucket_url` that cannot hold files (see
+    /// ``LocalFileStorage/init(bucketURL:origin:)``), each with where it was given (``Configuration/origins``).
     public init(dataset: String, configuration: Configuration, storage: (any FileStorage)? = nil) throws {
         try SafeName.check(dataset, as: "dataset")
         self.dataset = dataset
         self.configuration = configuration
-        self.storage = try storage ?? LocalFileStorage(bucketURL: configuration.bucketURL)
-        layout = try FileLayout(configuration.layout)
+        layout = try FileLayout(configuration.layout, origin: configuration.origins["layout"])
         let compression = configuration.effectiveCompression
         let allowed: [Compression] = configuration.fileFormat == .parquet ? [.none, .snappy, .zstd] : [.none, .gzip]
         guard allowed.contains(compression) else {
-            throw SluiceError(.configuration, "compression \(compression.rawValue) does not apply to \(configuration.fileFormat.rawValue) files; "
-                + "use one of \(allowed.map(\.rawValue).joined(separator: ", "))")
+            throw SluiceError(.configuration, "\(configuration.describe("compression", compression.rawValue)) does not apply to "
+                + "\(configuration.fileFormat.rawValue) files; use one of \(allowed.map(\.rawValue).joined(separator: ", "))")
         }
         for (key, value) in [("row_group_size", Optional(configuration.rowGroupSize)), ("file_max_items", configuration.fileMaxItems),
                              ("file_max_bytes", configuration.fileMaxBytes)]
         {
-            if let value, value < 1 { throw SluiceError(.configuration, "\(key) must be at least 1, not \(value)") }
+            if let value, value < 1 { throw SluiceError(.configuration, "\(configuration.describe(key, String(value))) must be at least 1") }
         }
+        self.storage = try storage ?? LocalFileStorage(bucketURL: configuration.bucketURL, origin: configuration.origins["bucket_url"])
     }
 
     public var name: String { "filesystem" }
