@@ -47,8 +47,9 @@ extension Pipeline {
             throw error
         }
         let extractSeconds = seconds(clock.now - t0)
-        try saveLocalState(extracted.start.base)
         let (normalized, loadOutcome) = await withTaskCancellationHandler { await (normalizing.value, loading.value) } onCancel: { stop() }
+        // The stages have ended: nothing runs on behind a throw from here on.
+        try saveLocalState(extracted.start.base)
         var run = OverlappedRun(loadId: extracted.loadId, start: extracted.start, loaded: [], extract: extractSeconds,
                                 normalize: normalized.busy, load: 0)
         if case .committed(let busy) = loadOutcome, case .success(let manifest) = normalized.result {
