@@ -610,7 +610,7 @@ final class Normalizer {
     @inline(__always)
     private func writer(for t: Int) throws -> PackageFileWriter {
         if let w = writers[t] { return w }
-        let w = try PackageFileWriter(path: directory + "/" + schema.tables[t].name + ".rows")
+        let w = try PackageFileWriter(path: directory + "/" + Self.rowFileName(schema.tables[t].name))
         writers[t] = w
         return w
     }
@@ -633,9 +633,24 @@ final class Normalizer {
         for t in schema.tables.indices {
             guard let w = writers[t] else { continue }
             try w.sync()
-            files.append(.init(table: schema.tables[t].name, file: schema.tables[t].name + ".rows", rows: rowCounts[t]))
+            files.append(.init(table: schema.tables[t].name, file: Self.rowFileName(schema.tables[t].name), rows: rowCounts[t]))
         }
         schema.tables = schema.tables.enumerated().filter { !empty.contains($0.offset) }.map(\.element)
         return files
+    }
+
+    /// The package file of a table's rows: `<table>.rows`, unless the name is too long for a file name
+    /// (255 bytes on Linux file systems; a deeply nested list's child table gets there): then its first
+    /// 120 bytes, a hash of the whole name, `.rows`.
+    static func rowFileName(_ table: String) -> String {
+        guard table.utf8.count > 200 else { return table + ".rows" }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a: stable across runs, so a resumed package finds its files
+        for byte in table.utf8 { hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 }
+        var prefix = ""
+        for scalar in table.unicodeScalars {
+            guard prefix.utf8.count + String(scalar).utf8.count <= 120 else { break }
+            prefix.unicodeScalars.append(scalar)
+        }
+        return prefix + "_" + String(hash, radix: 16) + ".rows"
     }
 }

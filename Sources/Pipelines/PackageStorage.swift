@@ -25,6 +25,18 @@ struct PackageStorage: Sendable {
 
     var trash: String { root + "/trash" }
 
+    /// Removes the temporary folders of packages a killed run was writing (`extracted-tmp/`,
+    /// `normalized-tmp/`): never published, so nothing refers to them. Only under the pipeline's lock,
+    /// when no other run of this working directory can be writing one.
+    func removeAbandonedTemporaries() {
+        for stage in Stage.allCases {
+            let folder = root + "/" + stage.rawValue + "-tmp"
+            for item in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? [] {
+                try? FileManager.default.removeItem(atPath: folder + "/" + item)
+            }
+        }
+    }
+
     func prepare() throws {
         for stage in Stage.allCases {
             try FileManager.default.createDirectory(atPath: directory(stage), withIntermediateDirectories: true)

@@ -184,7 +184,7 @@ extension Pipeline {
             case .commit(let package):
                 // Tables appended to must still be `append` in the finished package (two resources may
                 // share a table with different dispositions), else the whole-package path loads it.
-                guard !failed, let session, !streamed.isEmpty,
+                guard !failed, let session, !streamed.isEmpty, !feed.isStopped,
                       streamed.allSatisfy({ package.schema.table(named: $0)?.writeDisposition == .append })
                 else {
                     session?.rollback()

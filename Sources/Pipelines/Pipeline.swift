@@ -69,6 +69,7 @@ public struct Pipeline: Sendable {
 
     private func runHoldingLocks(_ source: Source) async throws -> LoadInfo {
         try storage.prepare()
+        storage.removeAbandonedTemporaries()
         let clock = ContinuousClock()
         let t0 = clock.now
         // Finish what an earlier run left, before new data is extracted (its cursor must be committed first).

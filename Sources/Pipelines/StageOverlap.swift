@@ -101,6 +101,13 @@ final class LoadFeed: @unchecked Sendable {
         condition.unlock()
     }
 
+    /// Whether the run was stopped (a commit must not start then).
+    var isStopped: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return stopped
+    }
+
     /// The load stage's session, for ``abort()`` to cancel; `nil` once it ended.
     func attach(_ session: (any LoadSession)?) {
         condition.lock()

@@ -10,7 +10,9 @@ import Glibc
 /// Ctrl-C (SIGINT) and SIGTERM while a command runs: the first signal cancels the command's work, which
 /// stops where it is (a load rolls back and its package is dropped, a command task's process group gets
 /// SIGTERM and then SIGKILL after its grace period, a flow run is recorded Cancelled); the command then
-/// exits 130 (SIGINT) or 143 (SIGTERM), as shells expect. A second signal exits at once.
+/// exits 130 (SIGINT) or 143 (SIGTERM), as shells expect; if the work finished anyway (the signal came
+/// after its last commit), it says so and exits 0, so nobody reruns a committed load. A second signal
+/// exits at once.
 enum Interruption {
     /// Runs `body` as a task that the first SIGINT or SIGTERM cancels.
     static func run(_ body: @escaping () async throws -> Void) async throws {
@@ -23,7 +25,15 @@ enum Interruption {
         }
         let result = await task.result
         watcher.stop()
-        if let signal = watcher.received { throw ExitCode(128 + signal) }
+        if let signal = watcher.received {
+            // Finished anyway (the signal came after the last commit): the work is done and committed, so
+            // the exit says success; a rerun of the same command would load its rows a second time.
+            if case .success = result {
+                FileHandle.standardError.write(Data("sluice: the run had finished before it could stop: what it loaded is committed\n".utf8))
+                return
+            }
+            throw ExitCode(128 + signal)
+        }
         try result.get()
     }
 }

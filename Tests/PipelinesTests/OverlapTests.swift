@@ -114,6 +114,35 @@ struct OverlapTests {
     }
 }
 
+/// What killed runs leave in the working directory, and names the file system cannot hold.
+@Suite("package folders")
+struct PackageFolderTests {
+    @Test func aRunRemovesTheTemporaryPackagesOfKilledRuns() async throws {
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        try await t.run("events", [["id": 1]])
+        let packages = t.dir + "/.sluice/test/packages"
+        for stage in ["extracted-tmp", "normalized-tmp"] {  // what a kill -9 mid-stage leaves
+            try FileManager.default.createDirectory(atPath: packages + "/\(stage)/1796000000.000001", withIntermediateDirectories: true)
+            _ = FileManager.default.createFile(atPath: packages + "/\(stage)/1796000000.000001/0.items", contents: Data(count: 4096))
+        }
+        try await t.run("events", [["id": 2]])
+        for stage in ["extracted-tmp", "normalized-tmp"] {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: packages + "/" + stage).isEmpty, "\(stage)")
+        }
+        #expect(try t.count("events") == 2)
+    }
+
+    @Test func aChildTableNameTooLongForAFileStillLoads() async throws {
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        let key = String(repeating: "k", count: 260)  // the child table d__kkk... is past 255 bytes, a file name's limit
+        try await t.run("d", [Row([Row.Field("id", .bigint(1)), Row.Field(key, .array([.bigint(1), .bigint(2)]))])])
+        #expect(try t.count("d__" + key) == 2)
+        #expect(try t.count("d") == 1)
+    }
+}
+
 /// SQLite, recording what its sessions stream; with `failAtAppend`, the session's n-th append throws a
 /// transient error once (a dropped connection, say).
 final class SessionRecorder: Destination, @unchecked Sendable {

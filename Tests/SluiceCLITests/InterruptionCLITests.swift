@@ -131,6 +131,32 @@ struct InterruptionCLITests {
         #expect(pending.isEmpty)
     }
 
+    /// A signal that comes once the load committed (its package reached `loaded/`) cannot roll it back:
+    /// the exit must say success, or a person or a retry script reruns it and loads the rows twice.
+    @Test func aSignalAfterTheCommitExitsZero() async throws {
+        let dir = try cli.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let rows = (1...20_000).map { "{\"id\":\($0)}" }.joined(separator: "\n")
+        for round in 0..<3 {
+            let work = dir + "/\(round)"
+            try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+            try rows.write(toFile: work + "/rows.jsonl", atomically: true, encoding: .utf8)
+            let load = try Started(["load", "rows.jsonl", "--table", "rows"], in: work)
+            let loaded = work + "/.sluice/rows/packages/loaded"
+            await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
+                DispatchQueue.global().async {  // a tight poll, off the test pool
+                    let deadline = Date().addingTimeInterval(60)
+                    while ((try? FileManager.default.contentsOfDirectory(atPath: loaded)) ?? []).isEmpty && Date() < deadline { usleep(100) }
+                    done.resume()
+                }
+            }
+            load.signal(SIGINT)
+            let status = await load.exit()
+            #expect(status == 0, "round \(round): exit \(status) after the commit")
+            #expect(try cli.sqlite(work + "/rows.sqlite", "select count(*) from rows") == "20000")
+        }
+    }
+
     @Test func aKilledRunIsSweptToCrashedAndItsCommandGroupKilled() async throws {
         let dir = try project(command: "echo $$ > cmd.pid; exec sleep 30")
         defer { try? FileManager.default.removeItem(atPath: dir) }

@@ -287,8 +287,9 @@ extension SQLiteConnection {
 }
 
 /// A load inside one `BEGIN IMMEDIATE` transaction, open from the first rows to the commit. While it is
-/// open, other writers of the same file wait (up to the connection's busy timeout) and readers read the
-/// data as it was before.
+/// open, other writers of the same file wait (up to the connection's busy timeout); readers read the data
+/// as it was before until the load's changes outgrow the page cache, when SQLite's rollback journal takes
+/// the exclusive lock until the commit (readers then get SQLITE_BUSY).
 final class SQLiteLoadSession: LoadSession {
     private let db: SQLiteConnection
     private var open = true
