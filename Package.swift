@@ -35,18 +35,16 @@ let package = Package(
     ],
     targets: [
         // System libraries: on the image, installed by .ci/run when missing (libsqlite3-dev, zlib1g-dev,
-        // libsnappy-dev and libzstd-dev for Parquet pages).
+        // libpq-dev). Parquet's snappy is our own; its zstd is the system's libzstd, opened at run time.
         .systemLibrary(name: "CSQLite", path: "Sources/CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
-        .systemLibrary(name: "CSnappy", path: "Sources/CSnappy", providers: [.apt(["libsnappy-dev"])]),
-        .systemLibrary(name: "CZstd", path: "Sources/CZstd", providers: [.apt(["libzstd-dev"])]),
         .systemLibrary(name: "CPostgres", path: "Sources/CPostgres", providers: [.apt(["libpq-dev"])]),
 
         .target(name: "PipelineCore", swiftSettings: hotPath),
         .target(name: "Sources", dependencies: ["PipelineCore", "DatabaseClients", "CZlib"], swiftSettings: hotPath),
         .target(name: "Pipelines", dependencies: ["PipelineCore"], swiftSettings: hotPath),
         .target(name: "DatabaseClients", dependencies: ["PipelineCore", "CSQLite", "CPostgres"], swiftSettings: hotPath),
-        .target(name: "Destinations", dependencies: ["PipelineCore", "DatabaseClients", "CSQLite", "CPostgres", "CZlib", "CSnappy", "CZstd"],
+        .target(name: "Destinations", dependencies: ["PipelineCore", "DatabaseClients", "CSQLite", "CPostgres", "CZlib"],
                 swiftSettings: hotPath),
         .target(name: "Flows", dependencies: ["CSQLite", .product(name: "Logging", package: "swift-log")]),
         // The project layer: sluice.toml and secrets.toml, strict (unknown keys and wrong types are errors).

@@ -87,6 +87,9 @@ public struct FilesystemDestination: Destination {
             throw SluiceError(.configuration, "\(configuration.describe("compression", compression.rawValue)) does not apply to "
                 + "\(configuration.fileFormat.rawValue) files; use one of \(allowed.map(\.rawValue).joined(separator: ", "))")
         }
+        if configuration.fileFormat == .parquet, compression == .zstd, case .failure(let missing) = Zstd.system {
+            throw SluiceError(.configuration, "\(configuration.describe("compression", compression.rawValue)): \(missing.message)")
+        }
         for (key, value) in [("row_group_size", Optional(configuration.rowGroupSize)), ("file_max_items", configuration.fileMaxItems),
                              ("file_max_bytes", configuration.fileMaxBytes)]
         {
