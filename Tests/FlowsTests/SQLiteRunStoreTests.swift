@@ -137,6 +137,8 @@ struct SQLiteRunStoreTests {
         let run = await FlowRunner(store: store).run(Flow("f") { _ in 1 }, parameters: NoParameters())
         #expect(try await store.run(id: String(run.id.prefix(8)))?.id == run.id)
         #expect(try await store.run(id: "ffffffff-nope") == nil)
+        // Wildcards are characters: `sluice logs %` finds no run rather than the only (or an ambiguous) one.
+        for pattern in ["%", "_", String(run.id.prefix(3)) + "%", ""] { #expect(try await store.run(id: pattern) == nil, "\(pattern)") }
     }
 
     @Test func secretsAreRedactedFromLogsErrorsAndParameters() async throws {

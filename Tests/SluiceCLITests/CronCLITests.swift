@@ -45,6 +45,7 @@ struct CronCLITests {
         (["0 0 * * * *"], "6 fields: a seconds field is not supported"),
         (["0 0 30 2 *"], "never falls on a date"),
         (["0 0 * * *", "--tz", "Mars/Olympus"], "time zone 'Mars/Olympus' is not an IANA time zone"),
+        (["0 0 * * *", "--tz", "GMT+5"], "write a zone such as Etc/GMT-5 (UTC+5)"),
         (["0 0 * * *", "--after", "yesterday"], "--after 'yesterday' is not an ISO 8601 time"),
         (["--rrule", "DTSTART:20260101T090000Z RRULE:FREQ=DAILY;BYWHAT=1"], "BYWHAT"),
     ])

@@ -59,8 +59,21 @@ public enum ScheduleTime {
         return Date(timeIntervalSince1970: TimeInterval(local - offset))
     }
 
-    /// A zone by IANA name (`Europe/Berlin`, `UTC`); an unknown name is a ``ScheduleError``.
+    /// A zone by IANA name (`Europe/Berlin`, `UTC`, `Etc/GMT-5`); an unknown name is a ``ScheduleError``.
+    ///
+    /// `GMT+5` and `UTC-3` are refused although Foundation accepts them: it reads `GMT+5` as five hours east
+    /// of Greenwich, POSIX `TZ` and tzdata's `Etc/GMT+5` as five hours west, so either reading surprises
+    /// someone. The error names the IANA zone for each reading.
     public static func zone(_ identifier: String, expression: String? = nil) throws -> TimeZone {
+        let upper = identifier.uppercased()
+        if upper.hasPrefix("GMT") || upper.hasPrefix("UTC"), let sign = upper.dropFirst(3).first, sign == "+" || sign == "-" {
+            let hours = identifier.dropFirst(4)
+            let east = sign == "+" ? "-" : "+"
+            throw ScheduleError(field: "time zone", token: identifier,
+                                reason: "is ambiguous (Foundation reads it as UTC\(sign)\(hours), POSIX as UTC\(east)\(hours)); "
+                                    + "write a zone such as Etc/GMT\(east)\(hours) (UTC\(sign)\(hours)) or a city's zone",
+                                expression: expression ?? identifier)
+        }
         if let zone = TimeZone(identifier: identifier) { return zone }
         throw ScheduleError(field: "time zone", token: identifier, reason: "is not an IANA time zone (such as UTC or Europe/Berlin)",
                             expression: expression ?? identifier)

@@ -115,11 +115,11 @@ public final class SQLiteRunStore: RunStore {
     public func run(id: String) async throws -> RunRecord? {
         try read { db in
             var out: [RunRecord] = []
-            // An exact id, else a prefix (ids are hex and dashes, so LIKE needs no escaping of user text
-            // beyond refusing wildcards).
-            let prefix = id.filter { $0 != "%" && $0 != "_" }
-            try db.prepare("SELECT \(Self.runColumns) FROM runs WHERE id = ?1 OR id LIKE ?2 || '%' ORDER BY id = ?1 DESC LIMIT 2")
-                .query([.text(id), .text(prefix)]) { out.append(Self.record($0)) }
+            // An exact id, else a prefix compared as text (no LIKE: `%` or `_` in what a user types are
+            // characters, not wildcards); an empty id is no run.
+            guard !id.isEmpty else { return nil }
+            try db.prepare("SELECT \(Self.runColumns) FROM runs WHERE id = ?1 OR substr(id, 1, length(?1)) = ?1 ORDER BY id = ?1 DESC LIMIT 2")
+                .query([.text(id)]) { out.append(Self.record($0)) }
             if let first = out.first, first.id == id { return first }
             if out.count > 1 { throw RunStoreError("run id prefix \(id) is ambiguous") }
             return out.first
