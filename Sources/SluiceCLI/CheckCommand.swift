@@ -30,11 +30,10 @@ struct CheckCommand: AsyncParsableCommand {
             for name in config.pipelineNames {
                 problems += Self.problems(of: name, config, global: global).map { "\(config.path): " + ($0.hasPrefix("[") ? $0 : "[pipelines.\(name)] \($0)") }
             }
-            var deployments: [Deployment] = []
-            do { deployments = try global.project().deployments() } catch let error as SluiceError {
-                problems.append("\(config.path): \(error.message)")
-            }
+            let project = try global.project()
+            problems += project.deploymentProblems().map { "\(config.path): \($0.message)" }
             if problems.isEmpty {
+                let deployments = try project.deployments()
                 print("\(config.path): \(config.pipelineNames.count) pipeline(s) checked (\(config.pipelineNames.joined(separator: ", "))): ok")
                 if !deployments.isEmpty {
                     print("\(config.path): \(deployments.count) deployment(s) checked (\(deployments.map(\.name).joined(separator: ", "))): ok")

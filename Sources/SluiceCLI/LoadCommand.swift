@@ -67,11 +67,7 @@ struct LoadCommand: AsyncParsableCommand {
     @Option(help: "Destination: sqlite, postgres (credentials: [destination.postgres.credentials] in secrets.toml) or filesystem.")
     var destination = "sqlite"
 
-    @Option(help: "With --destination filesystem: the folder (or file:// URL) the dataset's files go under.")
-    var bucketUrl: String?
-
-    @Option(help: "With --destination filesystem: jsonl, csv or parquet (default: [destination.filesystem] file_format, else jsonl).")
-    var fileFormat: String?
+    @OptionGroup var filesystem: FilesystemFlags
 
     @Flag(help: "No live progress line on a terminal.")
     var quiet = false
@@ -92,9 +88,8 @@ struct LoadCommand: AsyncParsableCommand {
             let hints = settings.hints(table: table)
             let csv = CSVReader.Options(delimiter: try delimiter.map(CSVReader.Options.delimiter(parsing:)))
             let resource = try FileResource.make(name: table, paths: paths, format: format, hints: hints, csv: csv)
-            guard destination == "filesystem" || (bucketUrl == nil && fileFormat == nil) else {
-                throw SluiceError(.configuration, "--bucket-url and --file-format apply to --destination filesystem only")
-            }
+            try filesystem.check(destination: destination)
+            let destinationSettings = filesystem.settings
             let pipeline = try project.pipeline(name, destination: destination, dataset: dataset, destinationSettings: destinationSettings)
             logger.info("loading \(paths.count) file(s) into \(table)")
             let progress = LoadProgress.forCommand(pipeline: name, global: global, quiet: quiet, logger: logger)
@@ -151,19 +146,6 @@ extension LoadCommand {
             t["incremental"] = .object(i)
         }
         return t
-    }
-
-    /// The filesystem flags as `[destination.filesystem]` settings (a relative bucket made absolute, so
-    /// `sluice run` from elsewhere writes to the same folder).
-    var destinationSettings: [String: String] {
-        var settings: [String: String] = [:]
-        if let bucketUrl {
-            let cwd = FileManager.default.currentDirectoryPath
-            // An empty value stays empty (an error naming the flag), never the current directory.
-            settings["bucket_url"] = bucketUrl.trimmingCharacters(in: .whitespaces).isEmpty || bucketUrl.contains("://") || bucketUrl.hasPrefix("/") ? bucketUrl : cwd + "/" + bucketUrl
-        }
-        settings["file_format"] = fileFormat
-        return settings
     }
 
     /// `a, b` -> `["a", "b"]`.

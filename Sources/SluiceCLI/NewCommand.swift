@@ -39,6 +39,8 @@ struct NewSourceCommand: AsyncParsableCommand {
                 next:
                   swift build --build-tests && swift test --skip-build --filter \(scaffold.typeName)Tests
                   .build/debug/sluice run \(scaffold.name) --destination sqlite
+                sluice.toml now names source "\(scaffold.name)": rebuild the sluice you run (swift build -c release --product sluice),
+                since one built before this does not know the source and refuses the file.
                 """)
         }
     }

@@ -36,6 +36,9 @@ struct RunsCommand: AsyncParsableCommand {
                     throw SluiceError(.configuration, "unknown state '\(state)' (states: \(names))")
                 }
                 query.state = parsed
+            } else {
+                // Runs a scheduler created ahead are not history: counted below, listed with --state scheduled.
+                query.excludingScheduled = true
             }
             // History stays readable when sluice.toml has a mistake: the project only adds its notifiers.
             let project = try? global.project()
@@ -49,6 +52,9 @@ struct RunsCommand: AsyncParsableCommand {
                 print(try RunFormatting.json(runs))
                 return
             }
+            let scheduled = query.excludingScheduled
+                ? try await store.runs(RunQuery(kind: .flow, name: flow, state: .scheduled, tag: query.tag, limit: 100_000)).count : 0
+            defer { if scheduled > 0 { print("\(scheduled) scheduled run\(scheduled == 1 ? "" : "s") ahead: sluice runs --state scheduled") } }
             if runs.isEmpty { print("no flow runs"); return }
             var rows = [["RUN ID", "FLOW", "STATE", "SLOT (UTC)", "STARTED (UTC)", "DURATION", "ATTEMPTS"]]
             for run in runs {
@@ -141,6 +147,7 @@ enum RunFormatting {
         let encoder = JSONEncoder()
         encoder.keyEncodingStrategy = .convertToSnakeCase
         encoder.dateEncodingStrategy = .iso8601
+        guard !runs.isEmpty else { return "[]" }  // Foundation pretty-prints an empty array on three lines
         var objects = try JSONSerialization.jsonObject(with: try encoder.encode(runs)) as? [[String: Any]] ?? []
         for k in objects.indices {
             for key in ["parameters", "result"] {

@@ -51,16 +51,20 @@ struct PipelineOptions: ParsableArguments {
     @Argument(help: "The pipeline, as named in [pipelines.<name>] or by an earlier `sluice load` (see `sluice pipelines`).")
     var pipeline: String
 
-    @Option(help: "Destination: sqlite or postgres (default: the pipeline's in sluice.toml, else sqlite).")
+    @Option(help: "Destination: sqlite, postgres or filesystem (default: the pipeline's in sluice.toml or its last sluice load, else sqlite).")
     var destination: String?
 
-    @Option(help: "Dataset (Postgres schema) (default: the pipeline's in sluice.toml, else the pipeline name).")
+    @Option(help: "Dataset (Postgres schema, filesystem folder) (default: the pipeline's in sluice.toml, else the pipeline name).")
     var dataset: String?
+
+    @OptionGroup var filesystem: FilesystemFlags
 
     /// The pipeline with its destination and dataset from the options, else `sluice.toml`, else the defaults.
     func make(_ global: GlobalOptions) throws -> (pipeline: Pipeline, project: Project) {
         let project = try global.project()
-        return (try project.pipeline(pipeline, destination: destination, dataset: dataset), project)
+        let made = try project.pipeline(pipeline, destination: destination, dataset: dataset, destinationSettings: filesystem.settings)
+        try filesystem.check(destination: made.destination.name)
+        return (made, project)
     }
 
     /// Fails unless the pipeline is declared in sluice.toml or was loaded here before (its folder in the

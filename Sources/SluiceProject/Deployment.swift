@@ -104,10 +104,25 @@ extension ProjectSchema {
 
 extension Project {
     /// The deployments of sluice.toml, by name; errors name the file, the deployment and the key (a bad
-    /// cron expression names its field).
+    /// cron expression names its field). With several problems the error is the first, counting the rest
+    /// (``deploymentProblems()`` lists them all, as `sluice check` does).
     public func deployments() throws -> [Deployment] {
-        guard let table = config.table?["deployments"]?.table else { return [] }
-        return try table.keys.sorted().map { try deployment(named: $0, table[$0]?.table ?? TOMLTable()) }
+        let (deployments, problems) = checkedDeployments()
+        guard let first = problems.first else { return deployments }
+        guard problems.count > 1 else { throw first }
+        var error = first
+        error.message += " (and \(problems.count - 1) more; `sluice check` lists them all)"
+        throw error
+    }
+
+    /// Every problem of every deployment, each naming the deployment and the key.
+    public func deploymentProblems() -> [SluiceError] { checkedDeployments().problems }
+
+    private func checkedDeployments() -> (deployments: [Deployment], problems: [SluiceError]) {
+        guard let table = config.table?["deployments"]?.table else { return ([], []) }
+        var problems: [SluiceError] = []
+        let deployments = table.keys.sorted().compactMap { deployment(named: $0, table[$0]?.table ?? TOMLTable(), problems: &problems) }
+        return (deployments, problems)
     }
 
     /// The deployment `name`; an unknown name is an error listing the deployments there are.
@@ -121,14 +136,16 @@ extension Project {
         return found
     }
 
-    private func deployment(named name: String, _ t: TOMLTable) throws -> Deployment {
-        func fail(_ key: String, _ message: String) -> SluiceError {
-            SluiceError(.configuration, "[deployments.\(name)] \(key): \(message)", file: config.path)
+    /// Deployment `name`, or nil with its problems added to `problems` (all of them, not only the first).
+    private func deployment(named name: String, _ t: TOMLTable, problems: inout [SluiceError]) -> Deployment? {
+        let before = problems.count
+        func fail(_ key: String, _ message: String) {
+            problems.append(SluiceError(.configuration, "[deployments.\(name)] \(key): \(message)", file: config.path))
         }
         // The schema checked types and keys when the file was read; what is left is meaning.
         let flow = t["flow"]?.string ?? ""
-        guard pipelineNames.contains(flow) else {
-            throw fail("flow", "no flow '\(flow)' (flows: \(pipelineNames.isEmpty ? "none" : pipelineNames.joined(separator: ", ")))")
+        if !pipelineNames.contains(flow) {
+            fail("flow", "no flow '\(flow)' (flows: \(pipelineNames.isEmpty ? "none" : pipelineNames.joined(separator: ", ")))")
         }
         var schedules: [Deployment.ScheduleEntry] = []
         for (k, item) in (t["schedules"]?.array ?? TOMLArray()).enumerated() {
@@ -136,8 +153,8 @@ extension Project {
             let key = "schedules[\(k)]"
             let zone = s["timezone"]?.string ?? "UTC"
             let kinds = ["cron", "interval", "rrule"].filter { s[$0] != nil }
-            guard kinds.count == 1 else { throw fail(key, "give exactly one of cron, interval or rrule") }
-            if s["anchor_date"] != nil, kinds != ["interval"] { throw fail(key + ".anchor_date", "only an interval schedule has an anchor") }
+            guard kinds.count == 1 else { fail(key, "give exactly one of cron, interval or rrule"); continue }
+            if s["anchor_date"] != nil, kinds != ["interval"] { fail(key + ".anchor_date", "only an interval schedule has an anchor"); continue }
             let schedule: any Schedule
             do {
                 let timeZone = try ScheduleTime.zone(zone)
@@ -147,21 +164,26 @@ extension Project {
                     schedule = try RRuleSchedule(rrule, timeZone: s["timezone"] == nil ? nil : timeZone)
                 } else {
                     guard let seconds = s["interval"]?.int ?? s["interval"]?.double.flatMap({ $0 == $0.rounded() ? Int($0) : nil }), seconds >= 1 else {
-                        throw fail(key + ".interval", "expected a whole number of seconds, 1 or more")
+                        fail(key + ".interval", "expected a whole number of seconds, 1 or more")
+                        continue
                     }
                     let anchor = try s["anchor_date"]?.string.map { try ScheduleTime.parse($0, in: timeZone, field: "anchor_date") }
                     schedule = try IntervalSchedule(seconds: seconds, anchor: anchor ?? Date(timeIntervalSince1970: 0), timeZone: timeZone)
                 }
             } catch let error as ScheduleError {
-                throw fail(key, error.description)
+                fail(key, error.description)
+                continue
+            } catch {
+                fail(key, "\(error)")
+                continue
             }
-            schedules.append(.init(schedule: schedule, active: s["active"]?.bool ?? true, parameters: try parameters(s["parameters"]?.table)))
+            schedules.append(.init(schedule: schedule, active: s["active"]?.bool ?? true, parameters: parameters(s["parameters"]?.table)))
         }
         let lateAfter = t["late_after"].flatMap { $0.double ?? $0.int.map(Double.init) } ?? 3600
-        guard lateAfter >= 0 else { throw fail("late_after", "expected a number of seconds, 0 or more") }
+        if lateAfter < 0 { fail("late_after", "expected a number of seconds, 0 or more") }
         let deployment = Deployment(
             name: name, flow: flow, description: t["description"]?.string, schedules: schedules,
-            parameters: try parameters(t["parameters"]?.table), paused: t["paused"]?.bool ?? false,
+            parameters: parameters(t["parameters"]?.table), paused: t["paused"]?.bool ?? false,
             concurrency: t["concurrency"]?.string.flatMap(Deployment.Concurrency.init(rawValue:)) ?? .wait,
             catchUp: t["catchup"]?.string.flatMap(CatchUp.init(rawValue:)) ?? .latest, lateAfter: lateAfter)
         // The flow's parameters, as each schedule's runs will pass them: a typo or a wrong type fails here,
@@ -170,20 +192,21 @@ extension Project {
         for (k, entry) in schedules.enumerated() {
             let key = entry.parameters.isEmpty ? "parameters" : "schedules[\(k)].parameters"
             if let name = (Array(deployment.parameters.keys) + Array(entry.parameters.keys)).first(where: reserved.contains) {
-                throw fail(key, "\(name) is set by the scheduler for each run")
+                fail(key, "\(name) is set by the scheduler for each run")
+                continue
             }
             do { _ = try FlowParameters.decode(PipelineFlows.PipelineParameters.self, from: deployment.arguments(for: .init(at: Date(), schedule: k))) }
-            catch let error as ParameterError { throw fail(key, "\(error)") }
+            catch { fail(key, "\(error)") }
         }
         if schedules.isEmpty {
             do { _ = try FlowParameters.decode(PipelineFlows.PipelineParameters.self, from: deployment.parameters) }
-            catch let error as ParameterError { throw fail("parameters", "\(error)") }
+            catch { fail("parameters", "\(error)") }
         }
-        return deployment
+        return problems.count == before ? deployment : nil
     }
 
     /// TOML parameter values as the text `--param k=v` takes (JSON for numbers, booleans, lists and tables).
-    private func parameters(_ table: TOMLTable?) throws -> [String: String] {
+    private func parameters(_ table: TOMLTable?) -> [String: String] {
         guard let table else { return [:] }
         var out: [String: String] = [:]
         for key in table.keys {
@@ -192,8 +215,9 @@ extension Project {
                 let wrapped = TOMLTable()
                 wrapped["v"] = value
                 let json = wrapped.convert(to: .json)
-                guard let data = json.data(using: .utf8), let object = try JSONSerialization.jsonObject(with: data) as? [String: Any],
-                      let inner = object["v"], let text = String(data: try JSONSerialization.data(withJSONObject: inner, options: [.fragmentsAllowed]), encoding: .utf8)
+                guard let data = json.data(using: .utf8), let object = (try? JSONSerialization.jsonObject(with: data)) as? [String: Any],
+                      let inner = object["v"], let encoded = try? JSONSerialization.data(withJSONObject: inner, options: [.fragmentsAllowed]),
+                      let text = String(data: encoded, encoding: .utf8)
                 else { continue }
                 out[key] = text
             }

@@ -17,11 +17,12 @@ public struct DestinationCatalog: Sendable {
         /// Where ``overrides`` were recorded when they are not this run's flags (`sluice load`'s `load.json`).
         public var overridesRecordedIn: String?
 
-        /// The setting `key` of destination `name`: the run's override, else secrets.toml or its environment
-        /// variable (`DESTINATION__<NAME>__<KEY>`) when `secret` (dlt reads `bucket_url` from either file),
-        /// else `[destination.<name>]` in sluice.toml.
+        /// The setting `key` of destination `name`: the run's override (a flag), else its environment variable
+        /// (`DESTINATION__<NAME>__<KEY>`, as dlt reads every configuration key), else secrets.toml when
+        /// `secret` (dlt reads `bucket_url` from either file), else `[destination.<name>]` in sluice.toml.
         public func setting(_ key: String, of name: String, secret: Bool = false) -> String? {
-            overrides[key] ?? (secret ? project.secrets.value(["destination", name, key]) : nil)
+            let path = ["destination", name, key]
+            return overrides[key] ?? project.secrets.environmentValue(path) ?? (secret ? project.secrets.fileValue(path) : nil)
                 ?? project.config.destinationSettings(name)[key]
         }
 
@@ -34,7 +35,7 @@ public struct DestinationCatalog: Sendable {
                 let flag = "--" + key.replacingOccurrences(of: "_", with: "-")
                 return overridesRecordedIn.map { "\(flag) as sluice load recorded it in \($0)" } ?? flag
             }
-            if secret, project.secrets.environmentValue(path) != nil { return Secrets.variable(path) }
+            if project.secrets.environmentValue(path) != nil { return Secrets.variable(path) }
             if secret, project.secrets.fileValue(path) != nil { return "[destination.\(name)] \(key) in \(project.configuration.secretsPath)" }
             if project.config.destinationSettings(name)[key] != nil { return "[destination.\(name)] \(key) in \(project.configuration.configPath)" }
             return nil

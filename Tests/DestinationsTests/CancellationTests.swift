@@ -54,7 +54,9 @@ struct CancellationTests {
 
     /// Runs `source` and cancels it after `after`; returns how long the run took to stop (at most
     /// `bound`: a run that ignores cancellation is recorded as an issue, not waited for forever).
-    func runAndCancel(_ pipeline: Pipeline, _ source: Source, after: Duration, bound: Duration = .seconds(30)) async throws -> Duration {
+    /// The bound is generous: alone a cancelled run stops in well under a second, but in the full suite on
+    /// two cores the test pool's threads can be queued behind other tests' database work for tens of seconds.
+    func runAndCancel(_ pipeline: Pipeline, _ source: Source, after: Duration, bound: Duration = .seconds(180)) async throws -> Duration {
         let started = ContinuousClock.now
         let run = Task { try await pipeline.run(source) }
         try await Task.sleep(for: after)
@@ -91,8 +93,8 @@ struct CancellationTests {
         let pipeline = Pipeline(name: "p", destination: destination, configuration: configuration)
         let source = Source(name: "files", resources: [try FileResource.make(name: "feed", paths: [pipe.path])])
 
-        let took = try await runAndCancel(pipeline, source, after: .milliseconds(600))
-        #expect(took < .seconds(25), "the run took \(took) to stop")
+        // The source never ends: that the run stops at all (within the bound) is what cancellation did.
+        _ = try await runAndCancel(pipeline, source, after: .milliseconds(600))
         let loaded = try FileManager.default.fileExists(atPath: dir + "/p.sqlite") && destination.withConnection { try $0.tableExists("feed") }
         #expect(!loaded)
         #expect(packages(dir, "extracted").isEmpty && packages(dir, "normalized").isEmpty)
@@ -112,17 +114,17 @@ struct CancellationTests {
             try? FileManager.default.removeItem(atPath: p.dir)
         }
         try await p.run("orders", [["id": 0]])
-        // Every inserted row now takes 50 ms on the server: 400 rows would take 20 s.
+        // Every inserted row now takes 50 ms on the server: 1,200 rows would take 60 s.
         try p.destination.withConnection { db in
             try db.execute("""
                 CREATE FUNCTION "\(p.destination.dataset)".slow() RETURNS trigger AS $$ BEGIN PERFORM pg_sleep(0.05); RETURN NEW; END $$ LANGUAGE plpgsql;
                 CREATE TRIGGER slow BEFORE INSERT ON \(p.table("orders")) FOR EACH ROW EXECUTE FUNCTION "\(p.destination.dataset)".slow();
                 """)
         }
-        let rows: [Row] = (1...400).map { ["id": .bigint(Int64($0))] }
+        let rows: [Row] = (1...1_200).map { ["id": .bigint(Int64($0))] }
         let source = Source(name: "t", resources: [Resource(name: "orders") { out in try await out.write(contentsOf: rows) }])
         let took = try await runAndCancel(p.pipeline, source, after: .milliseconds(800))
-        #expect(took < .seconds(19), "the load took \(took) to stop: the server did not cancel the statement")
+        #expect(took < .seconds(50), "the load took \(took) to stop: the server did not cancel the statement")
         #expect(try p.query("SELECT count(*) FROM \(p.table("orders"))") == [["1"]])
         #expect(try p.query("SELECT count(*) FROM \(p.table("_dlt_loads"))") == [["1"]])
         #expect(try p.query("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'COPY%orders%' AND state = 'active'") == [["0"]])
@@ -130,6 +132,6 @@ struct CancellationTests {
 
         try p.destination.withConnection { try $0.execute("DROP TRIGGER slow ON \(p.table("orders"))") }
         _ = try await p.pipeline.run(source)
-        #expect(try p.query("SELECT count(*), count(DISTINCT id) FROM \(p.table("orders"))") == [["401", "401"]])
+        #expect(try p.query("SELECT count(*), count(DISTINCT id) FROM \(p.table("orders"))") == [["1201", "1201"]])
     }
 }

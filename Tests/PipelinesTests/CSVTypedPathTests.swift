@@ -30,7 +30,7 @@ struct CSVTypedPathTests {
         options.sampleRows = sampleRows
         options.typedPath = typed
         for _ in 0..<runs {
-            try await pipeline(t).run(Source(name: "files", resources: [
+            _ = try await pipeline(t).run(Source(name: "files", resources: [
                 try FileResource.make(name: "t", paths: [path], hints: hints, csv: options),
             ]))
         }
@@ -209,7 +209,7 @@ struct CSVTypedPathTests {
             var options = CSVReader.Options()
             options.sampleRows = 1
             options.typedPath = typed
-            try await pipeline(t).run(Source(name: "files", resources: [try FileResource.make(name: "t", paths: [a, b], csv: options)]))
+            _ = try await pipeline(t).run(Source(name: "files", resources: [try FileResource.make(name: "t", paths: [a, b], csv: options)]))
             tables.append(try await contents(t)["t"] ?? [:])
         }
         #expect(tables[0]["id"]?.values == [.bigint(1), .bigint(2), .bigint(3), .bigint(4), .bigint(5), .bigint(6)])

@@ -35,8 +35,8 @@ struct InMemoryEngineTests {
         let destination = InMemoryDestination()
         let p = try pipeline(destination)
         let hints = ResourceHints(writeDisposition: .replace, incremental: Incremental(cursor: "id"))
-        try await p.run(source([["id": .bigint(1), "tags": .array([.text("x")])], ["id": .bigint(2)]], hints: hints))
-        try await p.run(source([["id": .bigint(2)], ["id": .bigint(3), "tags": .array([.text("y")])]], hints: hints))
+        _ = try await p.run(source([["id": .bigint(1), "tags": .array([.text("x")])], ["id": .bigint(2)]], hints: hints))
+        _ = try await p.run(source([["id": .bigint(2)], ["id": .bigint(3), "tags": .array([.text("y")])]], hints: hints))
         // The second run kept only id 3 (2 is not past the stored cursor), and replace dropped the first run's rows.
         #expect(destination.rows("orders").map { $0["id"] } == [.bigint(3)])
         #expect(destination.rows("orders__tags").map { $0["value"] } == [.text("y")])

@@ -35,6 +35,14 @@ struct FilesystemCLITests {
         let again = try await cli.sluice(["run", "trips"], in: dir)
         #expect(again.status == 0, "\(again.output)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/staging/trips/_dlt_loads").count == 2)
+        // `sluice run` takes the filesystem flags too (they win over what was recorded), and refuses them elsewhere.
+        let elsewhere = try await cli.sluice(["run", "trips", "--bucket-url", "csvs", "--file-format", "csv"], in: dir)
+        #expect(elsewhere.status == 0, "\(elsewhere.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/csvs/trips/trips").filter { $0.hasSuffix(".csv") }.count == 3)
+        let shown = try await cli.sluice(["show", "trips", "--bucket-url", "csvs", "--file-format", "csv"], in: dir)
+        #expect(shown.status == 0 && shown.output.contains("3000"), "\(shown.output)")
+        let wrong = try await cli.sluice(["run", "trips", "--destination", "sqlite", "--bucket-url", "csvs"], in: dir)
+        #expect(wrong.status != 0 && wrong.output.contains("--bucket-url and --file-format apply to --destination filesystem only"), "\(wrong.output)")
     }
 
     @Test func showListsTablesTypesRowCountsAndLoads() async throws {

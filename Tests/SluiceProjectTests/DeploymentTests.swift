@@ -151,6 +151,27 @@ struct DeploymentTests {
         }
     }
 
+    @Test func everyProblemOfEveryDeploymentIsListedAtOnce() throws {
+        let ci = try CIProject()
+        var toml = try String(contentsOfFile: ci.dir + "/sluice.toml", encoding: .utf8)
+            .replacingOccurrences(of: "flow = \"events\"", with: "flow = \"evnets\"")
+            .replacingOccurrences(of: "schedules = [{ cron = \"0 */6 * * *\" }]",
+                                  with: "schedules = [{ cron = \"0 25 * * *\" }, { interval = 0 }, { cron = \"0 2 * * *\", timezone = \"GMT+5\" }]")
+        toml += "\n[deployments.second]\nflow = \"events\"\nschedules = [{ rrule = \"RRULE:FREQ=DAILY\" }]\nparameters = { ful_refresh = true }\n"
+        try toml.write(toFile: ci.dir + "/sluice.toml", atomically: true, encoding: .utf8)
+        let problems = try ci.freshMachine().deploymentProblems().map(\.message)
+        let expected = ["flow: no flow 'evnets'", "schedules[0]", "schedules[1].interval", "schedules[2]: time zone 'GMT+5'",
+                        "[deployments.second] schedules[0]", "[deployments.second] parameters"]
+        #expect(problems.count == expected.count, "\(problems)")
+        for part in expected { #expect(problems.contains { $0.contains(part) }, "\(part) in \(problems)") }
+        do {
+            _ = try ci.freshMachine().deployments()
+            Issue.record("accepted")
+        } catch {
+            #expect("\(error)".contains("and 5 more; `sluice check` lists them all"), "\(error)")
+        }
+    }
+
     @Test func anUnknownFlowIsAnErrorListingTheFlows() throws {
         let ci = try CIProject()
         let toml = try String(contentsOfFile: ci.dir + "/sluice.toml", encoding: .utf8).replacingOccurrences(of: "flow = \"events\"", with: "flow = \"evnets\"")

@@ -32,6 +32,14 @@ struct FilesystemProjectTests {
         #expect(destination.configuration.rowGroupSize == 5000 && destination.configuration.fileMaxItems == 100000)
         let overridden = try folder.project(environment: ["DESTINATION__FILESYSTEM__BUCKET_URL": "/elsewhere"]).pipeline("shop")
         #expect(overridden.destination.location == "/elsewhere/raw")
+        // Every [destination.filesystem] key has its variable, as in dlt, and the variable wins over sluice.toml.
+        let environment = ["DESTINATION__FILESYSTEM__COMPRESSION": "snappy", "DESTINATION__FILESYSTEM__ROW_GROUP_SIZE": "70"]
+        let fromEnvironment = try #require(try folder.project(environment: environment).pipeline("shop").destination as? FilesystemDestination)
+        #expect(fromEnvironment.configuration.effectiveCompression == .snappy && fromEnvironment.configuration.rowGroupSize == 70)
+        let badVariable = #expect(throws: SluiceError.self) {
+            try folder.project(environment: ["DESTINATION__FILESYSTEM__ROW_GROUP_SIZE": "many"]).pipeline("shop")
+        }
+        #expect(badVariable?.message.contains("DESTINATION__FILESYSTEM__ROW_GROUP_SIZE") == true, "\(String(describing: badVariable))")
         // Flags win over both.
         let flagged = try folder.project().pipeline("shop", destinationSettings: ["bucket_url": "/flag", "file_format": "csv", "compression": "gzip"])
         #expect((flagged.destination as? FilesystemDestination)?.configuration.fileExtension == "csv.gz")

@@ -156,6 +156,6 @@ extension RunQuery {
     func matches(_ run: RunRecord) -> Bool {
         (kind == nil || run.kind == kind) && (name == nil || run.name == name) && (state == nil || run.state == state)
             && (flowRunID == nil || (run.flowRunID == flowRunID && run.id != flowRunID))
-            && (tag == nil || run.tags.contains(tag!))
+            && (tag == nil || run.tags.contains(tag!)) && !(excludingScheduled && run.state == .scheduled)
     }
 }

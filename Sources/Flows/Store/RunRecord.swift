@@ -115,6 +115,9 @@ public struct RunQuery: Sendable, Equatable {
     public var flowRunID: String?
     /// Runs carrying this tag (a deployment's runs: `deployment:<name>`).
     public var tag: String?
+    /// Leaves out runs still ``RunState/scheduled`` (created ahead by a scheduler, not started), so a
+    /// history is not crowded by the slots to come.
+    public var excludingScheduled = false
     public var limit: Int = 20
 
     public init(kind: RunKind? = .flow, name: String? = nil, state: RunState? = nil, flowRunID: String? = nil, tag: String? = nil,

@@ -103,6 +103,7 @@ public final class SQLiteRunStore: RunStore {
         if let state = query.state { sql += " AND state = ?"; values.append(.text(state.rawValue)) }
         if let flow = query.flowRunID { sql += " AND flow_run_id = ? AND id <> ?"; values += [.text(flow), .text(flow)] }
         if let tag = query.tag { sql += " AND instr(',' || tags || ',', ',' || ? || ',') > 0"; values.append(.text(tag)) }
+        if query.excludingScheduled { sql += " AND state <> ?"; values.append(.text(RunState.scheduled.rawValue)) }
         sql += " ORDER BY created_at DESC, rowid DESC LIMIT ?"
         values.append(.int(Int64(query.limit)))
         return try read { db in
