@@ -25,6 +25,13 @@ public struct Project: Sendable {
         public var sources = SourceCatalog.bundled
         public var destinations = DestinationCatalog.bundled
         public init() {}
+
+        /// The project in `folder`: its `sluice.toml` and `secrets.toml`, and `.sluice` inside it.
+        public init(folder: String) {
+            configPath = folder + "/sluice.toml"
+            secretsPath = folder + "/secrets.toml"
+            workingDirectory = folder + "/.sluice"
+        }
     }
 
     public let configuration: Configuration

@@ -40,9 +40,7 @@ struct DeploymentTests {
 
         /// The project as a fresh CI machine sees it: the repository, and an empty working directory.
         func freshMachine() throws -> Project {
-            var configuration = Project.Configuration()
-            configuration.configPath = dir + "/sluice.toml"
-            configuration.secretsPath = dir + "/secrets.toml"
+            var configuration = Project.Configuration(folder: dir)
             configuration.workingDirectory = try TemporaryDirectory.make("ci-machine") + "/.sluice"
             configuration.environment = [:]
             return try Project.load(configuration)

@@ -64,10 +64,7 @@ struct DocumentationTests {
             let dir = try TemporaryDirectory.make("doc-deployments")
             let text = snippet.text.hasPrefix("# added to sluice.toml") ? sample + "\n" + snippet.text : snippet.text
             try text.write(toFile: dir + "/sluice.toml", atomically: true, encoding: .utf8)
-            var configuration = Project.Configuration()
-            configuration.configPath = dir + "/sluice.toml"
-            configuration.secretsPath = dir + "/secrets.toml"
-            configuration.workingDirectory = dir + "/.sluice"
+            var configuration = Project.Configuration(folder: dir)
             configuration.sources.register("weather") { _, _ in Source(name: "weather", resources: []) }
             #expect(throws: Never.self, "\(snippet)") { _ = try Project.load(configuration).deployments() }
         }

@@ -22,10 +22,7 @@ struct ProjectTests {
         }
 
         func project(environment: [String: String] = [:], sources: SourceCatalog = .bundled) throws -> Project {
-            var configuration = Project.Configuration()
-            configuration.configPath = path + "/sluice.toml"
-            configuration.secretsPath = path + "/secrets.toml"
-            configuration.workingDirectory = path + "/.sluice"
+            var configuration = Project.Configuration(folder: path)
             configuration.environment = environment
             configuration.sources = sources
             return try Project.load(configuration)

@@ -44,10 +44,7 @@ struct SchedulerTests {
         }
 
         var configuration: Project.Configuration {
-            var c = Project.Configuration()
-            c.configPath = dir + "/sluice.toml"
-            c.secretsPath = dir + "/secrets.toml"
-            c.workingDirectory = dir + "/.sluice"
+            var c = Project.Configuration(folder: dir)
             c.environment = [:]
             return c
         }

@@ -35,10 +35,7 @@ struct SourceScaffoldTests {
         // The deployment as the project reads it: daily at 06:00 UTC, paused, running the pipeline's flow.
         let folder = try TemporaryDirectory.make("scaffold")
         try scaffold.sluiceTomlBlock.write(toFile: folder + "/sluice.toml", atomically: true, encoding: .utf8)
-        var configuration = Project.Configuration()
-        configuration.configPath = folder + "/sluice.toml"
-        configuration.secretsPath = folder + "/secrets.toml"
-        configuration.workingDirectory = folder + "/.sluice"
+        var configuration = Project.Configuration(folder: folder)
         configuration.sources.register("weather") { _, _ in Source(name: "weather", resources: []) }
         let project = try Project.load(configuration)
         let deployment = try #require(try project.deployments().first)

@@ -21,10 +21,7 @@ struct PackageProject {
     }
 
     func project(environment: [String: String] = [:]) throws -> Project {
-        var configuration = Project.Configuration()
-        configuration.configPath = path + "/sluice.toml"
-        configuration.secretsPath = path + "/secrets.toml"
-        configuration.workingDirectory = path + "/.sluice"
+        var configuration = Project.Configuration(folder: path)
         configuration.environment = environment
         return try Project.load(configuration)
     }
