@@ -12,6 +12,9 @@ public struct DestinationLimits: Sendable, Hashable {
     /// Why the destination refuses write disposition `merge` (naming destinations that support it), or
     /// `nil` when it merges. A resource asking for `merge` fails before anything is extracted.
     public var refusesMerge: String?
+    /// The longest table name in UTF-8 bytes (a list nested many levels deep makes a long child-table
+    /// name), or `nil` for no limit. The filesystem destination names a folder after each table.
+    public var maxTableNameBytes: Int?
 
     /// No limits: any width, any text.
     public init(maxColumns: Int? = nil, textHoldsNUL: Bool = true) {

@@ -290,9 +290,9 @@ public struct Pipeline: Sendable {
                 if rowNumber & 4095 == 0 { try Task.checkCancellation() }
                 do {
                     try normalizer.normalize(row, table: table, exactFloats: exactFloats && reader.lastRowWasJSON)
-                    if let limit = destination.limits.maxColumns, normalizer.addedColumns != checkedColumns {
+                    if normalizer.addedColumns != checkedColumns {
                         checkedColumns = normalizer.addedColumns
-                        try checkWidth(normalizer.schema, limit: limit)
+                        try checkLimits(normalizer.schema)
                     }
                 } catch var error as SluiceError {
                     error.stage = "normalize"
@@ -314,12 +314,21 @@ public struct Pipeline: Sendable {
         }
     }
 
-    /// Fails, naming the table and the first column past the limit, when a table is wider than the destination allows.
-    private func checkWidth(_ schema: Schema, limit: Int) throws {
-        for table in schema.tables where table.columns.count > limit {
-            throw SluiceError(.badInput, """
-                the table would have \(table.columns.count) columns, more than \(destination.name) allows (\(limit))
-                """, column: table.columns[limit].name, table: table.name)
+    /// Fails, naming the table (and the first column past the limit), when a table is wider or its name
+    /// longer than the destination allows. Checked whenever columns were added (a new table adds some).
+    private func checkLimits(_ schema: Schema) throws {
+        let limits = destination.limits
+        if let limit = limits.maxColumns {
+            for table in schema.tables where table.columns.count > limit {
+                throw SluiceError(.badInput, """
+                    the table would have \(table.columns.count) columns, more than \(destination.name) allows (\(limit))
+                    """, column: table.columns[limit].name, table: table.name)
+            }
+        }
+        if let limit = limits.maxTableNameBytes, let table = schema.tables.first(where: { $0.name.utf8.count > limit }) {
+            throw SluiceError(.badInput, "the table name is \(table.name.utf8.count) bytes, longer than \(destination.name) allows (\(limit)); "
+                + "lists nested many levels deep make long child-table names: keep the outer list whole as a json column "
+                + "(a column type hint) or load it into sqlite or postgres", table: String(table.name.prefix(60)) + "...")
         }
     }
 

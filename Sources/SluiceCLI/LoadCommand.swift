@@ -97,9 +97,11 @@ struct LoadCommand: AsyncParsableCommand {
             // Recorded for `sluice run <pipeline>` and `sluice pipelines`.
             var spec = try LoadSpec.read(pipeline: name, workingDirectory: global.workingDirectory)
                 ?? LoadSpec(destination: destination, dataset: dataset, tables: [:])
+            // This load's flags over those recorded for the same destination (`--file-format` alone keeps the bucket).
+            let kept = spec.destination == destination ? (spec.destinationSettings ?? [:]).merging(destinationSettings) { _, new in new } : destinationSettings
             spec.destination = destination
             spec.dataset = dataset
-            spec.destinationSettings = destinationSettings.isEmpty ? nil : destinationSettings
+            spec.destinationSettings = kept.isEmpty ? nil : kept
             spec.tables[table] = tableSettings
             try spec.write(pipeline: name, workingDirectory: global.workingDirectory)
             print(info)

@@ -122,7 +122,9 @@ extension Project {
         guard let table = config.table?["deployments"]?.table else { return ([], []) }
         var problems: [SluiceError] = []
         let deployments = table.keys.sorted().compactMap { deployment(named: $0, table[$0]?.table ?? TOMLTable(), problems: &problems) }
-        return (deployments, problems)
+        // A deployment-level mistake is found once per schedule that passes it: say it once.
+        var seen = Set<String>()
+        return (deployments, problems.filter { seen.insert($0.message).inserted })
     }
 
     /// The deployment `name`; an unknown name is an error listing the deployments there are.

@@ -14,15 +14,18 @@ public struct DestinationCatalog: Sendable {
         public var project: Project
         /// Settings given for this run (command-line flags), over the project's.
         public var overrides: [String: String] = [:]
-        /// Where ``overrides`` were recorded when they are not this run's flags (`sluice load`'s `load.json`).
-        public var overridesRecordedIn: String?
+        /// Flags an earlier `sluice load` of the pipeline recorded, under this run's: each applies unless the
+        /// run gives its own flag.
+        public var recorded: [String: String] = [:]
+        /// The file ``recorded`` was read from (`sluice load`'s `load.json`).
+        public var recordedIn: String?
 
         /// The setting `key` of destination `name`: the run's override (a flag), else its environment variable
         /// (`DESTINATION__<NAME>__<KEY>`, as dlt reads every configuration key), else secrets.toml when
         /// `secret` (dlt reads `bucket_url` from either file), else `[destination.<name>]` in sluice.toml.
         public func setting(_ key: String, of name: String, secret: Bool = false) -> String? {
             let path = ["destination", name, key]
-            return overrides[key] ?? project.secrets.environmentValue(path) ?? (secret ? project.secrets.fileValue(path) : nil)
+            return overrides[key] ?? recorded[key] ?? project.secrets.environmentValue(path) ?? (secret ? project.secrets.fileValue(path) : nil)
                 ?? project.config.destinationSettings(name)[key]
         }
 
@@ -31,10 +34,9 @@ public struct DestinationCatalog: Sendable {
         /// bucket_url in secrets.toml` or `... in sluice.toml`; `nil` when the setting is not given.
         public func origin(of key: String, of name: String, secret: Bool = false) -> String? {
             let path = ["destination", name, key]
-            if overrides[key] != nil {
-                let flag = "--" + key.replacingOccurrences(of: "_", with: "-")
-                return overridesRecordedIn.map { "\(flag) as sluice load recorded it in \($0)" } ?? flag
-            }
+            let flag = "--" + key.replacingOccurrences(of: "_", with: "-")
+            if overrides[key] != nil { return flag }
+            if recorded[key] != nil { return "\(flag) as sluice load recorded it" + (recordedIn.map { " in \($0)" } ?? "") }
             if project.secrets.environmentValue(path) != nil { return Secrets.variable(path) }
             if secret, project.secrets.fileValue(path) != nil { return "[destination.\(name)] \(key) in \(project.configuration.secretsPath)" }
             if project.config.destinationSettings(name)[key] != nil { return "[destination.\(name)] \(key) in \(project.configuration.configPath)" }
@@ -53,15 +55,15 @@ public struct DestinationCatalog: Sendable {
     public var names: [String] { builders.keys.sorted() }
 
     /// The destination `name` for `pipeline`; an unknown name is an error listing the known ones.
-    /// `overridesRecordedIn` names the file the overrides come from when they are not this run's flags.
+    /// `overrides` are this run's flags; `recorded`, those an earlier `sluice load` kept in `recordedIn`.
     public func destination(_ name: String, pipeline: String, dataset: String?, project: Project,
-                            overrides: [String: String] = [:], overridesRecordedIn: String? = nil) throws -> any Destination
+                            overrides: [String: String] = [:], recorded: [String: String] = [:], recordedIn: String? = nil) throws -> any Destination
     {
         guard let builder = builders[name] else {
             throw SluiceError(.configuration, "unknown destination '\(name)'; available: \(names.joined(separator: ", "))")
         }
         return try builder(Request(pipeline: pipeline, dataset: dataset, project: project, overrides: overrides,
-                                   overridesRecordedIn: overridesRecordedIn))
+                                   recorded: recorded, recordedIn: recordedIn))
     }
 
     /// SQLite (`[destination.sqlite] path`, `{pipeline}` in it; default `./<pipeline>.sqlite`) and Postgres

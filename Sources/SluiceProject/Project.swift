@@ -65,14 +65,16 @@ public struct Project: Sendable {
         options.hashSalt = secrets.value(["privacy", "salt"])
         let destinationName = destination ?? declared?.destination ?? loaded?.destination ?? "sqlite"
         let datasetName = dataset ?? declared?.dataset ?? loaded?.dataset
-        var overrides = destinationSettings
+        // What `sluice load` recorded applies under this run's flags, key by key (`--file-format` alone keeps
+        // the recorded bucket).
+        var recorded: [String: String] = [:]
         var recordedIn: String?
-        if overrides.isEmpty, let loaded, loaded.destination == destinationName {
-            overrides = loaded.destinationSettings ?? [:]
+        if let loaded, loaded.destination == destinationName, let settings = loaded.destinationSettings, !settings.isEmpty {
+            recorded = settings
             recordedIn = LoadSpec.path(pipeline: name, workingDirectory: workingDirectory)
         }
         let target = try configuration.destinations.destination(destinationName, pipeline: name, dataset: datasetName, project: self,
-                                                                overrides: overrides, overridesRecordedIn: recordedIn)
+                                                                overrides: destinationSettings, recorded: recorded, recordedIn: recordedIn)
         return Pipeline(name: name, destination: target, dataset: datasetName, configuration: options)
     }
 

@@ -58,9 +58,9 @@ public struct Secrets: @unchecked Sendable {
 
     /// Keys whose values are not secret and stay readable in logs and errors. Every other value of
     /// secrets.toml (whatever its type) and of an environment override of a secrets key is masked.
-    public static let readableKeys: Set<String> = [
-        "host", "port", "database", "dbname", "username", "user", "sslmode", "connect_timeout", "schema", "region", "states", "bucket_url",
-    ]
+    public static let readableKeys: Set<String> = Set([
+        "host", "port", "database", "dbname", "username", "user", "sslmode", "connect_timeout", "schema", "region", "states", "path",
+    ]).union(DestinationCatalog.filesystemKeys)  // bucket_url, layout, file_format, compression, sizes: settings, not secrets
 
     /// The prefixes of environment variables that override secrets.toml keys.
     public static let environmentPrefixes = ["SOURCES__", "DESTINATION__", "PRIVACY__", "NOTIFICATIONS__"]

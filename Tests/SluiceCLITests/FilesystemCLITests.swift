@@ -39,10 +39,30 @@ struct FilesystemCLITests {
         let elsewhere = try await cli.sluice(["run", "trips", "--bucket-url", "csvs", "--file-format", "csv"], in: dir)
         #expect(elsewhere.status == 0, "\(elsewhere.output)")
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/csvs/trips/trips").filter { $0.hasSuffix(".csv") }.count == 3)
+        // One flag keeps what was recorded for the others: the bucket stays `staging`.
+        let parquet = try await cli.sluice(["run", "trips", "--file-format", "parquet"], in: dir)
+        #expect(parquet.status == 0, "\(parquet.output)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir + "/staging/trips/trips").contains { $0.hasSuffix(".parquet") })
         let shown = try await cli.sluice(["show", "trips", "--bucket-url", "csvs", "--file-format", "csv"], in: dir)
         #expect(shown.status == 0 && shown.output.contains("3000"), "\(shown.output)")
         let wrong = try await cli.sluice(["run", "trips", "--destination", "sqlite", "--bucket-url", "csvs"], in: dir)
         #expect(wrong.status != 0 && wrong.output.contains("--bucket-url and --file-format apply to --destination filesystem only"), "\(wrong.output)")
+    }
+
+    @Test func aTableNameTooLongForAFolderIsSetAsideAndLaterLoadsProceed() async throws {
+        let dir = try cli.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // Lists inside lists 100 levels deep: the innermost child table's name is about 300 bytes.
+        let depth = 100
+        let nested = "{\"a\":" + String(repeating: "[{\"x\":1,\"b\":", count: depth) + "1" + String(repeating: "}]", count: depth) + "}\n"
+        try nested.write(toFile: dir + "/nest.jsonl", atomically: true, encoding: .utf8)
+        let refused = try await cli.sluice(["load", "nest.jsonl", "--table", "t", "--destination", "filesystem", "--bucket-url", "out"], in: dir)
+        #expect(refused.status != 0 && refused.output.contains("longer than filesystem allows (200)"), "\(refused.output)")
+        #expect(refused.output.contains("set aside"), "\(refused.output)")
+        #expect(!FileManager.default.fileExists(atPath: dir + "/out/t/t"), "no table folder was made")
+        try "{\"z\":1}\n".write(toFile: dir + "/ok.jsonl", atomically: true, encoding: .utf8)
+        let next = try await cli.sluice(["load", "ok.jsonl", "--table", "t", "--destination", "filesystem", "--bucket-url", "out"], in: dir)
+        #expect(next.status == 0, "\(next.output)")
     }
 
     @Test func showListsTablesTypesRowCountsAndLoads() async throws {

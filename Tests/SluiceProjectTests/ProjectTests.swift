@@ -85,6 +85,12 @@ struct ProjectTests {
             "\(error)".contains("DESTINATION__POSTGRES__CREDENTIALS") && "\(error)".contains("[destination.postgres.credentials]")
         }
         #expect(try folder.project().secrets.allValues().contains("file-pw-1234"))
+        // Settings that are not secrets stay readable: a row group size of 10000 must not mask "10000 rows".
+        let masked = try folder.project(environment: [
+            "DESTINATION__FILESYSTEM__ROW_GROUP_SIZE": "10000", "DESTINATION__FILESYSTEM__FILE_FORMAT": "parquet",
+            "DESTINATION__FILESYSTEM__LAYOUT": "{table}/{load_id}.{file_id}.{ext}", "DESTINATION__POSTGRES__CREDENTIALS__PASSWORD": "key-pw-9012",
+        ]).secrets.allValues()
+        #expect(masked.contains("key-pw-9012") && !masked.contains("10000") && !masked.contains("parquet") && !masked.contains { $0.contains("{table}") })
     }
 
     @Test func theDefaultFlowHasItsTasksWithTheirRetries() throws {

@@ -104,6 +104,7 @@ public struct FilesystemDestination: Destination {
     /// Files cannot be updated in place: `merge` is refused before anything is extracted.
     public var limits: DestinationLimits {
         var limits = DestinationLimits()
+        limits.maxTableNameBytes = 200  // a folder per table: file names stop at 255 bytes, with room for the layout
         limits.refusesMerge = "it writes files and cannot update rows in place; "
             + "merge is supported by sqlite and postgres; use append or replace here, and merge in the warehouse that ingests the files"
         return limits

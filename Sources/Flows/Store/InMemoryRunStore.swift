@@ -46,7 +46,14 @@ public final class InMemoryRunStore: RunStore {
     public func runs(_ query: RunQuery) async throws -> [RunRecord] {
         contents.withLock { c in
             let runs = c.runs
-            return Array(c.order.reversed().compactMap { runs[$0] }.filter { query.matches($0) }.prefix(query.limit))
+            // Newest first by when a run started, as SQLiteRunStore orders them (ties: the later created first).
+            let ordered = c.order.enumerated().reversed().compactMap { i, id in runs[id].map { (i, $0) } }
+                .filter { query.matches($0.1) }
+                .sorted { a, b in
+                    let (x, y) = (a.1.startedAt ?? a.1.scheduledFor ?? a.1.createdAt, b.1.startedAt ?? b.1.scheduledFor ?? b.1.createdAt)
+                    return x != y ? x > y : a.0 > b.0
+                }
+            return Array(ordered.prefix(query.limit).map(\.1))
         }
     }
 

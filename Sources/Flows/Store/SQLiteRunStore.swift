@@ -104,7 +104,8 @@ public final class SQLiteRunStore: RunStore {
         if let flow = query.flowRunID { sql += " AND flow_run_id = ? AND id <> ?"; values += [.text(flow), .text(flow)] }
         if let tag = query.tag { sql += " AND instr(',' || tags || ',', ',' || ? || ',') > 0"; values.append(.text(tag)) }
         if query.excludingScheduled { sql += " AND state <> ?"; values.append(.text(RunState.scheduled.rawValue)) }
-        sql += " ORDER BY created_at DESC, rowid DESC LIMIT ?"
+        // Newest first by when a run started (a run created ahead by a scheduler starts long after it was made).
+        sql += " ORDER BY coalesce(started_at, scheduled_for, created_at) DESC, rowid DESC LIMIT ?"
         values.append(.int(Int64(query.limit)))
         return try read { db in
             var out: [RunRecord] = []
