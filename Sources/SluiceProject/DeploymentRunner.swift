@@ -202,5 +202,7 @@ public struct DeploymentRunner: Sendable {
         return !(section.retries ?? RetryPolicy.pipelineDefault.delays).isEmpty
     }
 
-    private func describe(_ error: any Error) -> String { runner.configuration.redactor.redact("\(error)") }
+    private func describe(_ error: any Error) -> String {
+        error is CancellationError ? "cancelled (a signal stopped it)" : runner.configuration.redactor.redact("\(error)")
+    }
 }
