@@ -95,4 +95,42 @@ extension PackageFileWriter {
         }
         try endFrame()
     }
+
+    /// Writes one normalized row built by a ``FlatRowBuilder`` (the same frame as ``writeFlatRow(_:)-([(Int,Value)])``).
+    public func writeFlatRow(_ row: FlatRowBuilder) throws(SluiceError) {
+        beginFrame()
+        writeVarint(row.count)
+        buffer.append(contentsOf: row.bytes)
+        try endFrame()
+    }
+}
+
+/// The `(column index, value)` pairs of one normalized row, built up value by value (the format
+/// ``FlatRowCursor`` reads), for ``PackageFileWriter/writeFlatRow(_:)-(FlatRowBuilder)``.
+public struct FlatRowBuilder {
+    public private(set) var count = 0
+    var bytes: [UInt8] = []
+
+    public init() { bytes.reserveCapacity(1024) }
+
+    public mutating func removeAll() {
+        count = 0
+        bytes.removeAll(keepingCapacity: true)
+    }
+
+    /// Appends a scalar value of column `column`.
+    @inline(__always) public mutating func append(column: Int, _ value: Value) {
+        count += 1
+        PackageFile.appendVarint(column, to: &bytes)
+        PackageFile.appendScalar(value, to: &bytes)
+    }
+
+    /// Appends a text value of column `column` from its UTF-8 bytes (checked by the caller).
+    @inline(__always) public mutating func append(column: Int, text: UnsafeBufferPointer<UInt8>) {
+        count += 1
+        PackageFile.appendVarint(column, to: &bytes)
+        bytes.append(PackageFile.Tag.text.rawValue)
+        PackageFile.appendVarint(text.count, to: &bytes)
+        bytes.append(contentsOf: text)
+    }
 }

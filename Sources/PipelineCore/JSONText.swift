@@ -17,8 +17,34 @@ public enum JSONText {
         public var description: String { "\(reason) at byte \(offset + 1)" }
     }
 
-    /// 10^0 ... 10^22, all exact doubles.
-    static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { acc, _ in acc * 10 } }
+    /// 10^k for k in 0...22, all exact doubles (a switch of literals: no lazy global on the hot path).
+    @inline(__always) public static func powerOfTen(_ k: Int) -> Double {
+        switch k {
+        case 0: 1e0
+        case 1: 1e1
+        case 2: 1e2
+        case 3: 1e3
+        case 4: 1e4
+        case 5: 1e5
+        case 6: 1e6
+        case 7: 1e7
+        case 8: 1e8
+        case 9: 1e9
+        case 10: 1e10
+        case 11: 1e11
+        case 12: 1e12
+        case 13: 1e13
+        case 14: 1e14
+        case 15: 1e15
+        case 16: 1e16
+        case 17: 1e17
+        case 18: 1e18
+        case 19: 1e19
+        case 20: 1e20
+        case 21: 1e21
+        default: 1e22
+        }
+    }
 
     /// The deepest nesting accepted; deeper input is an error, never a stack overflow.
     public static let maxDepth = 512
@@ -221,27 +247,76 @@ public enum JSONText {
                 }
             case UInt8(ascii: "\""):
                 try skipString()
+            case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+                try skipNumber()
             default:
-                _ = try parseValue(depth: depth)  // literals and numbers build nothing on the heap
+                _ = try parseValue(depth: depth)  // literals build nothing on the heap
             }
+        }
+
+        /// Steps over a number that ``parseNumber()`` would accept, without computing it. One with an
+        /// exponent or longer than 300 characters (perhaps out of a double's range) is parsed, and so is
+        /// a malformed one (for its error).
+        mutating func skipNumber() throws(ParseError) {
+            let start = i
+            var j = i
+            @inline(__always) func isDigit(_ k: Int) -> Bool { k < p.count && p[k] >= 48 && p[k] <= 57 }
+            if p[j] == UInt8(ascii: "-") { j += 1 }
+            var plain = isDigit(j)
+            if plain {
+                if p[j] == 48 { j += 1 } else { while isDigit(j) { j += 1 } }
+                if j < p.count, p[j] == UInt8(ascii: ".") {
+                    j += 1
+                    plain = isDigit(j)
+                    while isDigit(j) { j += 1 }
+                }
+                if j < p.count, p[j] == UInt8(ascii: "e") || p[j] == UInt8(ascii: "E") { plain = false }
+            }
+            guard plain, j - start <= 300 else {
+                _ = try parseNumber()
+                return
+            }
+            i = j
         }
 
         mutating func skipString() throws(ParseError) {
             let start = i + 1
-            var j = start
-            while j < p.count {
-                let c = p[j]
-                if c == UInt8(ascii: "\"") {
-                    guard UTF8Text.isValid(UnsafeBufferPointer(rebasing: p[start..<j])) else {
-                        throw ParseError(reason: "invalid UTF-8 in a string", offset: start)
-                    }
-                    i = j + 1
-                    return
+            let (j, ascii) = plainRun(from: start)
+            if j < p.count, p[j] == UInt8(ascii: "\"") {
+                guard ascii || UTF8Text.isValid(UnsafeBufferPointer(rebasing: p[start..<j])) else {
+                    throw ParseError(reason: "invalid UTF-8 in a string", offset: start)
                 }
-                if c == UInt8(ascii: "\\") || c < 0x20 { break }
-                j += 1
+                i = j + 1
+                return
             }
             _ = try parseString()  // escapes or an error: take the full path
+        }
+
+        /// The index of the first `"`, `\` or control character at or after `start` (or the end of the
+        /// input), and whether every byte before it is ASCII: eight bytes at a time (the bit tricks of
+        /// Anderson's "Bit Twiddling Hacks": a zero byte, a byte less than n).
+        @inline(__always) func plainRun(from start: Int) -> (end: Int, ascii: Bool) {
+            var j = start
+            var seen: UInt64 = 0
+            let n = p.count
+            if let base = p.baseAddress {
+                let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+                while j + 8 <= n {
+                    let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)
+                    let quote = w ^ 0x2222_2222_2222_2222, backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                    let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- 0x2020_2020_2020_2020) & ~w)
+                    if special & highs != 0 { break }
+                    seen |= w
+                    j += 8
+                }
+            }
+            while j < n {
+                let c = p[j]
+                if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+                seen |= UInt64(c)
+                j += 1
+            }
+            return (j, seen & 0x8080_8080_8080_8080 == 0)
         }
 
         /// An object key and its id in ``keys`` (-1 when there is no table or it cannot hold the key).
@@ -294,6 +369,12 @@ public enum JSONText {
             if p[i] == 48 {
                 i += 1
             } else {
+                // Up to 19 digits cannot overflow 64 bits: no checks.
+                while integerDigits < 19, i < p.count, p[i] >= 48, p[i] <= 57 {
+                    magnitude = magnitude &* 10 &+ UInt64(p[i] &- 48)
+                    integerDigits += 1
+                    i += 1
+                }
                 while i < p.count, p[i] >= 48, p[i] <= 57 {
                     let (m1, o1) = magnitude.multipliedReportingOverflow(by: 10)
                     let (m2, o2) = m1.addingReportingOverflow(UInt64(p[i] - 48))
@@ -354,7 +435,7 @@ public enum JSONText {
             // doubles, so one multiplication or division rounds correctly, as strtod would.
             if significandDigits <= 19, significand < (1 << 53), exponent >= -22, exponent <= 22 {
                 let m = Double(significand)
-                let d = exponent < 0 ? m / JSONText.powersOfTen[-exponent] : m * JSONText.powersOfTen[exponent]
+                let d = exponent < 0 ? m / JSONText.powerOfTen(-exponent) : m * JSONText.powerOfTen(exponent)
                 return .double(negative ? -d : d)
             }
             let d = double(from: start)
@@ -381,33 +462,37 @@ public enum JSONText {
         }
 
         mutating func parseString() throws(ParseError) -> String {
+            try withString { String(decoding: $0, as: UTF8.self) }
+        }
+
+        /// Reads the string at the scanner's position (its opening quote) and hands `body` its bytes,
+        /// unescaped and checked as UTF-8: a slice of the input when the string has no escapes, else
+        /// ``scratch``. The bytes are valid only inside `body`.
+        mutating func withString<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) throws(ParseError) -> R {
             i += 1  // opening quote
             let start = i
             // Fast path: no escapes.
-            while i < p.count {
-                let c = p[i]
-                if c == UInt8(ascii: "\"") {
-                    let slice = UnsafeBufferPointer(rebasing: p[start..<i])
-                    i += 1
-                    guard let s = UTF8Text.string(slice) else {
-                        throw ParseError(reason: "invalid UTF-8 in a string", offset: start)
-                    }
-                    return s
-                }
-                if c == UInt8(ascii: "\\") { break }
-                if c < 0x20 { throw error("control character in a string") }
+            let (end, ascii) = plainRun(from: start)
+            i = end
+            if i < p.count, p[i] == UInt8(ascii: "\"") {
+                let slice = UnsafeBufferPointer(rebasing: p[start..<i])
                 i += 1
+                guard ascii || UTF8Text.isValid(slice) else {
+                    throw ParseError(reason: "invalid UTF-8 in a string", offset: start)
+                }
+                return body(slice)
             }
+            if i < p.count, p[i] < 0x20 { throw error("control character in a string") }
             scratch.removeAll(keepingCapacity: true)
             scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
             while i < p.count {
                 let c = p[i]
                 if c == UInt8(ascii: "\"") {
                     i += 1
-                    guard let s = scratch.withUnsafeBufferPointer({ UTF8Text.string($0) }) else {
+                    guard scratch.withUnsafeBufferPointer({ UTF8Text.isValid($0) }) else {
                         throw ParseError(reason: "invalid UTF-8 in a string", offset: start)
                     }
-                    return s
+                    return scratch.withUnsafeBufferPointer { body($0) }
                 }
                 if c < 0x20 { throw error("control character in a string") }
                 if c != UInt8(ascii: "\\") {

@@ -19,6 +19,51 @@ public enum PackageFile {
     }
 }
 
+extension PackageFile {
+    /// Appends a scalar value, tagged (objects and lists are written by ``PackageFileWriter/writeValue(_:)``).
+    @inline(__always)
+    static func appendScalar(_ value: Value, to buffer: inout [UInt8]) {
+        switch value {
+        case .null: buffer.append(Tag.null.rawValue)
+        case .bool(let b): buffer.append(b ? Tag.trueValue.rawValue : Tag.falseValue.rawValue)
+        case .bigint(let i): appendFixed64(UInt64(bitPattern: i), tag: .bigint, to: &buffer)
+        case .double(let d): appendFixed64(d.bitPattern, tag: .double, to: &buffer)
+        case .decimal(let s): appendBytes(s, tag: .decimal, to: &buffer)
+        case .text(let s): appendBytes(s, tag: .text, to: &buffer)
+        case .date(let d): appendFixed64(UInt64(bitPattern: Int64(d)), tag: .date, to: &buffer)
+        case .timestamp(let t): appendFixed64(UInt64(bitPattern: t), tag: .timestamp, to: &buffer)
+        case .binary(let b):
+            buffer.append(Tag.binary.rawValue)
+            appendVarint(b.count, to: &buffer)
+            buffer.append(contentsOf: b)
+        case .object, .array: preconditionFailure("appendScalar of a nested value")
+        }
+    }
+
+    @inline(__always) static func appendVarint(_ v: Int, to buffer: inout [UInt8]) {
+        var v = UInt64(v)
+        while v >= 0x80 {
+            buffer.append(UInt8(v & 0x7f) | 0x80)
+            v >>= 7
+        }
+        buffer.append(UInt8(v))
+    }
+
+    @inline(__always) private static func appendFixed64(_ v: UInt64, tag: Tag, to buffer: inout [UInt8]) {
+        buffer.append(tag.rawValue)
+        withUnsafeBytes(of: v.littleEndian) { buffer.append(contentsOf: $0) }
+    }
+
+    @inline(__always) private static func appendBytes(_ s: String, tag: Tag, to buffer: inout [UInt8]) {
+        buffer.append(tag.rawValue)
+        var s = s
+        s.withUTF8 { p in
+            appendVarint(p.count, to: &buffer)
+            buffer.append(contentsOf: p)
+        }
+    }
+}
+
 /// Appends frames to a package file through one reusable buffer.
 public final class PackageFileWriter {
     private let handle: UnsafeMutablePointer<FILE>
@@ -62,26 +107,7 @@ public final class PackageFileWriter {
         if buffer.count >= (1 << 20) { try flush() }
     }
 
-    @inline(__always) public func writeVarint(_ v: Int) {
-        var v = UInt64(v)
-        while v >= 0x80 {
-            buffer.append(UInt8(v & 0x7f) | 0x80)
-            v >>= 7
-        }
-        buffer.append(UInt8(v))
-    }
-
-    @inline(__always) private func writeFixed64(_ v: UInt64) {
-        withUnsafeBytes(of: v.littleEndian) { buffer.append(contentsOf: $0) }
-    }
-
-    @inline(__always) private func writeBytes(_ s: String) {
-        var s = s
-        s.withUTF8 { p in
-            writeVarint(p.count)
-            buffer.append(contentsOf: p)
-        }
-    }
+    @inline(__always) public func writeVarint(_ v: Int) { PackageFile.appendVarint(v, to: &buffer) }
 
     /// Writes a key (interned: see ``PackageFile``) and returns its id in this file.
     @discardableResult func writeKey(_ key: String) -> Int {
@@ -102,30 +128,6 @@ public final class PackageFileWriter {
     /// Writes one tagged value; nested values recursively.
     public func writeValue(_ value: Value) {
         switch value {
-        case .null: buffer.append(PackageFile.Tag.null.rawValue)
-        case .bool(let b): buffer.append(b ? PackageFile.Tag.trueValue.rawValue : PackageFile.Tag.falseValue.rawValue)
-        case .bigint(let i):
-            buffer.append(PackageFile.Tag.bigint.rawValue)
-            writeFixed64(UInt64(bitPattern: i))
-        case .double(let d):
-            buffer.append(PackageFile.Tag.double.rawValue)
-            writeFixed64(d.bitPattern)
-        case .decimal(let s):
-            buffer.append(PackageFile.Tag.decimal.rawValue)
-            writeBytes(s)
-        case .text(let s):
-            buffer.append(PackageFile.Tag.text.rawValue)
-            writeBytes(s)
-        case .date(let d):
-            buffer.append(PackageFile.Tag.date.rawValue)
-            writeFixed64(UInt64(bitPattern: Int64(d)))
-        case .timestamp(let t):
-            buffer.append(PackageFile.Tag.timestamp.rawValue)
-            writeFixed64(UInt64(bitPattern: t))
-        case .binary(let b):
-            buffer.append(PackageFile.Tag.binary.rawValue)
-            writeVarint(b.count)
-            buffer.append(contentsOf: b)
         case .object(let row):
             buffer.append(PackageFile.Tag.object.rawValue)
             writeVarint(row.fields.count)
@@ -137,6 +139,8 @@ public final class PackageFileWriter {
             buffer.append(PackageFile.Tag.array.rawValue)
             writeVarint(items.count)
             for item in items { writeValue(item) }
+        default:
+            PackageFile.appendScalar(value, to: &buffer)
         }
     }
 
@@ -245,8 +249,28 @@ public final class PackageFileReader {
     /// Reads the next nested row (extracted files). `exactFloats` applies to rows stored as JSON text
     /// (see ``JSONText/decode(_:exactFloats:)``); ``lastRowWasJSON`` tells whether this one was.
     public func nextRow(exactFloats: Bool = false) throws(SluiceError) -> Row? {
-        guard var decoder = try nextFrame() else { return nil }
+        guard try advance() else { return nil }
+        return try currentRow(exactFloats: exactFloats)
+    }
+
+    /// Reads the next row's frame (extracted files) without decoding it: ``currentRow(exactFloats:)``
+    /// decodes it, and ``withCurrentJSON(_:)`` gives a row stored as JSON text as its bytes. `false` at
+    /// the end of the file.
+    public func advance() throws(SluiceError) -> Bool {
+        frame.removeAll(keepingCapacity: true)
+        guard try readFrame(appendingTo: &frame) != nil else { return false }
         lastRowWasJSON = frame.first == PackageFile.Tag.jsonObject.rawValue
+        return true
+    }
+
+    /// The JSON text of the row ``advance()`` read (``lastRowWasJSON`` is `true`), valid inside `body` only.
+    public func withCurrentJSON<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        try frame.withUnsafeBufferPointer { p in try body(UnsafeBufferPointer(rebasing: p[1...])) }
+    }
+
+    /// Decodes the row ``advance()`` read. Call it once per frame of a file whose frames are not all JSON
+    /// text: the binary frames' key interning reads them in order.
+    public func currentRow(exactFloats: Bool = false) throws(SluiceError) -> Row {
         if lastRowWasJSON {
             let value: Value
             do {
@@ -259,6 +283,7 @@ public final class PackageFileReader {
             guard case .object(let row) = value else { throw SluiceError(.package, "JSON frame is not an object in \(path)") }
             return row
         }
+        var decoder = FrameDecoder(bytes: frame)
         decoder.keys = keys
         keys = []
         defer { keys = decoder.keys }

@@ -1,3 +1,9 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The key paths met in one table's rows, as a tree, each with its column name and column index once
 /// known: the normalizer's per-row memory, so a key seen before costs no name normalization, no key
 /// path string and no dictionary lookup.
@@ -18,6 +24,19 @@ struct KeyTree {
         /// The child table's name, for a path holding lists (computed once).
         var childTable: String?
         var children: [Int] = []
+        /// ``raw``'s UTF-8 bytes, for the normalizer's direct path (``child(of:at:bytes:)``).
+        let rawBytes: [UInt8]
+        /// Whether ``rawBytes`` hold no `"`, `\` or control character: JSON text equal to them is this key
+        /// with no escape (see ``JSONCursor/readKey(ifEqualTo:)``).
+        let isPlain: Bool
+
+        init(raw: String, key: String, name: String) {
+            self.raw = raw
+            self.key = key
+            self.name = name
+            rawBytes = Array(raw.utf8)
+            isPlain = !rawBytes.contains { $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") || $0 < 0x20 }
+        }
     }
 
     static let row = 0
@@ -35,6 +54,31 @@ struct KeyTree {
                 return nil
             }
         }
+    }
+
+    /// The child of `parent` whose key is spelled by exactly these bytes, expected at `position`.
+    /// Equal bytes are an equal key; a key equal to a child's only by Unicode canonical equivalence is
+    /// not found here (the general path, ``child(of:at:raw:)``, finds it).
+    @inline(__always)
+    func child(of parent: Int, at position: Int, bytes: UnsafeBufferPointer<UInt8>) -> Int? {
+        @inline(__always) func matches(_ node: Node) -> Bool {
+            node.rawBytes.count == bytes.count && node.rawBytes.withUnsafeBufferPointer { r in
+                bytes.isEmpty || memcmp(r.baseAddress!, bytes.baseAddress!, bytes.count) == 0
+            }
+        }
+        return nodes.withUnsafeBufferPointer { all in
+            all[parent].children.withUnsafeBufferPointer { kids in
+                if position < kids.count, matches(all[kids[position]]) { return kids[position] }
+                for k in kids where matches(all[k]) { return k }
+                return nil
+            }
+        }
+    }
+
+    /// The child of `parent` at `position` among its children, if it has that many.
+    @inline(__always) func child(of parent: Int, at position: Int) -> Int? {
+        let kids = nodes[parent].children
+        return position < kids.count ? kids[position] : nil
     }
 
     /// Adds a child of `parent`; returns its index.

@@ -50,7 +50,10 @@ extension Normalizer {
             return
         }
         // A new column: a hint's type, else the value's type (ISO date-time text infers to timestamp).
-        if !name.hasPrefix("_dlt_"), existingTables.contains(schema.tables[t].name) {
+        // Columns the normalizer writes itself are not the data's (a data key `_dlt_id` is column
+        // `_dlt_id_2`, and is the data's: nullable, and under the contract).
+        let isSystem = Self.systemColumns.contains(name)
+        if !isSystem, existingTables.contains(schema.tables[t].name) {
             guard try allow(contract.columns, "the columns of \(schema.tables[t].name) (new column \(name))",
                             table: schema.tables[t].name, column: name)
             else { return }
@@ -74,7 +77,7 @@ extension Normalizer {
             if let nullable = columnHint?.nullable { column.nullable = nullable }
             if columnHint?.hardDelete == true { column.hardDelete = true }
         }
-        if name.hasPrefix("_dlt_") { column.nullable = false }
+        if isSystem { column.nullable = false }
         let c = addColumn(column, to: t)
         trees[t].setColumn(c, of: entry.node)
         fields.append((c, storable(value, type)))

@@ -102,6 +102,8 @@ final class Normalizer {
     func supersededOrdinals() throws -> SupersededOrdinals? { try repeatedKeys.superseded() }
     /// Counts root rows given to ``normalize(_:table:)``; identifies a row across the two passes.
     var ordinal = 0
+    /// The direct path's working memory (see ``normalizeDirect(_:table:)``), kept between rows.
+    var direct = DirectScratch()
 
     init(schema: Schema, loadId: String, directory: String, superseded: SupersededOrdinals? = nil) {
         self.superseded = superseded

@@ -18,6 +18,9 @@ struct RowIds {
         state = (seed.0 | 1, seed.1)
     }
 
+    /// A generator that makes the same ids on every run (for tests comparing two normalizations).
+    init(seed: UInt64) { state = (seed | 1, seed &* 0x9E37_79B9_7F4A_7C15) }
+
     /// xoroshiro128+: fast, and seeded once per run from the system generator.
     private mutating func next() -> UInt64 {
         let s0 = state.0

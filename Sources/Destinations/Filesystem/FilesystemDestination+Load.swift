@@ -78,7 +78,7 @@ extension FilesystemDestination {
             rows += 1
             total += 1
             if total & 4095 == 0, Task.isCancelled { throw CancellationError() }
-            if rows >= maxItems || writer!.approximateSize >= maxBytes {
+            if rows >= maxItems || (maxBytes < .max && writer!.approximateSize >= maxBytes) {
                 try writer!.finish()
                 writer = nil
             }

@@ -260,14 +260,7 @@ extension CSVReader {
         }
         guard significant <= 15, scale >= -22, scale <= 22 else { return .undecided }
         var d = Double(mantissa)
-        d = scale < 0 ? d / powersOfTen[-scale] : d * powersOfTen[scale]
+        d = scale < 0 ? d / JSONText.powerOfTen(-scale) : d * JSONText.powerOfTen(scale)
         return .double(negative ? -d : d)
-    }
-
-    /// 10^0 ... 10^22, every one an exact double.
-    static let powersOfTen: [Double] = (0...22).map { k in
-        var v = 1.0
-        for _ in 0..<k { v *= 10 }
-        return v
     }
 }

@@ -75,3 +75,44 @@ struct ByteDictionary {
         return UInt32(k)
     }
 }
+
+/// The distinct values of a column chunk of a 4- or 8-byte physical type (INT32, INT64, DOUBLE, by
+/// their bit patterns), in first-seen order, with their indices: ``ByteDictionary`` without the arena,
+/// for the types most columns have.
+struct FixedDictionary {
+    private(set) var values: [UInt64] = []
+    /// Index + 1 of the entry in each slot, 0 for empty; the count of slots is a power of two.
+    private var slots = [Int32](repeating: 0, count: 1024)
+
+    var count: Int { values.count }
+
+    @inline(__always) static func slot(_ v: UInt64, mask: Int) -> Int {
+        let h = v &* 0x9E37_79B9_7F4A_7C15
+        return Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
+    }
+
+    /// The index of `v`, added when new.
+    @inline(__always) mutating func index(of v: UInt64) -> UInt32 {
+        let mask = slots.count - 1
+        var slot = Self.slot(v, mask: mask)
+        while true {
+            let entry = Int(slots[slot])
+            if entry == 0 { break }
+            if values[entry - 1] == v { return UInt32(entry - 1) }
+            slot = (slot + 1) & mask
+        }
+        let k = values.count
+        values.append(v)
+        slots[slot] = Int32(k + 1)
+        if values.count * 2 > slots.count {
+            slots = [Int32](repeating: 0, count: slots.count * 2)
+            let mask = slots.count - 1
+            for (j, value) in values.enumerated() {
+                var s = Self.slot(value, mask: mask)
+                while slots[s] != 0 { s = (s + 1) & mask }
+                slots[s] = Int32(j + 1)
+            }
+        }
+        return UInt32(k)
+    }
+}

@@ -21,13 +21,17 @@ final class ParquetColumn {
     let dataType: DataType
     let physical: Physical
     let optional: Bool
-    private let dictionaryEligible: Bool
 
     /// Definition levels of the row group (optional columns): 1 for a value, 0 for a null.
     private(set) var definitionLevels: [UInt8] = []
     /// PLAIN values (booleans one byte each until the page packs them).
     private(set) var plain: [UInt8] = []
+    /// The dictionary of a byte-array or decimal column.
     private(set) var dictionary: ByteDictionary?
+    /// The dictionary of an INT32, INT64 or DOUBLE column.
+    private(set) var fixedDictionary: FixedDictionary?
+    /// Bytes per value of an INT32, INT64 or DOUBLE column.
+    private let width: Int
     private(set) var indices: [UInt32] = []
     private(set) var rows = 0
     private(set) var nulls = 0
@@ -45,12 +49,26 @@ final class ParquetColumn {
         case .decimal: physical = .fixedLenByteArray
         case .text, .json, .binary: physical = .byteArray
         }
-        dictionaryEligible = physical != .boolean
-        dictionary = dictionaryEligible ? ByteDictionary() : nil
+        width = physical == .int32 ? 4 : 8
+        makeDictionary()
     }
 
+    private func makeDictionary() {
+        dictionary = nil
+        fixedDictionary = nil
+        switch physical {
+        case .boolean: break
+        case .int32, .int64, .double: fixedDictionary = FixedDictionary()
+        case .byteArray, .fixedLenByteArray: dictionary = ByteDictionary()
+        }
+    }
+
+    /// Entries in the row group's dictionary.
+    var dictionaryCount: Int { dictionary?.count ?? fixedDictionary?.count ?? 0 }
+
     /// Bytes held for the row group.
-    var bufferedBytes: Int { plain.count + definitionLevels.count + indices.count * 4 + (dictionary?.byteCount ?? 0) }
+    var bufferedBytes: Int { plain.count + definitionLevels.count + indices.count * 4 + (dictionary?.byteCount ?? 0)
+        + (fixedDictionary?.count ?? 0) * width }
 
     @inline(__always) private func appendLE<T: FixedWidthInteger>(_ v: T) {
         withUnsafeBytes(of: v.littleEndian) { plain.append(contentsOf: $0) }
@@ -67,8 +85,8 @@ final class ParquetColumn {
 
     @inline(__always) func append(_ value: FieldPayload) throws {
         switch (physical, value) {
-        case (.int64, .bigint(let i)), (.int64, .timestamp(let i)): addFixed(i)
-        case (.int32, .date(let d)): addFixed(d)
+        case (.int64, .bigint(let i)), (.int64, .timestamp(let i)): addFixed(UInt64(bitPattern: i))
+        case (.int32, .date(let d)): addFixed(UInt64(UInt32(bitPattern: d)))
         case (.double, .double(let d)): addFixed(d.bitPattern)
         case (.double, .bigint(let i)): addFixed(Double(i).bitPattern)
         case (.boolean, .bool(let b)): plain.append(b ? 1 : 0)
@@ -98,21 +116,35 @@ final class ParquetColumn {
         }
     }
 
-    @inline(__always) private func addFixed<T: FixedWidthInteger>(_ v: T) {
-        withUnsafeBytes(of: v.littleEndian) { add($0.assumingMemoryBound(to: UInt8.self)) }
+    /// Adds an INT32 (low 4 bytes), INT64 or DOUBLE value: to the dictionary, or PLAIN.
+    @inline(__always) private func addFixed(_ v: UInt64) {
+        if fixedDictionary != nil {
+            indices.append(fixedDictionary!.index(of: v))
+            if fixedDictionary!.count * width > Self.dictionaryLimit { fallBackToPlain() }
+        } else {
+            appendPlain(v)
+        }
+    }
+
+    @inline(__always) private func appendPlain(_ v: UInt64) {
+        if width == 4 { appendLE(UInt32(truncatingIfNeeded: v)) } else { appendLE(v) }
     }
 
     /// The dictionary grew past the limit: the row group's values so far become PLAIN, and so do the rest.
     private func fallBackToPlain() {
-        guard let dictionary else { return }
-        for index in indices {
-            dictionary.withValue(Int(index)) { p in
-                if physical == .byteArray { appendLE(UInt32(p.count)) }
-                plain.append(contentsOf: p)
+        if let fixedDictionary {
+            for index in indices { appendPlain(fixedDictionary.values[Int(index)]) }
+        } else if let dictionary {
+            for index in indices {
+                dictionary.withValue(Int(index)) { p in
+                    if physical == .byteArray { appendLE(UInt32(p.count)) }
+                    plain.append(contentsOf: p)
+                }
             }
         }
         indices = []
-        self.dictionary = nil
+        dictionary = nil
+        fixedDictionary = nil
     }
 
     /// Empties the column for the next row group (dictionary encoding is tried again).
@@ -120,23 +152,33 @@ final class ParquetColumn {
         definitionLevels.removeAll(keepingCapacity: true)
         plain.removeAll(keepingCapacity: true)
         indices.removeAll(keepingCapacity: true)
-        dictionary = dictionaryEligible ? ByteDictionary() : nil
+        makeDictionary()
         rows = 0
         nulls = 0
     }
 
     /// Whether the row group's values are dictionary-encoded.
-    var isDictionaryEncoded: Bool { dictionary.map { $0.count > 0 } ?? false }
+    var isDictionaryEncoded: Bool { dictionaryCount > 0 }
 
     /// The PLAIN bytes of the dictionary page.
     func dictionaryPage() -> [UInt8] {
-        guard let dictionary else { return [] }
         var out: [UInt8] = []
-        out.reserveCapacity(dictionary.byteCount + dictionary.count * 4)
-        for k in 0..<dictionary.count {
-            dictionary.withValue(k) { p in
-                if physical == .byteArray { withUnsafeBytes(of: UInt32(p.count).littleEndian) { out.append(contentsOf: $0) } }
-                out.append(contentsOf: p)
+        if let fixedDictionary {
+            out.reserveCapacity(fixedDictionary.count * width)
+            for v in fixedDictionary.values {
+                if width == 4 {
+                    withUnsafeBytes(of: UInt32(truncatingIfNeeded: v).littleEndian) { out.append(contentsOf: $0) }
+                } else {
+                    withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) }
+                }
+            }
+        } else if let dictionary {
+            out.reserveCapacity(dictionary.byteCount + dictionary.count * 4)
+            for k in 0..<dictionary.count {
+                dictionary.withValue(k) { p in
+                    if physical == .byteArray { withUnsafeBytes(of: UInt32(p.count).littleEndian) { out.append(contentsOf: $0) } }
+                    out.append(contentsOf: p)
+                }
             }
         }
         return out
@@ -154,7 +196,7 @@ final class ParquetColumn {
             out.append(contentsOf: levels)
         }
         if isDictionaryEncoded {
-            let width = max(1, RLEHybrid.bitWidth(forMax: dictionary!.count - 1))
+            let width = max(1, RLEHybrid.bitWidth(forMax: dictionaryCount - 1))
             out.append(UInt8(width))
             RLEHybrid.encode(indices, bitWidth: width, into: &out)
         } else if physical == .boolean {

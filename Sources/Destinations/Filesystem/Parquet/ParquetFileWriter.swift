@@ -101,7 +101,7 @@ final class ParquetFileWriter: RowFileWriter {
                     t.field(2, i32: Int32(u))
                     t.field(3, i32: Int32(c))
                     t.beginStruct(7)
-                    t.field(1, i32: Int32(column.dictionary?.count ?? 0))
+                    t.field(1, i32: Int32(column.dictionaryCount))
                     t.field(2, i32: 0)  // PLAIN
                     t.endStruct()
                 })

@@ -1,0 +1,136 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Pull reading of one JSON document's objects, key by key, without building ``Value``s: the
+/// normalizer's direct path from a row's JSON text to its normalized frame.
+///
+/// The grammar, limits and errors are ``JSONText/decode(_:exactFloats:keys:)``'s (one scanner serves
+/// both). A caller walks an object with ``enterObject()``, ``toKey(first:)`` and ``readKey()``, looks at each value
+/// with ``kind()``, and reads it (``readScalar()``, ``withString(_:)``) or steps over it
+/// (``skipValue()``); ``position`` can be saved and restored to come back to a nested object later.
+public struct JSONCursor {
+    var scanner: JSONText.Scanner
+
+    /// The kind of the value at the cursor (white space skipped).
+    public enum Kind { case object, array, string, scalar, invalid }
+
+    public init(_ bytes: UnsafeBufferPointer<UInt8>) { scanner = JSONText.Scanner(bytes) }
+
+    /// Byte offset into the document.
+    public var position: Int {
+        get { scanner.i }
+        set { scanner.i = newValue }
+    }
+
+    /// Reads the `{` of an object at the cursor; `false` (nothing read) when the value there is not one.
+    public mutating func enterObject() -> Bool {
+        scanner.skipSpace()
+        guard scanner.i < scanner.p.count, scanner.p[scanner.i] == UInt8(ascii: "{") else { return false }
+        scanner.i += 1
+        return true
+    }
+
+    /// Steps to the next key of the object being read (past the `,` before it): `false` at the object's
+    /// end (`}` read). `first` for the first call after ``enterObject()``, when no `,` comes first.
+    public mutating func toKey(first: Bool) throws(JSONText.ParseError) -> Bool {
+        scanner.skipSpace()
+        guard scanner.i < scanner.p.count else { throw scanner.error("unexpected end of input in an object") }
+        if scanner.p[scanner.i] == UInt8(ascii: "}") {
+            scanner.i += 1
+            return false
+        }
+        if !first {
+            guard scanner.p[scanner.i] == UInt8(ascii: ",") else { throw scanner.error("expected ',' or '}' in an object") }
+            scanner.i += 1
+            scanner.skipSpace()
+        }
+        guard scanner.i < scanner.p.count, scanner.p[scanner.i] == UInt8(ascii: "\"") else {
+            throw scanner.error("expected a string key")
+        }
+        return true
+    }
+
+    /// Reads the key at the cursor and the `:` after it when the key is written exactly as `expected`
+    /// (bytes holding no `"`, `\` or control character, so no escape can hide in the text); `false`,
+    /// having read nothing, otherwise. Costs one comparison, no scan.
+    @inline(__always)
+    public mutating func readKey(ifEqualTo expected: UnsafeBufferPointer<UInt8>) -> Bool {
+        let start = scanner.i + 1, end = start + expected.count
+        guard end < scanner.p.count, scanner.p[end] == UInt8(ascii: "\""),
+              expected.isEmpty || memcmp(scanner.p.baseAddress! + start, expected.baseAddress!, expected.count) == 0
+        else { return false }
+        var j = end + 1
+        while j < scanner.p.count, scanner.p[j] == 0x20 || scanner.p[j] == 0x09 || scanner.p[j] == 0x0A || scanner.p[j] == 0x0D { j += 1 }
+        guard j < scanner.p.count, scanner.p[j] == UInt8(ascii: ":") else { return false }
+        scanner.i = j + 1
+        scanner.skipSpace()
+        return true
+    }
+
+    /// Reads the key at the cursor and the `:` after it; returns its bytes as written, or `nil`, having
+    /// read nothing, when it has escapes or control characters (the general path,
+    /// ``JSONText/decode(_:exactFloats:keys:)``, reads those). The bytes are valid as long as the document's.
+    public mutating func readKey() throws(JSONText.ParseError) -> UnsafeBufferPointer<UInt8>? {
+        let start = scanner.i + 1
+        let (j, _) = scanner.plainRun(from: start)
+        guard j < scanner.p.count else { throw scanner.error("unterminated string") }
+        guard scanner.p[j] == UInt8(ascii: "\"") else { return nil }
+        scanner.i = j + 1
+        scanner.skipSpace()
+        guard scanner.i < scanner.p.count, scanner.p[scanner.i] == UInt8(ascii: ":") else {
+            throw scanner.error("expected ':' after a key")
+        }
+        scanner.i += 1
+        scanner.skipSpace()
+        return UnsafeBufferPointer(rebasing: scanner.p[start..<j])
+    }
+
+    /// The kind of the value at the cursor.
+    public mutating func kind() -> Kind {
+        scanner.skipSpace()
+        guard scanner.i < scanner.p.count else { return .invalid }
+        switch scanner.p[scanner.i] {
+        case UInt8(ascii: "{"): return .object
+        case UInt8(ascii: "["): return .array
+        case UInt8(ascii: "\""): return .string
+        case UInt8(ascii: "t"), UInt8(ascii: "f"), UInt8(ascii: "n"), UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return .scalar
+        default: return .invalid
+        }
+    }
+
+    /// Reads a number, `true`, `false` or `null` (``kind()`` is ``Kind/scalar``), as the decoder would.
+    public mutating func readScalar() throws(JSONText.ParseError) -> Value {
+        try scanner.parseValue(depth: 1)
+    }
+
+    /// Reads a string (``kind()`` is ``Kind/string``) and hands `body` its bytes, unescaped and checked
+    /// as UTF-8; they are valid only inside `body`.
+    public mutating func withString<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) throws(JSONText.ParseError) -> R {
+        try scanner.withString(body)
+    }
+
+    /// Steps over the value at the cursor, checking it as the decoder would.
+    public mutating func skipValue(depth: Int) throws(JSONText.ParseError) {
+        try scanner.skipValue(depth: depth)
+    }
+
+    /// Reads `[]` (white space allowed inside) and returns `true`; `false`, having read nothing, when
+    /// the list at the cursor has items.
+    public mutating func readEmptyList() -> Bool {
+        var j = scanner.i + 1
+        while j < scanner.p.count, [0x20, 0x0A, 0x0D, 0x09].contains(scanner.p[j]) { j += 1 }
+        guard j < scanner.p.count, scanner.p[j] == UInt8(ascii: "]") else { return false }
+        scanner.i = j + 1
+        return true
+    }
+
+    /// Whether only white space follows the cursor.
+    public mutating func isAtEnd() -> Bool {
+        scanner.skipSpace()
+        return scanner.i == scanner.p.count
+    }
+}

@@ -1,0 +1,147 @@
+import Foundation
+import PipelineCore
+@testable import Pipelines
+import SluiceTesting
+import Sources
+import Testing
+
+/// The direct path (a JSON row's text straight into its normalized frame) must write exactly what the
+/// general path (a `Value` tree) writes: the same frames byte for byte, the same schema. Random rows mix
+/// what it takes (known keys, values of the column's type or coercible to it, nested objects, empty
+/// lists) with what it must hand over (new keys, variants, lists with items, keys given twice or
+/// escaped, keys equal only by Unicode equivalence, json columns).
+@Suite("Direct JSON path")
+struct DirectJSONPathTests {
+    /// `count` JSON rows from `seed`.
+    static func rows(seed: UInt64, count: Int) -> [String] {
+        var random = SplitMix64(seed: seed)
+        func pick<T>(_ xs: [T]) -> T { xs[random.next(xs.count)] }
+        func space() -> String { random.next(8) == 0 ? pick([" ", "\t", "  "]) : "" }
+        // Most rows hold only values of their column's type; an odd row may hold anything.
+        var odd = false
+        func value(_ key: String) -> String {
+            let roll = odd ? random.next(100) : random.next(50)
+            switch key {
+            case "id": return roll < 90 ? String(random.next(100_000)) : roll < 95 ? "\"\(random.next(99))\"" : "\"x\(roll)\""
+            case "amount":
+                return roll < 80 ? String(format: "%.2f", Double(random.next(1_000_000)) / 100) : roll < 90 ? String(random.next(50))
+                    : roll < 95 ? "\"3.5\"" : "-0.0"
+            case "when":
+                let day = String(format: "2024-0%d-%02dT%02d:%02d:00", 1 + random.next(9), 1 + random.next(28), random.next(24), random.next(60))
+                return roll < 85 ? "\"\(day)\"" : roll < 90 ? "\"\(day).123456+02:00\"" : roll < 95 ? "1700000000" : "\"not a date\""
+            case "note":
+                return roll < 50 ? "\"plain \(roll)\"" : roll < 70 ? #""tab\there \u00e9 \ud83d\ude00 \"q\"""# : roll < 85 ? "null" : "\"Zürich ✓\""
+            case "flag": return roll < 45 ? "true" : roll < 90 ? "false" : roll < 95 ? "null" : "\"yes\""
+            case "nested":
+                return roll < 70 ? #"{"a": \#(random.next(9)), "b": {"c": "x\#(roll)", "d": null}}"# : roll < 85 ? "{}"
+                    : #"{"a": "text", "e": [1, 2]}"#
+            case "tags": return roll < 80 ? "[]" : roll < 90 ? #"["x", "y"]"# : #"[{"k": 1}]"#
+            case "payload": return roll < 50 ? #"{"p": [1, {"q": null}]}"# : "[]"
+            case "big": return roll < 90 ? String(random.next(1000)) : "123456789012345678901234567890"
+            default: return roll < 80 ? "\"\(roll)\"" : "null"
+            }
+        }
+        let keys = ["id", "amount", "when", "note", "flag", "nested", "tags", "big", "a-b", "a_b", "_dlt_id", "Ünïcode"]
+        let oddKeys = ["payload", "e\u{301}", "\u{e9}"]
+        var out: [String] = []
+        for _ in 0..<count {
+            odd = random.next(4) == 0
+            var fields: [String] = []
+            var chosen = (odd ? keys + oddKeys : keys).filter { _ in random.next(10) < 9 }
+            if odd, random.next(5) == 0 { chosen.shuffle(using: &random) }
+            if odd, random.next(10) == 0 { chosen.append("id") }  // a key given twice
+            if odd, random.next(10) == 0 { chosen.append("new_\(random.next(5))") }
+            for key in chosen {
+                let text = odd && random.next(20) == 0 ? key.replacingOccurrences(of: "a", with: "\\u0061") : key
+                fields.append("\(odd ? space() : "")\"\(text)\"\(space()):\(space())\(value(key))\(space())")
+            }
+            out.append("{" + fields.joined(separator: ",") + "}")
+        }
+        return out
+    }
+
+    /// Normalizes `lines` into `dir`, by the direct path where it applies or never; returns the
+    /// normalizer and how many rows the direct path took.
+    static func normalize(_ lines: [String], direct: Bool, dir: String, hints: ResourceHints) throws -> (Normalizer, Int) {
+        let normalizer = Normalizer(schema: Schema(name: "t"), loadId: "1700000000.000001", directory: dir)
+        normalizer.ids = RowIds(seed: 42)
+        let table = try normalizer.register(table: "rows", hints: hints)
+        let t = normalizer.tableIndex[table]!
+        let keys = JSONKeyTable()
+        var taken = 0
+        for line in lines {
+            let bytes = Array(line.utf8)
+            if direct, normalizer.takesDirectPath(table, exactFloats: false),
+               try bytes.withUnsafeBufferPointer({ try normalizer.normalizeDirect($0, table: t) })
+            {
+                taken += 1
+                continue
+            }
+            guard case .object(let row) = try bytes.withUnsafeBufferPointer({ try JSONText.decode($0, keys: keys) }) else {
+                Issue.record("not an object: \(line)")
+                continue
+            }
+            try normalizer.normalize(row, table: table)
+        }
+        _ = try normalizer.finish()
+        return (normalizer, taken)
+    }
+
+    @Test("writes the same frames and schema as the general path", arguments: [1, 2, 3] as [UInt64])
+    func sameFrames(seed: UInt64) throws {
+        let lines = Self.rows(seed: seed, count: 3000)
+        for hints in [ResourceHints(), ResourceHints(columns: ["payload": ColumnHint(dataType: .json), "when": ColumnHint(dataType: .text)])] {
+            let a = try TemporaryDirectory.make("direct"), b = try TemporaryDirectory.make("general")
+            defer { try? FileManager.default.removeItem(atPath: a); try? FileManager.default.removeItem(atPath: b) }
+            let (direct, taken) = try Self.normalize(lines, direct: true, dir: a, hints: hints)
+            let (general, none) = try Self.normalize(lines, direct: false, dir: b, hints: hints)
+            #expect(none == 0)
+            // Most rows take the direct path, and the mix sends some to the general one.
+            #expect(taken > lines.count / 4, "direct rows: \(taken) of \(lines.count)")
+            #expect(taken < lines.count)
+            #expect(direct.schema == general.schema)
+            let files = try FileManager.default.contentsOfDirectory(atPath: b).sorted()
+            #expect(try FileManager.default.contentsOfDirectory(atPath: a).sorted() == files)
+            #expect(files.contains("rows.rows") && files.contains("rows__tags.rows"))
+            for file in files {
+                let x = FileManager.default.contents(atPath: a + "/" + file), y = FileManager.default.contents(atPath: b + "/" + file)
+                #expect(x == y, "\(file) differs (seed \(seed))")
+            }
+        }
+    }
+
+    /// The same JSON Lines file loaded into real SQLite files with the direct path on and off: the
+    /// same tables, columns, types and values.
+    @Test("loads the same rows into SQLite with the direct path on and off")
+    func sameRowsLoaded() async throws {
+        let text = Self.rows(seed: 9, count: 2000).joined(separator: "\n") + "\n"
+        var loaded: [[String: [String: [Value]]]] = []
+        var types: [[String: DataType]] = []
+        for direct in [true, false] {
+            let t = TestPipeline()
+            defer { try? FileManager.default.removeItem(atPath: t.dir) }
+            var configuration = Pipeline.Configuration()
+            configuration.workingDirectory = t.dir + "/.sluice"
+            configuration.directJSONPath = direct
+            let pipeline = Pipeline(name: "test", destination: t.destination, dataset: "test", configuration: configuration)
+            let path = t.file("rows.jsonl", text)
+            let info = try await pipeline.run(Source(name: "files", resources: [try FileResource.make(name: "rows", paths: [path])]))
+            #expect(info.packages.flatMap(\.rowCounts).first { $0.table == "rows" }?.rows == 2000)
+            var tables: [String: [String: [Value]]] = [:]
+            var columnTypes: [String: DataType] = [:]
+            for table in try await t.schema().tables where !table.name.hasPrefix("_dlt") {
+                var columns: [String: [Value]] = [:]
+                for column in table.columns where column.name != "_dlt_id" && column.name != "_dlt_load_id" && column.name != "_dlt_parent_id" {
+                    columns[column.name] = try t.typedValues(table.name, column.name)
+                    columnTypes[table.name + "." + column.name] = column.dataType
+                }
+                tables[table.name] = columns
+            }
+            loaded.append(tables)
+            types.append(columnTypes)
+        }
+        #expect(types[0] == types[1])
+        #expect(loaded[0] == loaded[1])
+        #expect(loaded[0]["rows"]?["amount"]?.count == 2000)
+    }
+}
