@@ -111,7 +111,7 @@ public struct FlatRowBuilder {
     public private(set) var count = 0
     var bytes: [UInt8] = []
 
-    public init() { bytes.reserveCapacity(1024) }
+    public init(reserving capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
 
     public mutating func removeAll() {
         count = 0

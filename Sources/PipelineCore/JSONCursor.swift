@@ -53,6 +53,23 @@ public struct JSONCursor {
         return true
     }
 
+    /// Steps to the next item of the list being read (past the `,` before it): `false` at the list's end
+    /// (`]` read). `first` for the first call after the `[`.
+    public mutating func toItem(first: Bool) throws(JSONText.ParseError) -> Bool {
+        scanner.skipSpace()
+        guard scanner.i < scanner.p.count else { throw scanner.error("unexpected end of input in a list") }
+        if scanner.p[scanner.i] == UInt8(ascii: "]") {
+            scanner.i += 1
+            return false
+        }
+        if !first {
+            guard scanner.p[scanner.i] == UInt8(ascii: ",") else { throw scanner.error("expected ',' or ']' in a list") }
+            scanner.i += 1
+            scanner.skipSpace()
+        }
+        return true
+    }
+
     /// Reads the key at the cursor and the `:` after it when the key is written exactly as `expected`
     /// (bytes holding no `"`, `\` or control character, so no escape can hide in the text); `false`,
     /// having read nothing, otherwise. Costs one comparison, no scan.

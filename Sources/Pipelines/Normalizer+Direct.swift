@@ -1,95 +1,195 @@
 import PipelineCore
 
-/// The direct path: a root row read from its JSON text straight into its normalized frame, with no
-/// ``Value`` tree, no `String` per key and none per text value. It covers the rows that only need
-/// flattening and typing against columns that exist; everything else (and any doubt) takes the
-/// general path, ``Normalizer/normalize(_:table:exactFloats:)``, which writes the same frame.
+/// The direct path: a root row read from its JSON text straight into its normalized frames (its own
+/// and its child rows'), with no ``Value`` tree, no `String` per key and none per text value. It
+/// covers the rows that only need flattening and typing against tables and columns that exist;
+/// everything else (and any doubt) takes the general path, ``Normalizer/normalize(_:table:exactFloats:)``,
+/// which writes the same frames.
 extension Normalizer {
     /// What the direct path keeps between rows (allocated once).
     struct DirectScratch {
-        var row = FlatRowBuilder()
+        /// The frames of the row tree being read, in the order the general path writes them.
+        var rows: [FlatRowBuilder] = []
+        var rowTables: [Int] = []
+        var used = 0
         /// Nested objects to read after the fields of their level: byte offset and key tree node.
         var stack: [(position: Int, node: Int)] = []
-        /// Per key tree node of table ``seenTable``: the row that met it last (a key given twice takes the general path).
-        var seen: [UInt32] = []
-        var seenTable = -1
+        /// Lists met in the rows being read: byte offset of the `[` and key tree node.
+        var lists: [(position: Int, node: Int)] = []
+        /// Per table, per key tree node: the row object that met it last (a key given twice takes the general path).
+        var seen: [[UInt32]] = []
         var generation: UInt32 = 0
-        /// Per table: the columns of `_dlt_load_id` and `_dlt_id`, once both exist.
-        var system: [(load: Int, id: Int)?] = []
+        /// Per table: its system columns in the order the general path writes them (root: `_dlt_load_id`,
+        /// `_dlt_id`; child: `_dlt_parent_id`, `_dlt_list_idx`, `_dlt_id`), once all exist.
+        var system: [[Int]?] = []
     }
 
-    /// Whether rows of `table` may take the direct path: not under merge (key hashes, batch dedup),
-    /// under an evolving contract (no row held back), with no column required to hold a value and no
-    /// exact floats (decimal columns).
+    /// Whether rows of `table` may take the direct path: not under merge (key hashes, batch dedup, root
+    /// ids), under an evolving contract (no row held back), with no column required to hold a value and
+    /// no exact floats (decimal columns).
     func takesDirectPath(_ table: String, exactFloats: Bool) -> Bool {
         guard let hint = hints[table], !exactFloats else { return false }
         return hint.disposition != .merge && hint.contract.isEvolve && hint.required.isEmpty && superseded == nil
     }
 
     /// Normalizes one root row of table `t` (one ``takesDirectPath(_:exactFloats:)`` allows) from its JSON
-    /// text, writing the frame the general path would write. Returns `false`, having changed nothing,
-    /// when the row needs the general path: a key not met before or a column not created yet, a value
-    /// its column's type cannot take as it is, a json column, a list with items (child rows), a key
-    /// given twice or written with escapes, or JSON the general path will report as broken.
+    /// text, writing the frames the general path would write. Returns `false`, having changed nothing,
+    /// when the row needs the general path: a key, column or child table not met before, a value its
+    /// column's type cannot take as it is, a json column, a list of lists, a key given twice or written
+    /// with escapes, or JSON the general path will report as broken.
     func normalizeDirect(_ json: UnsafeBufferPointer<UInt8>, table t: Int) throws -> Bool {
-        guard let columns = directSystemColumns(t) else { return false }
-        let nodes = trees[t].nodes
-        direct.generation &+= 1
-        if direct.seenTable != t || direct.generation == 0 {  // another table, or wrapped: forget every mark
-            direct.seen = []
-            direct.seenTable = t
-            direct.generation = 1
-        }
-        if direct.seen.count < nodes.count { direct.seen.append(contentsOf: repeatElement(0, count: nodes.count - direct.seen.count)) }
-        direct.row.removeAll()
+        let idsBefore = ids
+        direct.used = 0
         direct.stack.removeAll(keepingCapacity: true)
-        let hint = hints[schema.tables[t].name]
+        direct.lists.removeAll(keepingCapacity: true)
         var cursor = JSONCursor(json)
-        let complete = nodes.withUnsafeBufferPointer { nodes in
-            do {
-                guard cursor.enterObject(), try directFields(&cursor, node: KeyTree.row, nodes: nodes, table: t, hint: hint),
-                      cursor.isAtEnd()
-                else { return false }
-                while let (position, node) = direct.stack.popLast() {
-                    cursor.position = position
-                    guard cursor.enterObject(), try directFields(&cursor, node: node, nodes: nodes, table: t, hint: hint) else { return false }
-                }
-                return true
-            } catch {
-                return false  // broken JSON: the general path reports it
+        let complete: Bool
+        do {
+            if cursor.enterObject() {
+                complete = try directRow(&cursor, table: t, hint: hints[schema.tables[t].name], id: nil, parentId: "", index: 0)
+                    && cursor.isAtEnd()
+            } else {
+                complete = false
             }
+        } catch {
+            complete = false  // broken JSON: the general path reports it
         }
-        guard complete else { return false }
-        direct.row.append(column: columns.load, .text(loadId))
-        direct.row.append(column: columns.id, .text(ids.random()))
-        try writer(for: t).writeFlatRow(direct.row)
-        rowCounts[t] += 1
+        guard complete else {
+            ids = idsBefore  // the general path makes the same root id
+            return false
+        }
+        for k in 0..<direct.used {
+            try writer(for: direct.rowTables[k]).writeFlatRow(direct.rows[k])
+            rowCounts[direct.rowTables[k]] += 1
+        }
         ordinal += 1
         return true
     }
 
-    /// The columns of `_dlt_load_id` and `_dlt_id` in table `t`, once the general path has made both.
-    private func directSystemColumns(_ t: Int) -> (load: Int, id: Int)? {
+    /// Reads one row object of table `t` (its `{` read; the cursor ends after its `}`): its fields into a
+    /// frame, then the rows of its lists, depth first. `id` is a child row's id (`nil`: a root row, whose
+    /// id is random); `parentId` and `index` place a child row in its parent's list.
+    private func directRow(_ cursor: inout JSONCursor, table t: Int, hint: ResolvedHints?, id: String?,
+                           parentId: String, index: Int) throws -> Bool
+    {
+        guard let system = directSystemColumns(t) else { return false }
+        let slot = directBeginRow(table: t)
+        let listsStart = direct.lists.count
+        let stackStart = direct.stack.count
+        let nodes = trees[t].nodes
+        // The frame is built outside the pool (no uniqueness check of the pool per value), then put back.
+        var row = FlatRowBuilder(reserving: 0)
+        swap(&row, &direct.rows[slot])
+        let fieldsRead = try nodes.withUnsafeBufferPointer { nodes throws -> Bool in
+            guard try directFields(&cursor, node: KeyTree.row, nodes: nodes, table: t, hint: hint, into: &row) else { return false }
+            let end = cursor.position
+            while direct.stack.count > stackStart {
+                let (position, node) = direct.stack.removeLast()
+                cursor.position = position
+                guard cursor.enterObject(), try directFields(&cursor, node: node, nodes: nodes, table: t, hint: hint, into: &row) else {
+                    return false
+                }
+            }
+            cursor.position = end
+            return true
+        }
+        guard fieldsRead else {
+            swap(&row, &direct.rows[slot])
+            return false
+        }
+        let ownId = id ?? ids.random()
+        if id == nil {
+            row.append(column: system[0], .text(loadId))
+        } else {
+            row.append(column: system[0], .text(parentId))
+            row.append(column: system[1], .bigint(Int64(index)))
+        }
+        row.append(column: system[system.count - 1], .text(ownId))
+        swap(&row, &direct.rows[slot])
+        guard direct.lists.count > listsStart else { return true }
+        // Child rows, list by list in the order the lists appeared, each list's items in order.
+        let end = cursor.position
+        let lists = direct.lists[listsStart...]
+        for (position, node) in lists {
+            guard let name = trees[t].nodes[node].childTable, let child = tableIndex[name], registeredTables[name] == nil else {
+                return false
+            }
+            cursor.position = position + 1  // past the `[`
+            var item = 0
+            while try cursor.toItem(first: item == 0) {
+                let childId = RowIds.child(parent: ownId, table: name, index: item)
+                switch cursor.kind() {
+                case .object:
+                    _ = cursor.enterObject()
+                    guard try directRow(&cursor, table: child, hint: nil, id: childId, parentId: ownId, index: item) else { return false }
+                case .scalar, .string:
+                    // A scalar item is a row of one field, `value`.
+                    guard let system = directSystemColumns(child),
+                          let valueNode = trees[child].child(of: KeyTree.row, at: 0, raw: "value")
+                    else { return false }
+                    let itemSlot = directBeginRow(table: child)
+                    guard try directValue(&cursor, column: trees[child].nodes[valueNode].column, table: child, into: &direct.rows[itemSlot])
+                    else { return false }
+                    direct.rows[itemSlot].append(column: system[0], .text(ownId))
+                    direct.rows[itemSlot].append(column: system[1], .bigint(Int64(item)))
+                    direct.rows[itemSlot].append(column: system[2], .text(childId))
+                case .array, .invalid:
+                    return false  // a list of lists: its items are rows of a `list` field (the general path)
+                }
+                item += 1
+            }
+        }
+        direct.lists.removeSubrange(listsStart...)
+        cursor.position = end
+        return true
+    }
+
+    /// Takes the next frame of the row tree for a row of table `t`; returns its slot.
+    private func directBeginRow(table t: Int) -> Int {
+        if direct.used == direct.rows.count {
+            direct.rows.append(FlatRowBuilder())
+            direct.rowTables.append(t)
+        }
+        let slot = direct.used
+        direct.used += 1
+        direct.rows[slot].removeAll()
+        direct.rowTables[slot] = t
+        direct.generation &+= 1
+        if direct.generation == 0 {  // wrapped: forget every mark
+            direct.seen = direct.seen.map { $0.map { _ in 0 } }
+            direct.generation = 1
+        }
+        while direct.seen.count <= t { direct.seen.append([]) }
+        let nodes = trees[t].nodes.count
+        if direct.seen[t].count < nodes { direct.seen[t].append(contentsOf: repeatElement(0, count: nodes - direct.seen[t].count)) }
+        return slot
+    }
+
+    /// Table `t`'s system columns (see ``DirectScratch/system``), once the general path has made them all.
+    private func directSystemColumns(_ t: Int) -> [Int]? {
         while direct.system.count <= t { direct.system.append(nil) }
         if let known = direct.system[t] { return known }
-        guard let load = trees[t].child(of: KeyTree.system, at: 0, raw: "_dlt_load_id"),
-              let id = trees[t].child(of: KeyTree.system, at: 0, raw: "_dlt_id"),
-              trees[t].nodes[load].column >= 0, trees[t].nodes[id].column >= 0
-        else { return nil }
-        direct.system[t] = (trees[t].nodes[load].column, trees[t].nodes[id].column)
-        return direct.system[t]
+        let names = schema.tables[t].parent == nil ? ["_dlt_load_id", "_dlt_id"] : ["_dlt_parent_id", "_dlt_list_idx", "_dlt_id"]
+        var columns: [Int] = []
+        for name in names {
+            guard let node = trees[t].child(of: KeyTree.system, at: 0, raw: name), trees[t].nodes[node].column >= 0 else { return nil }
+            columns.append(trees[t].nodes[node].column)
+        }
+        direct.system[t] = columns
+        return columns
     }
 
     /// Reads the fields of the object the cursor is in (its `{` read), whose key path is `node`: scalars
-    /// into the row, nested objects onto the stack (dlt's order, as ``flatten(_:table:hint:)``).
+    /// into the row's frame, nested objects onto the stack (dlt's order, as ``flatten(_:table:hint:)``),
+    /// lists onto the list of lists.
     private func directFields(_ cursor: inout JSONCursor, node parent: Int, nodes: UnsafeBufferPointer<KeyTree.Node>,
-                              table t: Int, hint: ResolvedHints?) throws -> Bool
+                              table t: Int, hint: ResolvedHints?, into row: inout FlatRowBuilder) throws -> Bool
     {
         var index = 0
+        let kids = nodes[parent].children
         while try cursor.toKey(first: index == 0) {
             // The key at this position last time, by one comparison; else a scan and a lookup.
             let found: Int?
-            let kids = nodes[parent].children
             if index < kids.count, nodes[kids[index]].isPlain,
                nodes[kids[index]].rawBytes.withUnsafeBufferPointer({ cursor.readKey(ifEqualTo: $0) })
             {
@@ -98,30 +198,23 @@ extension Normalizer {
                 guard let bytes = try cursor.readKey() else { return false }
                 found = trees[t].child(of: parent, at: index, bytes: bytes)
             }
-            guard let node = found, node < direct.seen.count, direct.seen[node] != direct.generation else { return false }
-            direct.seen[node] = direct.generation
+            guard let node = found, node < direct.seen[t].count, direct.seen[t][node] != direct.generation else { return false }
+            direct.seen[t][node] = direct.generation
             index += 1
-            let column = nodes[node].column
             switch cursor.kind() {
-            case .scalar:
-                let value = try cursor.readScalar()
-                if case .null = value { continue }
-                guard column >= 0, try directPlace(value, column: column, table: t) else { return false }
-            case .string:
-                guard column >= 0 else { return false }
-                if types[t][column] == .text {
-                    try cursor.withString { direct.row.append(column: column, text: $0) }
-                } else {
-                    let text = try cursor.withString { String(decoding: $0, as: UTF8.self) }
-                    guard try directPlace(.text(text), column: column, table: t) else { return false }
-                }
             case .object:
                 if isJSONColumn(nodes[node].name, table: t, hint: hint) { return false }
                 direct.stack.append((cursor.position, node))
                 try cursor.skipValue(depth: 1)
             case .array:
-                // A list with items makes child rows (the general path); an empty one makes nothing.
-                if isJSONColumn(nodes[node].name, table: t, hint: hint) || !cursor.readEmptyList() { return false }
+                if isJSONColumn(nodes[node].name, table: t, hint: hint) { return false }
+                // An empty list makes nothing; one with items makes child rows, after this row.
+                if !cursor.readEmptyList() {
+                    direct.lists.append((cursor.position, node))
+                    try cursor.skipValue(depth: 1)
+                }
+            case .scalar, .string:
+                guard try directValue(&cursor, column: nodes[node].column, table: t, into: &row) else { return false }
             case .invalid:
                 return false
             }
@@ -129,18 +222,36 @@ extension Normalizer {
         return true
     }
 
-    /// Appends a non-null scalar to the row in its existing column, coerced as ``place(_:table:hint:contract:)``
-    /// would; `false` when that would create a column or a variant.
+    /// Reads the scalar or string at the cursor into column `column` of `row` (nothing for a null),
+    /// coerced as ``place(_:table:hint:contract:)`` would; `false` when that would create a column or a
+    /// variant, or the column is json.
     @inline(__always)
-    private func directPlace(_ value: Value, column: Int, table t: Int) throws -> Bool {
-        let type = types[t][column]
+    private func directValue(_ cursor: inout JSONCursor, column: Int, table t: Int, into row: inout FlatRowBuilder) throws -> Bool {
+        if cursor.kind() == .string {
+            guard column >= 0 else { return false }
+            let type = types[t][column]
+            if type == .text {
+                try cursor.withString { row.append(column: column, text: $0) }
+                return true
+            }
+            let text = try cursor.withString { String(decoding: $0, as: UTF8.self) }
+            return directPlace(.text(text), column: column, type: type, into: &row)
+        }
+        let value = try cursor.readScalar()
+        if case .null = value { return true }
+        guard column >= 0 else { return false }
+        return directPlace(value, column: column, type: types[t][column], into: &row)
+    }
+
+    @inline(__always)
+    private func directPlace(_ value: Value, column: Int, type: DataType, into row: inout FlatRowBuilder) -> Bool {
         guard type != .json else { return false }
         if value.dataType == type {
-            direct.row.append(column: column, value)
+            row.append(column: column, value)
             return true
         }
         guard let coerced = value.coerced(to: type) else { return false }
-        direct.row.append(column: column, storable(coerced, type))
+        row.append(column: column, storable(coerced, type))
         return true
     }
 }

@@ -35,7 +35,9 @@ struct DirectJSONPathTests {
             case "nested":
                 return roll < 70 ? #"{"a": \#(random.next(9)), "b": {"c": "x\#(roll)", "d": null}}"# : roll < 85 ? "{}"
                     : #"{"a": "text", "e": [1, 2]}"#
-            case "tags": return roll < 80 ? "[]" : roll < 90 ? #"["x", "y"]"# : #"[{"k": 1}]"#
+            case "tags":
+                return roll < 30 ? "[]" : roll < 45 ? #"["x", "y"]"# : roll < 50 ? #"[{"k": \#(roll), "sub": {"z": "s"}, "deep": ["p", null]}]"#
+                    : roll < 80 ? #"[1, "x", null, {"k": 2}]"# : roll < 90 ? "[[1, 2], []]" : #"[{"k": "text"}]"#
             case "payload": return roll < 50 ? #"{"p": [1, {"q": null}]}"# : "[]"
             case "big": return roll < 90 ? String(random.next(1000)) : "123456789012345678901234567890"
             default: return roll < 80 ? "\"\(roll)\"" : "null"
@@ -102,7 +104,7 @@ struct DirectJSONPathTests {
             #expect(direct.schema == general.schema)
             let files = try FileManager.default.contentsOfDirectory(atPath: b).sorted()
             #expect(try FileManager.default.contentsOfDirectory(atPath: a).sorted() == files)
-            #expect(files.contains("rows.rows") && files.contains("rows__tags.rows"))
+            #expect(files.contains("rows.rows") && files.contains("rows__tags.rows") && files.contains("rows__tags__deep.rows"))
             for file in files {
                 let x = FileManager.default.contents(atPath: a + "/" + file), y = FileManager.default.contents(atPath: b + "/" + file)
                 #expect(x == y, "\(file) differs (seed \(seed))")

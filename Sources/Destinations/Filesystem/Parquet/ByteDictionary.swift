@@ -86,9 +86,15 @@ struct FixedDictionary {
 
     var count: Int { values.count }
 
+    /// MurmurHash3's 64-bit finalizer: every bit of `v` reaches the low bits the mask keeps (doubles'
+    /// bit patterns often end in dozens of zero bits).
     @inline(__always) static func slot(_ v: UInt64, mask: Int) -> Int {
-        let h = v &* 0x9E37_79B9_7F4A_7C15
-        return Int(truncatingIfNeeded: h ^ (h >> 29)) & mask
+        var h = v ^ (v >> 33)
+        h = h &* 0xFF51_AFD7_ED55_8CCD
+        h ^= h >> 33
+        h = h &* 0xC4CE_B9FE_1A85_EC53
+        h ^= h >> 33
+        return Int(truncatingIfNeeded: h) & mask
     }
 
     /// The index of `v`, added when new.
