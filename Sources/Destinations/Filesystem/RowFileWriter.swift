@@ -40,9 +40,51 @@ enum TextForms {
         _ = count
     }
 
-    /// Appends a double's shortest round-trip text; `null` (JSON) or nothing (CSV) for NaN and infinities.
+    /// Appends a double's shortest round-trip text, as Swift's `description` writes it; `null` (JSON) or
+    /// nothing (CSV) for NaN and infinities. Zero, and values from 0.001 to 10^15 with at most six
+    /// decimals (most data), are written from their scaled integer without a `String`.
     @inline(__always) static func appendDouble(_ d: Double, to sink: ByteSink, nonFinite: String) {
-        if d.isFinite { sink.append(d.description) } else { sink.append(nonFinite) }
+        guard d.isFinite else {
+            sink.append(nonFinite)
+            return
+        }
+        if let (m, k) = scaledInteger(d) {
+            if d.sign == .minus { sink.append(0x2D) }
+            var divisor: Int64 = 1
+            for _ in 0..<k { divisor *= 10 }
+            appendInt(m / divisor, to: sink)
+            sink.append(0x2E)
+            if k == 0 {
+                sink.append(0x30)
+                return
+            }
+            var fraction = m % divisor
+            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6) { p in
+                for i in stride(from: k - 1, through: 0, by: -1) {
+                    p[i] = UInt8(48 + fraction % 10)
+                    fraction /= 10
+                }
+                sink.append(UnsafeBufferPointer(start: p.baseAddress!, count: k))
+            }
+            return
+        }
+        sink.append(d.description)
+    }
+
+    /// `|d|` as `m / 10^k` with the fewest decimals `k` (at most 6) that give `|d|` back exactly, for zero
+    /// and for 0.001 <= |d| < 10^15 (where `description` writes plain decimals); `nil` otherwise. `m` is
+    /// below 2^53, so `m / 10^k` is one correctly rounded division: the text reads back as `d`.
+    @inline(__always) static func scaledInteger(_ d: Double) -> (Int64, Int)? {
+        let a = d.magnitude
+        if a == 0 { return (0, 0) }
+        guard a >= 1e-3, a < 1e15 else { return nil }
+        var scale = 1.0
+        for k in 0...6 {
+            let m = (a * scale).rounded()
+            if m < 9_007_199_254_740_992, m / scale == a { return (Int64(m), k) }
+            scale *= 10
+        }
+        return nil
     }
 
     /// Appends `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`.

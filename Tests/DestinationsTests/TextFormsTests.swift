@@ -1,0 +1,38 @@
+@testable import Destinations
+import Foundation
+import SluiceTesting
+import Testing
+
+/// Doubles in JSON Lines and CSV files: the text Swift's `description` gives (shortest round trip),
+/// written without a `String` for the values most data holds.
+@Suite("text forms of values")
+struct TextFormsTests {
+    func text(_ d: Double, sink: ByteSink) -> String {
+        sink.buffer.removeAll()
+        TextForms.appendDouble(d, to: sink, nonFinite: "null")
+        return String(decoding: sink.buffer, as: UTF8.self)
+    }
+
+    @Test func doublesAreWrittenAsDescriptionWritesThem() throws {
+        let dir = try TemporaryDirectory.make("textforms")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sink = try ByteSink(path: dir + "/x", gzip: false)
+        var random = SplitMix64(seed: 5)
+        var values: [Double] = [0, -0.0, 0.001, 0.000999, 1e15, 999_999_999_999_999.9, 1e14 + 0.5, 0.1 + 0.2, 63.71, -51.58, 2.5,
+                                1.0, 100, 0.30000000000000004, 123_456.123456, 1e-7, 9.007199254740993e15, .nan, .infinity]
+        for _ in 0..<20_000 {
+            let digits = random.next(7)
+            let scale = (0..<digits).reduce(1.0) { a, _ in a * 10 }
+            values.append(Double(Int64(random.next(2_000_000_000)) - 1_000_000_000) / scale)
+            values.append(Double(bitPattern: random.next()))
+        }
+        var fast = 0
+        for d in values {
+            let expected = d.isFinite ? d.description : "null"
+            #expect(text(d, sink: sink) == expected, "\(d.bitPattern)")
+            if TextForms.scaledInteger(d) != nil { fast += 1 }
+        }
+        #expect(fast > 20_000)  // the decimals took the path without a String
+        try sink.finish()
+    }
+}
