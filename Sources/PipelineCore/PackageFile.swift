@@ -196,8 +196,10 @@ public final class PackageFileWriter {
 public final class PackageFileReader {
     private let handle: UnsafeMutablePointer<FILE>
     public let path: String
-    private var frame: [UInt8] = []
-    private var keys: [String] = []
+    var frame: [UInt8] = []
+    var keys: [String] = []
+    /// The key table's size before the current frame (``forEachFlatField(_:)`` may have added its keys).
+    var frameKeyBase = 0
     /// Object keys of the JSON rows read so far (see ``JSONKeyTable``).
     private let jsonKeys = JSONKeyTable()
     /// Whether the row ``nextRow(exactFloats:)`` returned last was stored as JSON text.
@@ -260,6 +262,7 @@ public final class PackageFileReader {
         frame.removeAll(keepingCapacity: true)
         guard try readFrame(appendingTo: &frame) != nil else { return false }
         lastRowWasJSON = frame.first == PackageFile.Tag.jsonObject.rawValue
+        frameKeyBase = keys.count
         return true
     }
 
@@ -284,6 +287,7 @@ public final class PackageFileReader {
             return row
         }
         var decoder = FrameDecoder(bytes: frame)
+        if keys.count > frameKeyBase { keys.removeSubrange(frameKeyBase...) }  // the frame's own keys, read again
         decoder.keys = keys
         keys = []
         defer { keys = decoder.keys }

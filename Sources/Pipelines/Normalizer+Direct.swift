@@ -22,6 +22,82 @@ extension Normalizer {
         /// Per table: its system columns in the order the general path writes them (root: `_dlt_load_id`,
         /// `_dlt_id`; child: `_dlt_parent_id`, `_dlt_list_idx`, `_dlt_id`), once all exist.
         var system: [[Int]?] = []
+        /// For binary frames of the file being read: the key tree node of each key id of the file's key
+        /// table (-1: not looked up yet), and its column once it has one (see ``directBeginFile()``).
+        var keyNodes: [(node: Int32, column: Int32)] = []
+        var keyTable = -1
+    }
+
+    /// Forgets the key ids of the previous file: call when a new file of extracted rows is opened.
+    func directBeginFile() {
+        direct.keyNodes.removeAll(keepingCapacity: true)
+        direct.keyTable = -1
+    }
+
+    /// Normalizes one root row of table `t` from the binary frame `reader` read last (a CSV record, a
+    /// flat row a source wrote), writing the frame the general path would write. Returns `false`, having
+    /// changed nothing but the reader's key table, when the row needs the general path (as
+    /// ``normalizeDirect(_:table:)``: a key or column not met before, a value its column cannot take as it
+    /// is, a key given twice, an object or a list, text that is not valid UTF-8).
+    func normalizeDirect(flatRowOf reader: PackageFileReader, table t: Int) throws -> Bool {
+        guard schema.tables[t].parent == nil, let system = directSystemColumns(t) else { return false }
+        if direct.keyTable != t {
+            direct.keyNodes.removeAll(keepingCapacity: true)
+            direct.keyTable = t
+        }
+        direct.used = 0
+        let slot = directBeginRow(table: t)
+        var row = FlatRowBuilder(reserving: 0)
+        swap(&row, &direct.rows[slot])
+        defer { swap(&row, &direct.rows[slot]) }
+        var index = 0
+        let complete = reader.forEachFlatField { id, payload in
+            if id >= direct.keyNodes.count {
+                direct.keyNodes.append(contentsOf: repeatElement((node: Int32(-1), column: Int32(-1)), count: id + 1 - direct.keyNodes.count))
+            }
+            var (node, column) = (Int(direct.keyNodes[id].node), Int(direct.keyNodes[id].column))
+            if node < 0 {
+                guard let found = trees[t].child(of: KeyTree.row, at: index, raw: reader.key(id)) else { return false }
+                node = found
+                direct.keyNodes[id].node = Int32(found)
+            }
+            if column < 0 {
+                column = trees[t].nodes[node].column
+                direct.keyNodes[id].column = Int32(column)
+            }
+            index += 1
+            guard node < direct.seen[t].count, direct.seen[t][node] != direct.generation else { return false }
+            direct.seen[t][node] = direct.generation
+            let value: Value
+            switch payload {
+            case .null: return true
+            case .text(let bytes):
+                guard column >= 0 else { return false }
+                if types[t][column] == .text {
+                    // The general path reads text with repair: only valid UTF-8 is copied as it is.
+                    guard UTF8Text.isValid(bytes) else { return false }
+                    row.append(column: column, text: bytes)
+                    return true
+                }
+                value = .text(String(decoding: bytes, as: UTF8.self))
+            case .bool(let b): value = .bool(b)
+            case .bigint(let i): value = .bigint(i)
+            case .double(let d): value = .double(d)
+            case .date(let d): value = .date(d)
+            case .timestamp(let ts): value = .timestamp(ts)
+            case .decimal(let bytes): value = .decimal(String(decoding: bytes, as: UTF8.self))
+            case .binary(let bytes): value = .binary(Array(bytes))
+            }
+            guard column >= 0 else { return false }
+            return directPlace(value, column: column, type: types[t][column], into: &row)
+        }
+        guard complete else { return false }
+        row.append(column: system[0], .text(loadId))
+        row.append(column: system[1], .text(ids.random()))
+        try writer(for: t).writeFlatRow(row)
+        rowCounts[t] += 1
+        ordinal += 1
+        return true
     }
 
     /// Whether rows of `table` may take the direct path: not under merge (key hashes, batch dedup, root

@@ -28,10 +28,11 @@ public struct Pipeline: Sendable {
         public var overlapStages = true
         /// With ``overlapStages``: rows normalized between two hand-overs to the load stage.
         public var overlapBatchRows = 65_536
-        /// Whether JSON rows that only need flattening and typing go from their text straight into the
-        /// normalized row (the default), rather than through a ``Value`` tree: the same rows, less CPU.
-        /// `false` sends every row through the tree (a comparison for tests and benchmarks).
-        public var directJSONPath = true
+        /// Whether rows that only need flattening and typing go from their bytes in the extracted package
+        /// (JSON text, or a CSV record's typed fields) straight into the normalized row (the default),
+        /// rather than through a ``Value`` tree: the same rows, less CPU. `false` sends every row through
+        /// the tree (a comparison for tests and benchmarks).
+        public var directPath = true
         public init() {}
     }
 
@@ -286,17 +287,19 @@ public struct Pipeline: Sendable {
         for (k, entry) in entries.enumerated() {
             let table = try normalizer.register(table: entry.table, hints: entry.hints)
             let reader = try open(k, entry)
+            normalizer.directBeginFile()
             var rowNumber = 0
             let exactFloats = normalizer.hasDecimalColumns(table)
             var checkedColumns = -1
-            let direct = configuration.directJSONPath && normalizer.takesDirectPath(table, exactFloats: exactFloats)
+            let direct = configuration.directPath && normalizer.takesDirectPath(table, exactFloats: exactFloats)
             let t = normalizer.tableIndex[table]!
             while try reader.advance() {
                 rowNumber += 1
                 if rowNumber & 4095 == 0 { try Task.checkCancellation() }
                 do {
-                    let done = direct && reader.lastRowWasJSON
-                        ? try reader.withCurrentJSON { try normalizer.normalizeDirect($0, table: t) } : false
+                    let done = !direct ? false : reader.lastRowWasJSON
+                        ? try reader.withCurrentJSON { try normalizer.normalizeDirect($0, table: t) }
+                        : try normalizer.normalizeDirect(flatRowOf: reader, table: t)
                     if !done {
                         let row = try reader.currentRow(exactFloats: exactFloats)
                         try normalizer.normalize(row, table: table, exactFloats: exactFloats && reader.lastRowWasJSON)

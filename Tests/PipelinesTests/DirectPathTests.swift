@@ -5,15 +5,17 @@ import SluiceTesting
 import Sources
 import Testing
 
-/// The direct path (a JSON row's text straight into its normalized frame) must write exactly what the
-/// general path (a `Value` tree) writes: the same frames byte for byte, the same schema. Random rows mix
+/// The direct path (a row's JSON text or binary frame straight into its normalized frames) must write
+/// exactly what the general path (a `Value` tree) writes: the same frames byte for byte, the same schema.
+/// Random rows mix
 /// what it takes (known keys, values of the column's type or coercible to it, nested objects, empty
 /// lists) with what it must hand over (new keys, variants, lists with items, keys given twice or
 /// escaped, keys equal only by Unicode equivalence, json columns).
-@Suite("Direct JSON path")
-struct DirectJSONPathTests {
+@Suite("Direct normalize path")
+struct DirectPathTests {
     /// `count` JSON rows from `seed`.
-    static func rows(seed: UInt64, count: Int) -> [String] {
+    /// `flat`: no nested objects or lists, as in CSV records and flat rows.
+    static func rows(seed: UInt64, count: Int, flat: Bool = false) -> [String] {
         var random = SplitMix64(seed: seed)
         func pick<T>(_ xs: [T]) -> T { xs[random.next(xs.count)] }
         func space() -> String { random.next(8) == 0 ? pick([" ", "\t", "  "]) : "" }
@@ -43,8 +45,8 @@ struct DirectJSONPathTests {
             default: return roll < 80 ? "\"\(roll)\"" : "null"
             }
         }
-        let keys = ["id", "amount", "when", "note", "flag", "nested", "tags", "big", "a-b", "a_b", "_dlt_id", "Ünïcode"]
-        let oddKeys = ["payload", "e\u{301}", "\u{e9}"]
+        let keys = ["id", "amount", "when", "note", "flag", "big", "a-b", "a_b", "_dlt_id", "Ünïcode"] + (flat ? [] : ["nested", "tags"])
+        let oddKeys = ["e\u{301}", "\u{e9}"] + (flat ? [] : ["payload"])
         var out: [String] = []
         for _ in 0..<count {
             odd = random.next(4) == 0
@@ -63,48 +65,65 @@ struct DirectJSONPathTests {
     }
 
     /// Normalizes `lines` into `dir`, by the direct path where it applies or never; returns the
-    /// normalizer and how many rows the direct path took.
-    static func normalize(_ lines: [String], direct: Bool, dir: String, hints: ResourceHints) throws -> (Normalizer, Int) {
+    /// normalizer and how many rows the direct path took. `binary`: the rows are stored as binary frames
+    /// (as a source's `Row`s are), not as JSON text.
+    static func normalize(_ lines: [String], direct: Bool, dir: String, hints: ResourceHints, binary: Bool = false) throws -> (Normalizer, Int) {
         let normalizer = Normalizer(schema: Schema(name: "t"), loadId: "1700000000.000001", directory: dir)
         normalizer.ids = RowIds(seed: 42)
         let table = try normalizer.register(table: "rows", hints: hints)
         let t = normalizer.tableIndex[table]!
+        // The extracted package file, as the extract stage writes it.
+        let extracted = dir + "/extracted.items"
+        let writer = try PackageFileWriter(path: extracted)
         let keys = JSONKeyTable()
-        var taken = 0
         for line in lines {
             let bytes = Array(line.utf8)
+            if binary {
+                guard case .object(let row) = try bytes.withUnsafeBufferPointer({ try JSONText.decode($0, keys: keys) }) else {
+                    Issue.record("not an object: \(line)")
+                    continue
+                }
+                try writer.writeRow(row)
+            } else {
+                try bytes.withUnsafeBufferPointer { try writer.writeJSONRow($0) }
+            }
+        }
+        try writer.sync()
+        let reader = try PackageFileReader(path: extracted)
+        normalizer.directBeginFile()
+        var taken = 0
+        while try reader.advance() {
             if direct, normalizer.takesDirectPath(table, exactFloats: false),
-               try bytes.withUnsafeBufferPointer({ try normalizer.normalizeDirect($0, table: t) })
+               try reader.lastRowWasJSON ? reader.withCurrentJSON({ try normalizer.normalizeDirect($0, table: t) })
+                   : normalizer.normalizeDirect(flatRowOf: reader, table: t)
             {
                 taken += 1
                 continue
             }
-            guard case .object(let row) = try bytes.withUnsafeBufferPointer({ try JSONText.decode($0, keys: keys) }) else {
-                Issue.record("not an object: \(line)")
-                continue
-            }
-            try normalizer.normalize(row, table: table)
+            try normalizer.normalize(try reader.currentRow(), table: table)
         }
+        try FileManager.default.removeItem(atPath: extracted)
         _ = try normalizer.finish()
         return (normalizer, taken)
     }
 
-    @Test("writes the same frames and schema as the general path", arguments: [1, 2, 3] as [UInt64])
-    func sameFrames(seed: UInt64) throws {
-        let lines = Self.rows(seed: seed, count: 3000)
+    @Test("writes the same frames and schema as the general path", arguments: [(1, false), (2, false), (3, false), (4, true), (5, true)] as [(UInt64, Bool)])
+    func sameFrames(seed: UInt64, binary: Bool) throws {
+        // Binary frames of flat rows (CSV records, sources' flat rows); nested values take the general path there.
+        let lines = Self.rows(seed: seed, count: 3000, flat: binary)
         for hints in [ResourceHints(), ResourceHints(columns: ["payload": ColumnHint(dataType: .json), "when": ColumnHint(dataType: .text)])] {
             let a = try TemporaryDirectory.make("direct"), b = try TemporaryDirectory.make("general")
             defer { try? FileManager.default.removeItem(atPath: a); try? FileManager.default.removeItem(atPath: b) }
-            let (direct, taken) = try Self.normalize(lines, direct: true, dir: a, hints: hints)
-            let (general, none) = try Self.normalize(lines, direct: false, dir: b, hints: hints)
+            let (direct, taken) = try Self.normalize(lines, direct: true, dir: a, hints: hints, binary: binary)
+            let (general, none) = try Self.normalize(lines, direct: false, dir: b, hints: hints, binary: binary)
             #expect(none == 0)
-            // Most rows take the direct path, and the mix sends some to the general one.
+            // The mix sends rows both ways.
             #expect(taken > lines.count / 4, "direct rows: \(taken) of \(lines.count)")
             #expect(taken < lines.count)
             #expect(direct.schema == general.schema)
             let files = try FileManager.default.contentsOfDirectory(atPath: b).sorted()
             #expect(try FileManager.default.contentsOfDirectory(atPath: a).sorted() == files)
-            #expect(files.contains("rows.rows") && files.contains("rows__tags.rows") && files.contains("rows__tags__deep.rows"))
+            #expect(files.contains("rows.rows") && (binary || files.contains("rows__tags__deep.rows")))
             for file in files {
                 let x = FileManager.default.contents(atPath: a + "/" + file), y = FileManager.default.contents(atPath: b + "/" + file)
                 #expect(x == y, "\(file) differs (seed \(seed))")
@@ -114,9 +133,9 @@ struct DirectJSONPathTests {
 
     /// The same JSON Lines file loaded into real SQLite files with the direct path on and off: the
     /// same tables, columns, types and values.
-    @Test("loads the same rows into SQLite with the direct path on and off")
-    func sameRowsLoaded() async throws {
-        let text = Self.rows(seed: 9, count: 2000).joined(separator: "\n") + "\n"
+    @Test("loads the same rows into SQLite with the direct path on and off", arguments: ["rows.jsonl", "rows.csv"])
+    func sameRowsLoaded(file: String) async throws {
+        let text = file.hasSuffix(".csv") ? Self.csv(seed: 9, count: 2000) : Self.rows(seed: 9, count: 2000).joined(separator: "\n") + "\n"
         var loaded: [[String: [String: [Value]]]] = []
         var types: [[String: DataType]] = []
         for direct in [true, false] {
@@ -124,9 +143,9 @@ struct DirectJSONPathTests {
             defer { try? FileManager.default.removeItem(atPath: t.dir) }
             var configuration = Pipeline.Configuration()
             configuration.workingDirectory = t.dir + "/.sluice"
-            configuration.directJSONPath = direct
+            configuration.directPath = direct
             let pipeline = Pipeline(name: "test", destination: t.destination, dataset: "test", configuration: configuration)
-            let path = t.file("rows.jsonl", text)
+            let path = t.file(file, text)
             let info = try await pipeline.run(Source(name: "files", resources: [try FileResource.make(name: "rows", paths: [path])]))
             #expect(info.packages.flatMap(\.rowCounts).first { $0.table == "rows" }?.rows == 2000)
             var tables: [String: [String: [Value]]] = [:]
@@ -145,5 +164,20 @@ struct DirectJSONPathTests {
         #expect(types[0] == types[1])
         #expect(loaded[0] == loaded[1])
         #expect(loaded[0]["rows"]?["amount"]?.count == 2000)
+    }
+
+    /// `count` CSV records from `seed`: typed columns, empty fields, quoted text, and type drift late in
+    /// the file (after the type sample), so some records take the general path.
+    static func csv(seed: UInt64, count: Int) -> String {
+        var random = SplitMix64(seed: seed)
+        var out = "id,amount,when,note,flag\n"
+        for k in 0..<count {
+            let late = k > count / 2 && random.next(10) == 0
+            let amount = late ? "n/a" : random.next(10) == 0 ? "" : String(format: "%.2f", Double(random.next(100_000)) / 100)
+            let when = late ? "soon" : String(format: "2024-03-%02dT10:%02d:00", 1 + random.next(28), random.next(60))
+            let note = random.next(5) == 0 ? "\"a, \"\"quoted\"\" note\"" : "plain \(random.next(99))"
+            out += "\(k),\(amount),\(when),\(note),\(random.next(2) == 0 ? "true" : "false")\n"
+        }
+        return out
     }
 }
