@@ -61,26 +61,37 @@ extension Normalizer {
         let columnHint = hint?.columns[name]
         var type = value.dataType!
         if let hinted = columnHint?.dataType {
-            if let coerced = value.coerced(to: hinted) {
-                type = hinted
-                value = coerced
+            guard let coerced = value.coerced(to: hinted) else {
+                // The hint sets the column's type; a first value it cannot take goes to a variant column, as
+                // any later one would (it used to make the column of the value's own type, hint ignored).
+                trees[t].setColumn(addColumn(newColumn(name, hinted, hint: hint, isSystem: isSystem, table: t), to: t), of: entry.node)
+                try place(entry, table: t, hint: hint, contract: contract)
+                return
             }
+            type = hinted
+            value = coerced
         } else if case .text(let s) = value, let parsed = Self.detectTimestamp(s) {
             type = .timestamp
             value = parsed
         }
+        let c = addColumn(newColumn(name, type, hint: hint, isSystem: isSystem, table: t), to: t)
+        trees[t].setColumn(c, of: entry.node)
+        fields.append((c, storable(value, type)))
+    }
+
+    /// A new column of table `t` with its hints (keys, nullability, hard delete) and its source key.
+    func newColumn(_ name: String, _ type: DataType, hint: ResolvedHints?, isSystem: Bool, table t: Int) -> ColumnSchema {
         var column = ColumnSchema(name: name, dataType: type)
         column.sourceKey = owners[t][name]?.components(separatedBy: "\u{0}")
         if let hint {
+            let columnHint = hint.columns[name]
             column.primaryKey = hint.primaryKey.contains(name)
             column.mergeKey = hint.mergeKey.contains(name)
             if let nullable = columnHint?.nullable { column.nullable = nullable }
             if columnHint?.hardDelete == true { column.hardDelete = true }
         }
         if isSystem { column.nullable = false }
-        let c = addColumn(column, to: t)
-        trees[t].setColumn(c, of: entry.node)
-        fields.append((c, storable(value, type)))
+        return column
     }
 
     @inline(__always) func type(at c: Int, of t: Int) -> DataType { types[t][c] }

@@ -289,9 +289,10 @@ public struct Pipeline: Sendable {
             let reader = try open(k, entry)
             normalizer.directBeginFile()
             var rowNumber = 0
-            let exactFloats = normalizer.hasDecimalColumns(table)
+            // Floats are read exactly once the table has a decimal column (also one made by a row of this file).
+            var exactFloats = normalizer.hasDecimalColumns(table)
             var checkedColumns = -1
-            let direct = configuration.directPath && normalizer.takesDirectPath(table, exactFloats: exactFloats)
+            var direct = configuration.directPath && normalizer.takesDirectPath(table, exactFloats: exactFloats)
             let t = normalizer.tableIndex[table]!
             while try reader.advance() {
                 rowNumber += 1
@@ -307,6 +308,10 @@ public struct Pipeline: Sendable {
                     if normalizer.addedColumns != checkedColumns {
                         checkedColumns = normalizer.addedColumns
                         try checkLimits(normalizer.schema)
+                        if !exactFloats, normalizer.hasDecimalColumns(table) {
+                            exactFloats = true
+                            direct = false
+                        }
                     }
                 } catch var error as SluiceError {
                     error.stage = "normalize"

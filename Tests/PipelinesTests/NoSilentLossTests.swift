@@ -260,6 +260,38 @@ struct NoSilentLossTests {
         #expect(try await t.type("pay", "other") == .double)
     }
 
+    /// A decimal column made by a row of the file (a 30-digit integer) keeps the exact digits of the rows
+    /// after it, as it does for rows of a later load (they were rounded through a double).
+    @Test func aDecimalColumnMadeInThisLoadIsExactForTheRowsAfterIt() async throws {
+        let t = TestPipeline()
+        try await load(t, "t", file: "a.jsonl", """
+            {"id":1,"d":123456789012345678901234567890}
+            {"id":2,"d":0.1000000000000000055511151231257827}
+            {"id":3,"d":123456789.123456789123}
+
+            """)
+        #expect(try await t.type("t", "d") == .decimal)
+        #expect(try t.typedValues("t", "d") == [.text("123456789012345678901234567890"),
+                                                .text("0.1000000000000000055511151231257827"), .text("123456789.123456789123")])
+    }
+
+    /// A column hinted bigint whose first value is not a number is still a bigint column; the value goes to
+    /// a variant column (the column used to take the value's type, the hint ignored).
+    @Test func aHintedTypeHoldsWhenTheFirstValueDoesNotFitIt() async throws {
+        let t = TestPipeline()
+        var h = ResourceHints()
+        h.columns["n"] = ColumnHint(dataType: .bigint)
+        try await load(t, "t", file: "a.jsonl", """
+            {"id":1,"n":"hello"}
+            {"id":2,"n":"42"}
+
+            """, hints: h)
+        #expect(try await t.type("t", "n") == .bigint)
+        #expect(try t.typedValues("t", "n") == [.null, .bigint(42)])
+        #expect(try await t.type("t", "n__v_text") == .text)
+        #expect(try t.typedValues("t", "n__v_text") == [.text("hello"), .null])
+    }
+
     // MARK: 7. text into an existing timestamp column
 
     @Test func textCoercesIntoATimestampColumnAsDltDoes() async throws {
