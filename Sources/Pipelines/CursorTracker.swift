@@ -11,7 +11,13 @@ struct CursorTracker {
     private let seen: Set<String>
     private let primaryKey: [String]
     private(set) var maxValue: CursorValue?
+    /// Keys of the rows holding ``maxValue``, and rows holding it whose keys are not computed yet: keys
+    /// (a hash of the primary key or of the whole row) are computed only for rows still on the boundary
+    /// when ``pendingLimit`` rows wait or at the end, not for every row that raises the maximum (with a
+    /// rising cursor, every row).
     private var boundary: Set<String> = []
+    private var pending: [Row] = []
+    static let pendingLimit = 1024
 
     init(_ incremental: Incremental, prior: CursorState?, primaryKey: [String]) {
         self.incremental = incremental
@@ -53,12 +59,22 @@ struct CursorTracker {
         }
         if let end = window.end, !(value < end) { return false }
         if let max = maxValue, !(max < value) {
-            if !(value < max) { boundary.insert(key(of: row)) }
+            if !(value < max) { hold(row) }
         } else {
             maxValue = value
-            boundary = [key(of: row)]
+            boundary.removeAll(keepingCapacity: true)
+            pending.removeAll(keepingCapacity: true)
+            hold(row)
         }
         return true
+    }
+
+    private mutating func hold(_ row: Row) {
+        pending.append(row)
+        if pending.count >= Self.pendingLimit {
+            for row in pending { boundary.insert(key(of: row)) }
+            pending.removeAll(keepingCapacity: true)
+        }
     }
 
     /// The cursor state to commit with this run's rows. A backfill (an end value) keeps the stored one.
@@ -66,7 +82,7 @@ struct CursorTracker {
         if window.end != nil { return prior }
         guard let maxValue else { return prior ?? CursorState(path: incremental.cursor) }
         var last = maxValue
-        var keys = boundary
+        var keys = boundary.union(pending.map(key(of:)))
         if let previous = prior?.lastValue {
             if maxValue < previous {
                 last = previous

@@ -86,6 +86,15 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
     }
 
     @discardableResult func admit(_ row: Row) async throws -> Bool {
+        guard try accepts(row) else { return false }
+        try file.writeRow(privacy.isEmpty ? row : protect(row))
+        rows += 1
+        return true
+    }
+
+    /// Whether `row` is in the incremental window and passes the destination's checks (counting a row
+    /// outside the window as skipped).
+    private func accepts(_ row: Row) throws -> Bool {
         if (rows + skipped) & 1023 == 1023 { try Task.checkCancellation() }
         if tracker != nil {
             do {
@@ -106,8 +115,6 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
                 throw error
             }
         }
-        try file.writeRow(privacy.isEmpty ? row : protect(row))
-        rows += 1
         return true
     }
 
@@ -118,7 +125,14 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
             // The cursor, privacy hints and checks need the row's values.
             let value = try bytes.withUnsafeBufferPointer { try JSONText.decode($0) }
             guard case .object(let row) = value else { throw SluiceError(.badInput, "a JSON row is not an object") }
-            try await write(row)
+            guard privacy.isEmpty else {
+                try await write(row)
+                return
+            }
+            // Nothing changes the row: its text goes to the package as written (normalize reads it directly).
+            guard try accepts(row) else { return }
+            try bytes.withUnsafeBufferPointer { try file.writeJSONRow($0) }
+            rows += 1
             return
         }
         if rows & 1023 == 1023 { try Task.checkCancellation() }

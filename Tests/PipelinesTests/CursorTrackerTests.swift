@@ -28,6 +28,25 @@ struct CursorTrackerTests {
 
     func row(_ id: Int64, _ at: Int64) -> Row { ["id": .bigint(id), "at": .bigint(at)] }
 
+    /// Boundary keys are computed late (only for rows still holding the maximum), in batches past
+    /// ``CursorTracker/pendingLimit`` rows: the state is the same whatever the batch boundaries.
+    @Test(arguments: [0, 1, CursorTracker.pendingLimit - 1, CursorTracker.pendingLimit, 3 * CursorTracker.pendingLimit + 5])
+    func boundaryKeysOfManyRowsOnTheMaximum(tied: Int) throws {
+        var tracker = CursorTracker(Incremental(cursor: "at"), prior: nil, primaryKey: ["id"])
+        // A rising cursor (each row a new maximum), then `tied` rows on the last value, then older rows.
+        for k in 0..<2000 { #expect(try tracker.admit(row(Int64(k), Int64(k)))) }
+        for k in 0..<tied { #expect(try tracker.admit(row(Int64(10_000 + k), 1999))) }
+        for k in 0..<10 { #expect(try tracker.admit(row(Int64(20_000 + k), 5))) }
+        let state = try #require(try tracker.finalState())
+        #expect(state.lastValue == .int(1999))
+        #expect(state.boundaryKeys.count == tied + 1)
+        // The next run skips exactly the rows it loaded on the boundary.
+        var next = CursorTracker(Incremental(cursor: "at"), prior: state, primaryKey: ["id"])
+        #expect(try !next.admit(row(1999, 1999)))
+        if tied > 0 { #expect(try !next.admit(row(Int64(10_000 + tied - 1), 1999))) }
+        #expect(try next.admit(row(99_999, 1999)))
+    }
+
     @Test func windowBoundaryAndNextState() throws {
         let prior = CursorState(path: "at", lastValue: .int(10), boundaryKeys: [])
         var first = CursorTracker(Incremental(cursor: "at"), prior: nil, primaryKey: ["id"])
