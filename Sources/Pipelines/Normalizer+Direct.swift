@@ -26,6 +26,13 @@ extension Normalizer {
         /// table (-1: not looked up yet), and its column once it has one (see ``directBeginFile()``).
         var keyNodes: [(node: Int32, column: Int32)] = []
         var keyTable = -1
+        /// Under merge: the root row's required columns (keys first met by their exact name at the top
+        /// level) and the values read for them, in the order of ``ResolvedHints/required``.
+        var keys: [(node: Int, value: Value?)] = []
+        /// Under merge: the root row's `_dlt_id`, which its child rows carry as `_dlt_root_id` ("" otherwise).
+        var rootId = ""
+        /// Under merge with a primary key: the root row's key as the batch dedup compares it.
+        var dedupKey: String?
     }
 
     /// Forgets the key ids of the previous file: call when a new file of extracted rows is opened.
@@ -40,7 +47,8 @@ extension Normalizer {
     /// ``normalizeDirect(_:table:)``: a key or column not met before, a value its column cannot take as it
     /// is, a key given twice, an object or a list, text that is not valid UTF-8).
     func normalizeDirect(flatRowOf reader: PackageFileReader, table t: Int) throws -> Bool {
-        guard schema.tables[t].parent == nil, let system = directSystemColumns(t) else { return false }
+        guard schema.tables[t].parent == nil, hints[schema.tables[t].name]?.disposition != .merge,
+              let system = directSystemColumns(t) else { return false }
         if direct.keyTable != t {
             direct.keyNodes.removeAll(keepingCapacity: true)
             direct.keyTable = t
@@ -100,12 +108,24 @@ extension Normalizer {
         return true
     }
 
-    /// Whether rows of `table` may take the direct path: not under merge (key hashes, batch dedup, root
-    /// ids), under an evolving contract (no row held back), with no column required to hold a value and
-    /// no exact floats (decimal columns).
+    /// Whether rows of `table` may take the direct path: under an evolving contract (no row held back),
+    /// with no exact floats (decimal columns), not in a merge's second pass; under merge, `delete-insert`
+    /// and `upsert` whose required columns are their keys; otherwise with no column hinted not nullable.
     func takesDirectPath(_ table: String, exactFloats: Bool) -> Bool {
-        guard let hint = hints[table], !exactFloats else { return false }
-        return hint.disposition != .merge && hint.contract.isEvolve && hint.required.isEmpty && superseded == nil
+        guard let hint = hints[table], !exactFloats, hint.contract.isEvolve, superseded == nil else { return false }
+        guard hint.disposition == .merge else { return hint.required.isEmpty }
+        return hint.strategy != .scd2 && Set(hint.required) == hint.primaryKey.union(hint.mergeKey)
+    }
+
+    /// Under merge, finds the root key tree nodes of table `t`'s required columns (keys met before under
+    /// their exact name); `false` when one is not there (the general path finds it or reports it missing).
+    private func directKeyNodes(_ t: Int, _ hint: ResolvedHints) -> Bool {
+        direct.keys.removeAll(keepingCapacity: true)
+        for name in hint.required {
+            guard let node = trees[t].child(of: KeyTree.row, at: 0, raw: name) else { return false }
+            direct.keys.append((node, nil))
+        }
+        return true
     }
 
     /// Normalizes one root row of table `t` (one ``takesDirectPath(_:exactFloats:)`` allows) from its JSON
@@ -115,6 +135,11 @@ extension Normalizer {
     /// with escapes, or JSON the general path will report as broken.
     func normalizeDirect(_ json: UnsafeBufferPointer<UInt8>, table t: Int) throws -> Bool {
         let idsBefore = ids
+        let hint = hints[schema.tables[t].name]
+        direct.rootId = ""
+        direct.dedupKey = nil
+        direct.keys.removeAll(keepingCapacity: true)
+        if let hint, hint.disposition == .merge, !directKeyNodes(t, hint) { return false }
         direct.used = 0
         direct.stack.removeAll(keepingCapacity: true)
         direct.lists.removeAll(keepingCapacity: true)
@@ -122,7 +147,7 @@ extension Normalizer {
         let complete: Bool
         do {
             if cursor.enterObject() {
-                complete = try directRow(&cursor, table: t, hint: hints[schema.tables[t].name], id: nil, parentId: "", index: 0)
+                complete = try directRow(&cursor, table: t, hint: hint, id: nil, parentId: "", index: 0)
                     && cursor.isAtEnd()
             } else {
                 complete = false
@@ -134,6 +159,7 @@ extension Normalizer {
             ids = idsBefore  // the general path makes the same root id
             return false
         }
+        if let key = direct.dedupKey { try repeatedKeys.record(table: schema.tables[t].name, key: key, ordinal: ordinal + 1) }
         for k in 0..<direct.used {
             try writer(for: direct.rowTables[k]).writeFlatRow(direct.rows[k])
             rowCounts[direct.rowTables[k]] += 1
@@ -157,28 +183,30 @@ extension Normalizer {
         var row = FlatRowBuilder(reserving: 0)
         swap(&row, &direct.rows[slot])
         let fieldsRead = try nodes.withUnsafeBufferPointer { nodes throws -> Bool in
-            guard try directFields(&cursor, node: KeyTree.row, nodes: nodes, table: t, hint: hint, into: &row) else { return false }
+            guard try directFields(&cursor, node: KeyTree.row, nodes: nodes, table: t, hint: hint, into: &row, keys: id == nil)
+            else { return false }
             let end = cursor.position
             while direct.stack.count > stackStart {
                 let (position, node) = direct.stack.removeLast()
                 cursor.position = position
-                guard cursor.enterObject(), try directFields(&cursor, node: node, nodes: nodes, table: t, hint: hint, into: &row) else {
+                guard cursor.enterObject(), try directFields(&cursor, node: node, nodes: nodes, table: t, hint: hint, into: &row, keys: false) else {
                     return false
                 }
             }
             cursor.position = end
             return true
         }
-        guard fieldsRead else {
+        guard fieldsRead, id != nil || directRootId(hint) else {
             swap(&row, &direct.rows[slot])
             return false
         }
-        let ownId = id ?? ids.random()
+        let ownId = id ?? (direct.rootId.isEmpty ? ids.random() : direct.rootId)
         if id == nil {
             row.append(column: system[0], .text(loadId))
         } else {
-            row.append(column: system[0], .text(parentId))
-            row.append(column: system[1], .bigint(Int64(index)))
+            if system.count == 4 { row.append(column: system[0], .text(direct.rootId)) }
+            row.append(column: system[system.count - 3], .text(parentId))
+            row.append(column: system[system.count - 2], .bigint(Int64(index)))
         }
         row.append(column: system[system.count - 1], .text(ownId))
         swap(&row, &direct.rows[slot])
@@ -206,9 +234,10 @@ extension Normalizer {
                     let itemSlot = directBeginRow(table: child)
                     guard try directValue(&cursor, column: trees[child].nodes[valueNode].column, table: child, into: &direct.rows[itemSlot])
                     else { return false }
-                    direct.rows[itemSlot].append(column: system[0], .text(ownId))
-                    direct.rows[itemSlot].append(column: system[1], .bigint(Int64(item)))
-                    direct.rows[itemSlot].append(column: system[2], .text(childId))
+                    if system.count == 4 { direct.rows[itemSlot].append(column: system[0], .text(direct.rootId)) }
+                    direct.rows[itemSlot].append(column: system[system.count - 3], .text(ownId))
+                    direct.rows[itemSlot].append(column: system[system.count - 2], .bigint(Int64(item)))
+                    direct.rows[itemSlot].append(column: system[system.count - 1], .text(childId))
                 case .array, .invalid:
                     return false  // a list of lists: its items are rows of a `list` field (the general path)
                 }
@@ -217,6 +246,28 @@ extension Normalizer {
         }
         direct.lists.removeSubrange(listsStart...)
         cursor.position = end
+        return true
+    }
+
+    /// Under merge, after the root row's fields: checks that every required column got a value, and makes
+    /// the key text, the batch dedup key and the root row's id as ``normalize(_:table:exactFloats:)`` does
+    /// (upsert: a hash of the key; delete-insert: random). `false` when a required value is missing or null.
+    private func directRootId(_ hint: ResolvedHints?) -> Bool {
+        guard let hint, hint.disposition == .merge else { return true }
+        var byName: [String: Value] = [:]
+        for (k, name) in hint.required.enumerated() {
+            guard let value = direct.keys[k].value, !value.isNull else { return false }
+            byName[name] = value
+        }
+        if !hint.keyOrder.isEmpty {
+            let values = hint.keyOrder.map { byName[$0]! }
+            direct.dedupKey = values.map(\.textForm).joined(separator: "\u{1F}")
+            if hint.strategy == .upsert {
+                direct.rootId = StableHash.of(values.map(JSONText.encode).joined(separator: "\u{1F}"))
+                return true
+            }
+        }
+        direct.rootId = ids.random()
         return true
     }
 
@@ -245,7 +296,9 @@ extension Normalizer {
     private func directSystemColumns(_ t: Int) -> [Int]? {
         while direct.system.count <= t { direct.system.append(nil) }
         if let known = direct.system[t] { return known }
-        let names = schema.tables[t].parent == nil ? ["_dlt_load_id", "_dlt_id"] : ["_dlt_parent_id", "_dlt_list_idx", "_dlt_id"]
+        let merging = hints[schema.tables[t].root ?? schema.tables[t].name]?.disposition == .merge
+        let names = schema.tables[t].parent == nil ? ["_dlt_load_id", "_dlt_id"]
+            : (merging ? ["_dlt_root_id"] : []) + ["_dlt_parent_id", "_dlt_list_idx", "_dlt_id"]
         var columns: [Int] = []
         for name in names {
             guard let node = trees[t].child(of: KeyTree.system, at: 0, raw: name), trees[t].nodes[node].column >= 0 else { return nil }
@@ -259,7 +312,7 @@ extension Normalizer {
     /// into the row's frame, nested objects onto the stack (dlt's order, as ``flatten(_:table:hint:)``),
     /// lists onto the list of lists.
     private func directFields(_ cursor: inout JSONCursor, node parent: Int, nodes: UnsafeBufferPointer<KeyTree.Node>,
-                              table t: Int, hint: ResolvedHints?, into row: inout FlatRowBuilder) throws -> Bool
+                              table t: Int, hint: ResolvedHints?, into row: inout FlatRowBuilder, keys: Bool) throws -> Bool
     {
         var index = 0
         let kids = nodes[parent].children
@@ -290,7 +343,8 @@ extension Normalizer {
                     try cursor.skipValue(depth: 1)
                 }
             case .scalar, .string:
-                guard try directValue(&cursor, column: nodes[node].column, table: t, into: &row) else { return false }
+                let key = keys ? direct.keys.firstIndex { $0.node == node } : nil
+                guard try directValue(&cursor, column: nodes[node].column, table: t, into: &row, key: key) else { return false }
             case .invalid:
                 return false
             }
@@ -302,18 +356,22 @@ extension Normalizer {
     /// coerced as ``place(_:table:hint:contract:)`` would; `false` when that would create a column or a
     /// variant, or the column is json.
     @inline(__always)
-    private func directValue(_ cursor: inout JSONCursor, column: Int, table t: Int, into row: inout FlatRowBuilder) throws -> Bool {
+    private func directValue(_ cursor: inout JSONCursor, column: Int, table t: Int, into row: inout FlatRowBuilder,
+                             key: Int? = nil) throws -> Bool
+    {
         if cursor.kind() == .string {
             guard column >= 0 else { return false }
             let type = types[t][column]
-            if type == .text {
+            if type == .text, key == nil {
                 try cursor.withString { row.append(column: column, text: $0) }
                 return true
             }
             let text = try cursor.withString { String(decoding: $0, as: UTF8.self) }
+            if let key { direct.keys[key].value = .text(text) }
             return directPlace(.text(text), column: column, type: type, into: &row)
         }
         let value = try cursor.readScalar()
+        if let key { direct.keys[key].value = value }
         if case .null = value { return true }
         guard column >= 0 else { return false }
         return directPlace(value, column: column, type: types[t][column], into: &row)

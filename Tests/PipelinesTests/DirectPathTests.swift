@@ -65,9 +65,12 @@ struct DirectPathTests {
     }
 
     /// Normalizes `lines` into `dir`, by the direct path where it applies or never; returns the
-    /// normalizer and how many rows the direct path took. `binary`: the rows are stored as binary frames
+    /// normalizer, how many rows the direct path took and how many the general path refused. `binary`:
+    /// the rows are stored as binary frames
     /// (as a source's `Row`s are), not as JSON text.
-    static func normalize(_ lines: [String], direct: Bool, dir: String, hints: ResourceHints, binary: Bool = false) throws -> (Normalizer, Int) {
+    static func normalize(_ lines: [String], direct: Bool, dir: String, hints: ResourceHints, binary: Bool = false) throws
+        -> (Normalizer, taken: Int, refused: Int)
+    {
         let normalizer = Normalizer(schema: Schema(name: "t"), loadId: "1700000000.000001", directory: dir)
         normalizer.ids = RowIds(seed: 42)
         let table = try normalizer.register(table: "rows", hints: hints)
@@ -92,6 +95,7 @@ struct DirectPathTests {
         let reader = try PackageFileReader(path: extracted)
         normalizer.directBeginFile()
         var taken = 0
+        var refused = 0
         while try reader.advance() {
             if direct, normalizer.takesDirectPath(table, exactFloats: false),
                try reader.lastRowWasJSON ? reader.withCurrentJSON({ try normalizer.normalizeDirect($0, table: t) })
@@ -100,23 +104,38 @@ struct DirectPathTests {
                 taken += 1
                 continue
             }
-            try normalizer.normalize(try reader.currentRow(), table: table)
+            do {
+                try normalizer.normalize(try reader.currentRow(), table: table)
+            } catch let error as SluiceError where error.code == .badInput {
+                refused += 1  // a merge key missing or null (such a load fails; here the rows after it still count)
+            }
         }
         try FileManager.default.removeItem(atPath: extracted)
         _ = try normalizer.finish()
-        return (normalizer, taken)
+        return (normalizer, taken, refused)
     }
 
     @Test("writes the same frames and schema as the general path", arguments: [(1, false), (2, false), (3, false), (4, true), (5, true)] as [(UInt64, Bool)])
     func sameFrames(seed: UInt64, binary: Bool) throws {
         // Binary frames of flat rows (CSV records, sources' flat rows); nested values take the general path there.
         let lines = Self.rows(seed: seed, count: 3000, flat: binary)
-        for hints in [ResourceHints(), ResourceHints(columns: ["payload": ColumnHint(dataType: .json), "when": ColumnHint(dataType: .text)])] {
+        var upsert = ResourceHints(writeDisposition: .merge, primaryKey: ["id"])
+        upsert.mergeStrategy = .upsert
+        let merges = binary ? [] : [ResourceHints(writeDisposition: .merge, primaryKey: ["id", "flag"]), upsert]
+        for hints in [ResourceHints(), ResourceHints(columns: ["payload": ColumnHint(dataType: .json), "when": ColumnHint(dataType: .text)])] + merges {
             let a = try TemporaryDirectory.make("direct"), b = try TemporaryDirectory.make("general")
             defer { try? FileManager.default.removeItem(atPath: a); try? FileManager.default.removeItem(atPath: b) }
-            let (direct, taken) = try Self.normalize(lines, direct: true, dir: a, hints: hints, binary: binary)
-            let (general, none) = try Self.normalize(lines, direct: false, dir: b, hints: hints, binary: binary)
+            let (direct, taken, refused) = try Self.normalize(lines, direct: true, dir: a, hints: hints, binary: binary)
+            let (general, none, generalRefused) = try Self.normalize(lines, direct: false, dir: b, hints: hints, binary: binary)
             #expect(none == 0)
+            #expect(refused == generalRefused)
+            // Under merge, the batch dedup recorded the same keys: the same rows are superseded.
+            let x = try direct.supersededOrdinals(), y = try general.supersededOrdinals()
+            #expect((x == nil) == (y == nil))
+            if hints.writeDisposition == .merge { #expect(y != nil, "the mix repeats some ids") }
+            if let x, let y {
+                for ordinal in 1...lines.count { #expect(try x.contains(ordinal) == y.contains(ordinal), "row \(ordinal)") }
+            }
             // The mix sends rows both ways.
             #expect(taken > lines.count / 4, "direct rows: \(taken) of \(lines.count)")
             #expect(taken < lines.count)
