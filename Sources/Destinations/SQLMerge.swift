@@ -100,7 +100,11 @@ struct SQLMerge {
         let pk = root.primaryKey.map(dialect.identifier)
         guard !pk.isEmpty else { throw SluiceError(.configuration, "upsert needs a primary key", table: root.name) }
         let match = pk.map { "\(rootTarget).\($0) = s.\($0)" }.joined(separator: " AND ")
-        var out = keyIndex + dedupByPrimaryKey + deleteChildren(ofRoots: "SELECT _dlt_id FROM \(rootStage)")
+        // The children of the stored row of each staged key: its `_dlt_id` may differ from the staged one
+        // (the key written "1" in one load and 1 in another hashes differently), and they must go too.
+        let pkList = pk.joined(separator: ", ")
+        let storedRoots = "SELECT _dlt_id FROM \(rootTarget) WHERE \(pk.count == 1 ? pkList : "(\(pkList))") IN (SELECT \(pkList) FROM \(rootStage))"
+        var out = keyIndex + dedupByPrimaryKey + deleteChildren(ofRoots: "SELECT _dlt_id FROM \(rootStage) UNION \(storedRoots)")
         if root.hardDeleteColumn != nil {
             out.append(Statement(sql: "DELETE FROM \(rootTarget) WHERE _dlt_id IN (SELECT _dlt_id FROM \(rootStage) WHERE NOT (\(kept())))"))
         }

@@ -30,6 +30,20 @@ struct MergeStrategyTests {
             """) == [["1", "y"], ["1", "z"]])
     }
 
+    /// One key written 1, "1" and 1 again in three loads: its `_dlt_id` hashes the key as written, so it
+    /// changes, and the children of the stored row must still be replaced (they were left with no parent).
+    @Test func upsertReplacesTheChildrenOfAKeyWrittenAnotherWay() async throws {
+        let t = TestPipeline()
+        let h = hints(.upsert)
+        try await t.run("ups", [["id": 1, "v": "a", "tags": .array(["a1", "a2"])]], hints: h)
+        try await t.run("ups", [["id": "1", "v": "b", "tags": .array(["b1"])]], hints: h)
+        #expect(try rows(t, "SELECT x.value FROM ups__tags x JOIN ups u ON x._dlt_root_id = u._dlt_id") == [["b1"]])
+        try await t.run("ups", [["id": 1, "v": "c", "tags": .array(["c1"])]], hints: h)
+        #expect(try rows(t, "SELECT id, v FROM ups") == [["1", "c"]])
+        #expect(try rows(t, "SELECT value FROM ups__tags") == [["c1"]])
+        #expect(try t.scalar("SELECT count(*) FROM ups__tags WHERE _dlt_root_id NOT IN (SELECT _dlt_id FROM ups)") == "0")
+    }
+
     @Test func hardDeletesRemoveRowsAndTheirChildren() async throws {
         for strategy in [MergeStrategy.deleteInsert, .upsert] {
             let t = TestPipeline()
