@@ -44,14 +44,20 @@ extension Value {
         case (.date, .text(let s)):
             switch Timestamps.coerce(s, epochSeconds: false) {
             case .date(let d): return .date(d)
-            case .timestamp(let t): return .date(Int32(Self.floorDiv(t, 86_400_000_000)))
+            case .timestamp(let t): return Self.dateWithoutLoss(t)
             case nil: return nil
             }
-        case (.date, .timestamp(let t)): return .date(Int32(Self.floorDiv(t, 86_400_000_000)))
+        case (.date, .timestamp(let t)): return Self.dateWithoutLoss(t)
         case (.json, .text(let s)): return (try? JSONText.decode(s)).map { v in v }
         case (.binary, .text(let s)): return Self.decodeBinaryText(s).map(Value.binary)
         default: return nil
         }
+    }
+
+    /// A timestamp (UTC microseconds) as a date when it is midnight; `nil` (a variant column) when it has
+    /// a time of day, which a date column would drop silently.
+    static func dateWithoutLoss(_ t: Int64) -> Value? {
+        t % 86_400_000_000 == 0 ? .date(Int32(floorDiv(t, 86_400_000_000))) : nil
     }
 
     /// The text a value converts to in a text column.

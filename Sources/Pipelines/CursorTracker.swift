@@ -46,6 +46,10 @@ struct CursorTracker {
             throw SluiceError(.badInput, "a \(raw.dataType?.rawValue ?? "null") value cannot be a cursor", stage: "extract",
                               column: incremental.cursor)
         }
+        if let max = maxValue, !value.isComparable(to: max) {
+            throw SluiceError(.badInput, "cursor value \(value) does not compare with \(max), met earlier in this run: a cursor keeps one type",
+                              stage: "extract", column: incremental.cursor)
+        }
         if let start = window.start {
             guard value.isComparable(to: start) else {
                 throw SluiceError(.badInput, "cursor value \(value) does not compare with the stored cursor \(start)",

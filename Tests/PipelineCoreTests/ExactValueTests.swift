@@ -54,6 +54,16 @@ struct ExactValueTests {
         #expect(Value.text("1634132972").coerced(to: .date) == nil)
     }
 
+    /// A date column takes a timestamp only at midnight: a time of day would be dropped, so such a value
+    /// goes to a variant column (from text or from a CSV field typed as a timestamp alike).
+    @Test func aDateColumnTakesNoTimeOfDay() {
+        #expect(Value.text("2021-10-13T00:00:00Z").coerced(to: .date) == .date(18913))
+        #expect(Value.timestamp(18913 * 86_400_000_000).coerced(to: .date) == .date(18913))
+        #expect(Value.text("2021-10-13T05:00:00Z").coerced(to: .date) == nil)
+        #expect(Value.timestamp(18913 * 86_400_000_000 + 1).coerced(to: .date) == nil)
+        #expect(Value.timestamp(-1).coerced(to: .date) == nil)
+    }
+
     @Test func aJSONKeyGivenTwiceKeepsItsLastValueInItsFirstPlace() throws {
         #expect(try JSONText.decode(#"{"a":"x","b":1,"a":3}"#) == .object(["a": 3, "b": 1]))
     }

@@ -127,7 +127,7 @@ struct CSVTypedPathTests {
         let text = """
             i,d,b,ts,dt,s
             1,1.5,yes,2024-01-02T03:04:05Z,2024-01-02,001
-            +5,7,N,2024-01-02,2024-01-02T23:00:00Z,x
+            +5,7,N,2024-01-02,2024-01-02T00:00:00Z,x
             " 7",-2e3,1,1700000000,20240105,"
             "
             0x1F,.5,F,2021/10/13 10:00,2021/10/13,ü
@@ -138,6 +138,19 @@ struct CSVTypedPathTests {
         let t = try await expectSameByBothPaths(text, options: options, sampleRows: 1)
         #expect(try t.typedValues("t", "i") == [.bigint(1), .bigint(5), .bigint(7), .bigint(31)])
         #expect(try t.typedValues("t", "s") == [.text("001"), .text("x"), .text("\n"), .text("ü")])
+    }
+
+    /// A date column given by the user takes no time of day: dropping 23:00 would change the value.
+    @Test(arguments: [true, false])
+    func aTimeOfDayInAGivenDateColumnIsAnError(typed: Bool) async throws {
+        var options = CSVReader.Options()
+        options.columnTypes = ["dt": .date]
+        await #expect {
+            try await load("id,dt\n1,2024-01-02\n2,2024-01-02T23:00:00Z\n", typed: typed, options: options, sampleRows: 1)
+        } throws: { error in
+            guard let e = error as? SluiceError else { return false }
+            return e.line == 3 && e.column == "dt" && "\(e)".contains("cannot read '2024-01-02T23:00:00Z' as date")
+        }
     }
 
     @Test func aNULBeforeABoolWordIsText() async throws {

@@ -47,6 +47,14 @@ struct CursorTrackerTests {
         #expect(try next.admit(row(99_999, 1999)))
     }
 
+    /// A cursor whose values change type within one run is an error at the first value that does not
+    /// compare (the state kept whichever came last in the file's order).
+    @Test func aCursorThatChangesTypeInOneRunIsAnError() throws {
+        var tracker = CursorTracker(Incremental(cursor: "at"), prior: nil, primaryKey: ["id"])
+        #expect(try tracker.admit(["id": 1, "at": 1]))
+        #expect(throws: SluiceError.self) { try tracker.admit(["id": 2, "at": "2024-01-01"]) }
+    }
+
     @Test func windowBoundaryAndNextState() throws {
         let prior = CursorState(path: "at", lastValue: .int(10), boundaryKeys: [])
         var first = CursorTracker(Incremental(cursor: "at"), prior: nil, primaryKey: ["id"])
