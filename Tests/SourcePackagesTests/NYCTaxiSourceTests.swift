@@ -105,6 +105,26 @@ struct NYCTaxiSourceTests {
         #expect(message.contains("GET \(server.baseURL)/yellow/yellow_tripdata_2019-01.csv.gz") && message.contains("after 3 attempts"), "\(message)")
         #expect(server.requests.count == 3)
         #expect(!FileManager.default.fileExists(atPath: target))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: (target as NSString).deletingLastPathComponent).isEmpty)
+    }
+
+    /// A download goes to its destination and nowhere else: URLSession's download tasks on Linux left a
+    /// copy of every file (`<UUID>.tmp`) in the system's temporary folder.
+    @Test func aDownloadLeavesNoFileInTheTemporaryFolder() async throws {
+        let body = gzipped(Data(Self.csv(month: 1, rows: 50).utf8))
+        let server = try FixtureHTTPServer { _, _ in .respond(status: 200, headers: [:], body: body) }
+        defer { server.stop() }
+        let client = RESTClient(RESTClient.Configuration(baseURL: URL(string: server.baseURL + "/")!))
+        let folder = try TemporaryDirectory.make("download")
+        let temporary = NSTemporaryDirectory()
+        func leftovers() throws -> Set<String> {
+            Set(try FileManager.default.contentsOfDirectory(atPath: temporary).filter { $0.hasSuffix(".tmp") })
+        }
+        let before = try leftovers()
+        for k in 0..<3 { try await client.download("yellow/yellow_tripdata_2019-01.csv.gz", to: folder + "/\(k).csv.gz") }
+        #expect(try leftovers().subtracting(before).isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).sorted() == ["0.csv.gz", "1.csv.gz", "2.csv.gz"])
+        #expect(FileManager.default.contents(atPath: folder + "/2.csv.gz") == body)
     }
 }
 
