@@ -36,17 +36,7 @@ public struct JSONCursor {
     /// Steps to the next key of the object being read (past the `,` before it): `false` at the object's
     /// end (`}` read). `first` for the first call after ``enterObject()``, when no `,` comes first.
     public mutating func toKey(first: Bool) throws(JSONText.ParseError) -> Bool {
-        scanner.skipSpace()
-        guard scanner.i < scanner.p.count else { throw scanner.error("unexpected end of input in an object") }
-        if scanner.p[scanner.i] == UInt8(ascii: "}") {
-            scanner.i += 1
-            return false
-        }
-        if !first {
-            guard scanner.p[scanner.i] == UInt8(ascii: ",") else { throw scanner.error("expected ',' or '}' in an object") }
-            scanner.i += 1
-            scanner.skipSpace()
-        }
+        guard try step(first: first, close: UInt8(ascii: "}"), in: "an object") else { return false }
         guard scanner.i < scanner.p.count, scanner.p[scanner.i] == UInt8(ascii: "\"") else {
             throw scanner.error("expected a string key")
         }
@@ -56,14 +46,21 @@ public struct JSONCursor {
     /// Steps to the next item of the list being read (past the `,` before it): `false` at the list's end
     /// (`]` read). `first` for the first call after the `[`.
     public mutating func toItem(first: Bool) throws(JSONText.ParseError) -> Bool {
+        try step(first: first, close: UInt8(ascii: "]"), in: "a list")
+    }
+
+    /// Past white space and, unless `first`, a `,`: `false` (and `close` read) at the container's end.
+    private mutating func step(first: Bool, close: UInt8, in container: String) throws(JSONText.ParseError) -> Bool {
         scanner.skipSpace()
-        guard scanner.i < scanner.p.count else { throw scanner.error("unexpected end of input in a list") }
-        if scanner.p[scanner.i] == UInt8(ascii: "]") {
+        guard scanner.i < scanner.p.count else { throw scanner.error("unexpected end of input in \(container)") }
+        if scanner.p[scanner.i] == close {
             scanner.i += 1
             return false
         }
         if !first {
-            guard scanner.p[scanner.i] == UInt8(ascii: ",") else { throw scanner.error("expected ',' or ']' in a list") }
+            guard scanner.p[scanner.i] == UInt8(ascii: ",") else {
+                throw scanner.error("expected ',' or '\(Unicode.Scalar(close))' in \(container)")
+            }
             scanner.i += 1
             scanner.skipSpace()
         }
@@ -139,7 +136,7 @@ public struct JSONCursor {
     /// the list at the cursor has items.
     public mutating func readEmptyList() -> Bool {
         var j = scanner.i + 1
-        while j < scanner.p.count, [0x20, 0x0A, 0x0D, 0x09].contains(scanner.p[j]) { j += 1 }
+        while j < scanner.p.count, scanner.p[j] == 0x20 || scanner.p[j] == 0x0A || scanner.p[j] == 0x0D || scanner.p[j] == 0x09 { j += 1 }
         guard j < scanner.p.count, scanner.p[j] == UInt8(ascii: "]") else { return false }
         scanner.i = j + 1
         return true

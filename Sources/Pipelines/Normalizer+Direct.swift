@@ -254,13 +254,10 @@ extension Normalizer {
     /// (upsert: a hash of the key; delete-insert: random). `false` when a required value is missing or null.
     private func directRootId(_ hint: ResolvedHints?) -> Bool {
         guard let hint, hint.disposition == .merge else { return true }
-        var byName: [String: Value] = [:]
-        for (k, name) in hint.required.enumerated() {
-            guard let value = direct.keys[k].value, !value.isNull else { return false }
-            byName[name] = value
-        }
+        guard direct.keys.allSatisfy({ $0.value.map { !$0.isNull } ?? false }) else { return false }
         if !hint.keyOrder.isEmpty {
-            let values = hint.keyOrder.map { byName[$0]! }
+            // The primary key's columns are required ones: their values, in the key's order.
+            let values = hint.keyOrder.map { name in direct.keys[hint.required.firstIndex(of: name)!].value! }
             direct.dedupKey = values.map(\.textForm).joined(separator: "\u{1F}")
             if hint.strategy == .upsert {
                 direct.rootId = StableHash.of(values.map(JSONText.encode).joined(separator: "\u{1F}"))

@@ -136,11 +136,7 @@ private final class FileReceiver: NSObject, URLSessionDataDelegate, @unchecked S
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void)
     {
-        guard let from = task.originalRequest?.url ?? response.url, let to = request.url, RedirectGuard.sameOrigin(to, from) else {
-            completionHandler(nil)
-            return
-        }
-        completionHandler(request)
+        completionHandler(RedirectGuard.follow(request, of: task, after: response))
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: (any Error)?) {

@@ -12,11 +12,13 @@ final class RedirectGuard: NSObject, URLSessionTaskDelegate, Sendable {
     func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
                     newRequest request: URLRequest, completionHandler: @escaping @Sendable (URLRequest?) -> Void)
     {
-        guard let from = task.originalRequest?.url ?? response.url, let to = request.url, Self.sameOrigin(to, from) else {
-            completionHandler(nil)
-            return
-        }
-        completionHandler(request)
+        completionHandler(Self.follow(request, of: task, after: response))
+    }
+
+    /// `request` when it stays within the origin of `task`'s first request, else `nil` (not followed).
+    static func follow(_ request: URLRequest, of task: URLSessionTask, after response: HTTPURLResponse) -> URLRequest? {
+        guard let from = task.originalRequest?.url ?? response.url, let to = request.url, sameOrigin(to, from) else { return nil }
+        return request
     }
 
     /// Whether `a` and `b` have one scheme, host and port (the default port of the scheme when none is written).
