@@ -14,6 +14,7 @@ trap 'rm -rf "$work"' EXIT
 
 measure() {  # label, folder whose files are sized, command...
   local label=$1 folder=$2; shift 2
+  sync  # the previous run's files reach the disk before this run is timed (their writeback is not its cost)
   /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
   read -r wall user sys rss < "$work/time"
   local size; size=$(find "$folder" -type f \( -name '*.parquet' -o -name '*.jsonl' -o -name '*.jsonl.gz' -o -name '*.gz' \) \
@@ -47,5 +48,9 @@ PY
       rm -rf "$work/d" && mkdir "$work/d"
       measure "dlt 1.31 $w -> $f" "$work/d/fs" "$DLT_PYTHON" bench/dlt_filesystem.py "$f" "$data/$w.jsonl" "$w" "$work/d"
     done
+    # dlt's JSON Lines without its gzip (level 9), beside ours uncompressed: the formats' cost alone.
+    rm -rf "$work/d" && mkdir "$work/d"
+    measure "dlt 1.31 $w -> jsonl, no gzip" "$work/d/fs" \
+      env DATA_WRITER__DISABLE_COMPRESSION=true "$DLT_PYTHON" bench/dlt_filesystem.py jsonl "$data/$w.jsonl" "$w" "$work/d"
   fi
 done

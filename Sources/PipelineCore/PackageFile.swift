@@ -206,10 +206,15 @@ public final class PackageFileReader {
     public private(set) var lastRowWasJSON = false
     /// Bytes of frames read so far.
     public private(set) var position = 0
-    /// For a file another stage is still writing: called with ``position`` before each frame, it returns
-    /// once a whole frame is readable there (`true`) or the file is complete and read (`false`), waiting
-    /// in between. `nil` (the default) reads until the end of the file.
-    public var gate: ((Int) throws(SluiceError) -> Bool)?
+    /// For a file another stage is still writing: called with ``position`` when the frames known to be
+    /// readable are read, it returns once more are, with the offset up to which the file holds whole frames
+    /// (past `position`), or `nil` once the file is complete and read, waiting in between. `nil` (the
+    /// default) reads until the end of the file.
+    public var gate: ((Int) throws(SluiceError) -> Int?)? {
+        didSet { readableUntil = 0 }
+    }
+    /// The offset up to which the gate said whole frames are readable.
+    private var readableUntil = 0
 
     public init(path: String) throws(SluiceError) {
         guard let h = fopen(path, "rb") else {
@@ -224,21 +229,32 @@ public final class PackageFileReader {
 
     /// Reads the next frame into `storage` (appending), returning its length, or `nil` at the end of the file.
     public func readFrame(appendingTo storage: inout [UInt8]) throws(SluiceError) -> Int? {
-        if let gate {
-            guard try gate(position) else { return nil }
+        if let gate, position >= readableUntil {
+            guard let until = try gate(position) else { return nil }
+            readableUntil = until
             clearerr(handle)  // glibc keeps end-of-file sticky: the writer has appended since
         }
         var header: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
-        let got = withUnsafeMutableBytes(of: &header) { fread($0.baseAddress, 1, 4, handle) }
+        let got = withUnsafeMutableBytes(of: &header) { Self.read($0.baseAddress, 4, handle) }
         if got == 0 { return nil }
         guard got == 4 else { throw SluiceError(.package, "truncated frame header in \(path)") }
         let length = Int(header.0) | Int(header.1) << 8 | Int(header.2) << 16 | Int(header.3) << 24
         let start = storage.count
         storage.append(contentsOf: repeatElement(0, count: length))
-        let n = storage.withUnsafeMutableBytes { fread($0.baseAddress! + start, 1, length, handle) }
+        let n = storage.withUnsafeMutableBytes { Self.read($0.baseAddress! + start, length, handle) }
         guard n == length else { throw SluiceError(.package, "truncated frame in \(path)") }
         position += 4 + length
         return length
+    }
+
+    /// `fread` without the stream's lock where the C library has it: a reader belongs to one thread at a
+    /// time, and two reads per frame made the locking a measurable share of normalize and load.
+    @inline(__always) private static func read(_ p: UnsafeMutableRawPointer?, _ count: Int, _ handle: UnsafeMutablePointer<FILE>) -> Int {
+        #if canImport(Glibc)
+        fread_unlocked(p, 1, count, handle)
+        #else
+        fread(p, 1, count, handle)
+        #endif
     }
 
     /// Reads the next frame, or `nil` at the end of the file.

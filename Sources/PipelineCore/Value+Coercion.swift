@@ -56,6 +56,22 @@ extension Value {
 
     /// A timestamp (UTC microseconds) as a date when it is midnight; `nil` (a variant column) when it has
     /// a time of day, which a date column would drop silently.
+    /// `Value.text(s).coerced(to: type)` for a `date` or `timestamp` column, read from the text's UTF-8
+    /// bytes without making a `String`, when the text needs no trimming and ``Timestamps/parse(_:)`` reads
+    /// it (ISO 8601, the common case); `nil` otherwise, and the caller asks ``coerced(to:)`` of the text.
+    @inline(__always)
+    public static func coercedTimeText(_ bytes: UnsafeBufferPointer<UInt8>, to type: DataType) -> Value? {
+        guard let first = bytes.first, let last = bytes.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F,
+              let parsed = Timestamps.parse(bytes) else { return nil }
+        switch (type, parsed) {
+        case (.timestamp, .timestamp(let t)): return .timestamp(t)
+        case (.timestamp, .date(let d)): return .timestamp(Int64(d) * 86_400_000_000)
+        case (.date, .date(let d)): return .date(d)
+        case (.date, .timestamp(let t)): return dateWithoutLoss(t)
+        default: return nil
+        }
+    }
+
     static func dateWithoutLoss(_ t: Int64) -> Value? {
         t % 86_400_000_000 == 0 ? .date(Int32(floorDiv(t, 86_400_000_000))) : nil
     }

@@ -363,7 +363,20 @@ extension Normalizer {
                 try cursor.withString { row.append(column: column, text: $0) }
                 return true
             }
-            let text = try cursor.withString { String(decoding: $0, as: UTF8.self) }
+            // ISO 8601 text into a date or timestamp column: parsed from its bytes, without a `String`.
+            let quick = type == .timestamp || type == .date ? key == nil : false
+            var parsed: Value?
+            let text = try cursor.withString { p -> String in
+                if quick, let value = Value.coercedTimeText(p, to: type) {
+                    parsed = value
+                    return ""
+                }
+                return String(decoding: p, as: UTF8.self)
+            }
+            if let parsed {
+                row.append(column: column, parsed)
+                return true
+            }
             if let key { direct.keys[key].value = .text(text) }
             return directPlace(.text(text), column: column, type: type, into: &row)
         }

@@ -171,7 +171,7 @@ extension Pipeline {
                             if session == nil { failed = true; break }  // whole packages only
                             feed.attach(session)
                         }
-                        reader.gate = { $0 < bytes }
+                        reader.gate = { $0 < bytes ? bytes : nil }
                         try session?.append(table, rows: reader.readFrame)
                         streamed.insert(name)
                     }

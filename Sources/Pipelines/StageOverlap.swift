@@ -61,9 +61,10 @@ final class OverlapProgress: @unchecked Sendable {
         let reader = try wait { readers[k] }
         reader.gate = { [weak self] position throws(SluiceError) in
             guard let self else { throw Self.stop }
-            return try wait { () -> Bool? in
-                if bytes[k, default: 0] > position { return true }
-                return done.contains(k) ? false : nil
+            return try wait { () -> Int?? in
+                let written = bytes[k, default: 0]
+                if written > position { return .some(written) }
+                return done.contains(k) ? .some(nil) : nil
             }
         }
         return reader

@@ -207,9 +207,11 @@ class CountingWriter: RowWriter {
 /// A ``CountingWriter`` over a writer that takes JSON object text (and encoded rows, as the engine's does).
 final class CountingJSONWriter: CountingWriter, JSONRowWriter, EncodedRowWriter {
     private let encodedInner: (any EncodedRowWriter)?
+    private let jsonInner: (any JSONRowWriter)?
 
     override init(_ inner: any RowWriter, counter: RowCounter) {
         encodedInner = inner as? any EncodedRowWriter
+        jsonInner = inner as? any JSONRowWriter  // cast once: a cast per row costs a conformance lookup
         super.init(inner, counter: counter)
     }
 
@@ -219,7 +221,7 @@ final class CountingJSONWriter: CountingWriter, JSONRowWriter, EncodedRowWriter 
     }
 
     func write(jsonObject bytes: ArraySlice<UInt8>) async throws {
-        if let json = inner as? any JSONRowWriter { try await json.write(jsonObject: bytes) } else {
+        if let jsonInner { try await jsonInner.write(jsonObject: bytes) } else {
             throw SluiceError(.badInput, "the engine's writer does not take JSON text")
         }
         counter.add()

@@ -65,6 +65,24 @@ struct FilesystemDestinationTests {
         #expect(rows[1]["name"] == .text("") && rows[2]["name"] == .null)
     }
 
+    /// Values of several MiB (longer than the writer's 1 MiB buffer), with characters JSON and CSV escape.
+    @Test(arguments: [FilesystemDestination.FileFormat.jsonl, .csv], [FilesystemDestination.Compression.none, .gzip])
+    func rowsLongerThanTheWriteBufferReadBackWhole(format: FilesystemDestination.FileFormat,
+                                                   compression: FilesystemDestination.Compression) async throws {
+        let bucket = try Bucket()
+        defer { bucket.remove() }
+        let destination = try bucket.destination(format) { $0.compression = compression }
+        let texts = [3 << 20, 10, 5 << 19].enumerated().map { k, n in
+            String(repeating: "ab\"c,\n\\\u{1}é😀 \(k)", count: n / 16)
+        }
+        _ = try await bucket.pipeline(destination).run(Source(name: "s", resources: [Resource(name: "docs") { out in
+            for (k, text) in texts.enumerated() { try await out.write(["k": .bigint(Int64(k)), "body": .text(text)]) }
+        }]))
+        let rows = try await FilesystemFixtures.read(bucket.dataFiles("docs"), csvTypes: format == .csv ? ["k": .bigint] : nil)
+        #expect(rows.map { $0["k"] } == [.bigint(0), .bigint(1), .bigint(2)])
+        #expect(rows.map { $0["body"] } == texts.map { Value.text($0) })
+    }
+
     @Test func replaceLeavesOnlyTheNewFilesOfTheTableAndItsChildren() async throws {
         let bucket = try Bucket()
         defer { bucket.remove() }

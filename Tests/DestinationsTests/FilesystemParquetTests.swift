@@ -83,6 +83,37 @@ struct FilesystemParquetTests {
         #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "(5000, \(5000 * 5001 / 2), \(fares))")
     }
 
+    /// A column of nearly all distinct values (an id, a long text) turns PLAIN after 8,192 values of a row
+    /// group, the values written before included; a repeated one keeps its dictionary. Both read back whole.
+    @Test func mostlyDistinctColumnsArePlainAndRepeatedOnesDictionaryEncoded() async throws {
+        let bucket = try Bucket()
+        defer { bucket.remove() }
+        let destination = try bucket.destination(.parquet) { $0.rowGroupSize = 30_000 }
+        let cities = ["Oslo", "Lima", "Pune", "Kyiv"]
+        let source = Source(name: "s", resources: [Resource(name: "trips") { out in
+            try await out.write(contentsOf: (1...20_000).map { i -> Row in
+                ["id": .bigint(Int64(i)), "fare": .double(Double(i % 97) / 4), "note": .text("note \(i * 7919)"),
+                 "city": .text(cities[i % 4])]
+            })
+        }])
+        _ = try await bucket.pipeline(destination).run(source)
+        let output = try await ParquetPython.run("""
+            import glob, sys, pyarrow.parquet as pq
+            f = glob.glob(sys.argv[1] + "/*.parquet")[0]
+            group = pq.ParquetFile(f).metadata.row_group(0)
+            for i in range(group.num_columns):
+                c = group.column(i)
+                print(c.path_in_schema, "dictionary" if "RLE_DICTIONARY" in c.encodings else "plain")
+            t = pq.read_table(f)
+            print(t.num_rows, sum(t["id"].to_pylist()), sum(int(n.split()[1]) for n in t["note"].to_pylist()),
+                  sorted(set(t["city"].to_pylist())))
+            """, [bucket.root + "/shop/trips"])
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.contains("id plain") && lines.contains("note plain") && lines.contains("_dlt_id plain"), "\(lines)")
+        #expect(lines.contains("fare dictionary") && lines.contains("city dictionary"), "\(lines)")
+        #expect(lines.last == "20000 \(20_000 * 20_001 / 2) \(7919 * 20_000 * 20_001 / 2) ['Kyiv', 'Lima', 'Oslo', 'Pune']")
+    }
+
     /// A small fuzz: random tables (types, nulls, cardinality, row groups, codecs) from a seeded generator,
     /// written as Parquet and read back by pyarrow value for value.
     @Test func randomTablesReadBackIdentically() async throws {

@@ -8,9 +8,9 @@ import Testing
 @Suite("text forms of values")
 struct TextFormsTests {
     func text(_ d: Double, sink: ByteSink) -> String {
-        sink.buffer.removeAll()
+        let start = sink.bufferedCount
         TextForms.appendDouble(d, to: sink, nonFinite: "null")
-        return String(decoding: sink.buffer, as: UTF8.self)
+        return String(decoding: UnsafeBufferPointer(rebasing: sink.pending[start...]), as: UTF8.self)
     }
 
     @Test func doublesAreWrittenAsDescriptionWritesThem() throws {

@@ -13,8 +13,11 @@ import Darwin
 final class ByteSink {
     let path: String
     private let handle: UnsafeMutablePointer<FILE>
-    /// Bytes appended by the format writer, not yet written (or deflated).
-    var buffer: [UInt8] = []
+    /// Bytes appended by the format writer, not yet written (or deflated): `bufferedCount` of `capacity`
+    /// at `base` (raw memory: an append is a bounds check and a copy, no reference counting).
+    private var base: UnsafeMutablePointer<UInt8>
+    private var capacity: Int
+    private(set) var bufferedCount = 0
     /// The deflate stream, at a fixed address (zlib's state points back at it).
     private var stream: UnsafeMutablePointer<z_stream>?
     private var out: [UInt8] = []
@@ -27,7 +30,8 @@ final class ByteSink {
         }
         handle = h
         self.path = path
-        buffer.reserveCapacity(Self.flushAt + 4096)
+        capacity = Self.flushAt + 64 << 10
+        base = .allocate(capacity: capacity)
         if gzip {
             let s = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
             s.initialize(to: z_stream())
@@ -47,19 +51,49 @@ final class ByteSink {
             stream.deallocate()
         }
         fclose(handle)
+        base.deallocate()
     }
 
     /// Bytes buffered plus written: what rotation by size compares (compressed output lags behind by the buffer).
-    var approximateSize: Int { bytesWritten + (stream == nil ? buffer.count : buffer.count / 4) }
+    var approximateSize: Int { bytesWritten + (stream == nil ? bufferedCount : bufferedCount / 4) }
 
-    @inline(__always) func append(_ byte: UInt8) { buffer.append(byte) }
-    @inline(__always) func append(_ bytes: UnsafeBufferPointer<UInt8>) { buffer.append(contentsOf: bytes) }
-    @inline(__always) func append(_ bytes: [UInt8]) { buffer.append(contentsOf: bytes) }
-    func append(_ text: String) { buffer.append(contentsOf: text.utf8) }
+    /// The bytes appended and not written yet, valid until the next call.
+    var pending: UnsafeBufferPointer<UInt8> { UnsafeBufferPointer(start: base, count: bufferedCount) }
+
+    @inline(__always) func append(_ byte: UInt8) {
+        if bufferedCount == capacity { grow(to: capacity + 1) }
+        base[bufferedCount] = byte
+        bufferedCount += 1
+    }
+
+    @inline(__always) func append(_ bytes: UnsafeBufferPointer<UInt8>) {
+        guard let from = bytes.baseAddress else { return }
+        if bufferedCount + bytes.count > capacity { grow(to: bufferedCount + bytes.count) }
+        (base + bufferedCount).update(from: from, count: bytes.count)
+        bufferedCount += bytes.count
+    }
+
+    @inline(__always) func append(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { append($0) } }
+
+    func append(_ text: String) {
+        var text = text
+        text.withUTF8 { append($0) }
+    }
+
+    /// A row longer than the buffer: the buffer doubles until it holds `needed` bytes.
+    private func grow(to needed: Int) {
+        var next = capacity * 2
+        while next < needed { next *= 2 }
+        let larger = UnsafeMutablePointer<UInt8>.allocate(capacity: next)
+        larger.update(from: base, count: bufferedCount)
+        base.deallocate()
+        base = larger
+        capacity = next
+    }
 
     /// Writes the buffer out when it is large; call between rows.
     @inline(__always) func flushIfFull() throws {
-        if buffer.count >= Self.flushAt { try flush(final: false) }
+        if bufferedCount >= Self.flushAt { try flush(final: false) }
     }
 
     private func writeRaw(_ p: UnsafeRawPointer, _ count: Int) throws {
@@ -72,34 +106,32 @@ final class ByteSink {
 
     func flush(final: Bool) throws {
         if stream == nil {
-            try buffer.withUnsafeBytes { p in try writeRaw(p.baseAddress!, p.count) }
-            buffer.removeAll(keepingCapacity: true)
+            try writeRaw(base, bufferedCount)
+            bufferedCount = 0
             return
         }
         guard let stream else { return }
-        let count = buffer.count
+        let count = bufferedCount
         var failed: (any Error)?
-        buffer.withUnsafeMutableBytes { input in
-            out.withUnsafeMutableBytes { output in
-                stream.pointee.next_in = input.baseAddress?.assumingMemoryBound(to: Bytef.self)
-                stream.pointee.avail_in = uInt(count)
-                while true {
-                    stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: Bytef.self)
-                    stream.pointee.avail_out = uInt(output.count)
-                    let status = deflate(stream, final ? Z_FINISH : Z_NO_FLUSH)
-                    let produced = output.count - Int(stream.pointee.avail_out)
-                    do { try writeRaw(output.baseAddress!, produced) } catch { failed = error; return }
-                    if status == Z_STREAM_END { return }
-                    if status != Z_OK && status != Z_BUF_ERROR {
-                        failed = SluiceError(.io, "gzip failed for \(path) (zlib status \(status))")
-                        return
-                    }
-                    if !final && stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 { return }
+        out.withUnsafeMutableBytes { output in
+            stream.pointee.next_in = base
+            stream.pointee.avail_in = uInt(count)
+            while true {
+                stream.pointee.next_out = output.baseAddress!.assumingMemoryBound(to: Bytef.self)
+                stream.pointee.avail_out = uInt(output.count)
+                let status = deflate(stream, final ? Z_FINISH : Z_NO_FLUSH)
+                let produced = output.count - Int(stream.pointee.avail_out)
+                do { try writeRaw(output.baseAddress!, produced) } catch { failed = error; return }
+                if status == Z_STREAM_END { return }
+                if status != Z_OK && status != Z_BUF_ERROR {
+                    failed = SluiceError(.io, "gzip failed for \(path) (zlib status \(status))")
+                    return
                 }
+                if !final && stream.pointee.avail_in == 0 && stream.pointee.avail_out != 0 { return }
             }
         }
         if let failed { throw failed }
-        buffer.removeAll(keepingCapacity: true)
+        bufferedCount = 0
     }
 
     /// Writes everything, ends the gzip stream, and closes the file's buffered output.

@@ -5,34 +5,42 @@ import PipelineCore
 /// timestamps and dates are ISO 8601 strings, binary is base64, json columns are their JSON text.
 final class JSONLinesFileWriter: RowFileWriter {
     let sink: ByteSink
-    /// `"name":` of each column, escaped once.
-    private let keys: [[UInt8]]
+    /// `"name":` of each column, escaped once, one after another: column `c`'s is `keyBytes[keyStart[c]..<keyStart[c + 1]]`.
+    private let keyBytes: [UInt8]
+    private let keyStart: [Int]
     private let isJSON: [Bool]
 
     init(path: String, table: TableSchema, gzip: Bool) throws {
         sink = try ByteSink(path: path, gzip: gzip)
-        keys = table.columns.map { column in
-            var key: [UInt8] = []
-            let quoted = JSONText.encode(.text(column.name))
-            key.append(contentsOf: quoted.utf8)
-            key.append(0x3A)
-            return key
+        var bytes: [UInt8] = []
+        var starts = [0]
+        for column in table.columns {
+            bytes.append(contentsOf: JSONText.encode(.text(column.name)).utf8)
+            bytes.append(0x3A)
+            starts.append(bytes.count)
         }
+        keyBytes = bytes
+        keyStart = starts
         isJSON = table.columns.map { $0.dataType == .json }
     }
 
     var approximateSize: Int { sink.approximateSize }
 
     func write(_ frame: UnsafeBufferPointer<UInt8>) throws {
+        try keyBytes.withUnsafeBufferPointer { try write(frame, keys: $0) }
+    }
+
+    private func write(_ frame: UnsafeBufferPointer<UInt8>, keys: UnsafeBufferPointer<UInt8>) throws {
         var cursor = FlatRowCursor(frame)
         sink.append(0x7B)
         var first = true
+        let columns = keyStart.count - 1
         while let (column, value) = cursor.next() {
             if case .null = value { continue }
-            guard column < keys.count else { throw SluiceError(.package, "a row names column \(column) of \(keys.count)") }
+            guard column < columns else { throw SluiceError(.package, "a row names column \(column) of \(columns)") }
             if !first { sink.append(0x2C) }
             first = false
-            sink.append(keys[column])
+            sink.append(UnsafeBufferPointer(rebasing: keys[keyStart[column]..<keyStart[column + 1]]))
             switch value {
             case .null: sink.append("null")
             case .bool(let b): sink.append(b ? "true" : "false")

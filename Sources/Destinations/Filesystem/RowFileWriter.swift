@@ -98,18 +98,19 @@ enum TextForms {
     /// Appends `bytes` as a JSON string body (without the quotes): `"`, `\` and control characters escaped.
     @inline(__always) static func appendJSONEscaped(_ bytes: UnsafeBufferPointer<UInt8>, to sink: ByteSink) {
         var runStart = 0
-        let hex: [UInt8] = Array("0123456789abcdef".utf8)
         for i in 0..<bytes.count {
             let b = bytes[i]
             if b >= 0x20 && b != 0x22 && b != 0x5C { continue }
             if i > runStart { sink.append(UnsafeBufferPointer(rebasing: bytes[runStart..<i])) }
+            sink.append(0x5C)
             switch b {
-            case 0x22: sink.append([0x5C, 0x22])
-            case 0x5C: sink.append([0x5C, 0x5C])
-            case 0x0A: sink.append([0x5C, 0x6E])
-            case 0x0D: sink.append([0x5C, 0x72])
-            case 0x09: sink.append([0x5C, 0x74])
-            default: sink.append([0x5C, 0x75, 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 15)]])
+            case 0x22, 0x5C: sink.append(b)
+            case 0x0A: sink.append(0x6E)
+            case 0x0D: sink.append(0x72)
+            case 0x09: sink.append(0x74)
+            default:
+                let hex = { (d: UInt8) -> UInt8 in d < 10 ? 48 + d : 87 + d }  // 0-9, a-f
+                for byte in [0x75, 0x30, 0x30, hex(b >> 4), hex(b & 15)] as [UInt8] { sink.append(byte) }
             }
             runStart = i + 1
         }

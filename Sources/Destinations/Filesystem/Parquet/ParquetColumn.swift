@@ -6,8 +6,10 @@ import PipelineCore
 /// STRING, json -> BYTE_ARRAY JSON, binary -> BYTE_ARRAY, timestamp -> INT64 TIMESTAMP(MICROS, UTC),
 /// date -> INT32 DATE, decimal -> FIXED_LEN_BYTE_ARRAY(16) DECIMAL(38, 9) (dlt's default precision).
 /// Every column but booleans is dictionary-encoded, as pyarrow does, until the row group's dictionary
-/// passes 1 MiB (pyarrow's limit); its values so far and the rest of the row group are then PLAIN.
-final class ParquetColumn {
+/// passes 1 MiB (pyarrow's limit), or until ``cardinalityCheck`` values of which more than 90% are
+/// distinct (ids, timestamps, long text: there the indices cost more than the repeats save, and a large
+/// table only misses the cache); its values so far and the rest of the row group are then PLAIN.
+struct ParquetColumn {
     enum Physical: Int32 {
         case boolean = 0, int32 = 1, int64 = 2, double = 5, byteArray = 6, fixedLenByteArray = 7
     }
@@ -15,6 +17,8 @@ final class ParquetColumn {
     static let decimalPrecision = 38
     static let decimalScale = 9
     static let dictionaryLimit = 1 << 20
+    /// The count of a row group's values after which a column whose values were nearly all distinct is PLAIN.
+    static let cardinalityCheck = 8192
 
     let name: String
     let table: String
@@ -53,7 +57,7 @@ final class ParquetColumn {
         makeDictionary()
     }
 
-    private func makeDictionary() {
+    private mutating func makeDictionary() {
         dictionary = nil
         fixedDictionary = nil
         switch physical {
@@ -70,11 +74,11 @@ final class ParquetColumn {
     var bufferedBytes: Int { plain.count + definitionLevels.count + indices.count * 4 + (dictionary?.byteCount ?? 0)
         + (fixedDictionary?.count ?? 0) * width }
 
-    @inline(__always) private func appendLE<T: FixedWidthInteger>(_ v: T) {
+    @inline(__always) private mutating func appendLE<T: FixedWidthInteger>(_ v: T) {
         withUnsafeBytes(of: v.littleEndian) { plain.append(contentsOf: $0) }
     }
 
-    func appendNull() throws {
+    mutating func appendNull() throws {
         guard optional else {
             throw SluiceError(.badInput, "a row has no value for a column that may not be null", column: name, table: table)
         }
@@ -83,7 +87,7 @@ final class ParquetColumn {
         nulls += 1
     }
 
-    @inline(__always) func append(_ value: FieldPayload) throws {
+    @inline(__always) mutating func append(_ value: FieldPayload) throws {
         switch (physical, value) {
         case (.int64, .bigint(let i)), (.int64, .timestamp(let i)): addFixed(UInt64(bitPattern: i))
         case (.int32, .date(let d)): addFixed(UInt64(UInt32(bitPattern: d)))
@@ -106,10 +110,10 @@ final class ParquetColumn {
     }
 
     /// Adds a value given as its PLAIN bytes (without a byte array's length): to the dictionary, or PLAIN.
-    @inline(__always) private func add(_ p: UnsafeBufferPointer<UInt8>) {
+    @inline(__always) private mutating func add(_ p: UnsafeBufferPointer<UInt8>) {
         if dictionary != nil {
             indices.append(dictionary!.index(of: p))
-            if dictionary!.byteCount > Self.dictionaryLimit { fallBackToPlain() }
+            if dictionary!.byteCount > Self.dictionaryLimit || mostlyDistinct(dictionary!.count) { fallBackToPlain() }
         } else {
             if physical == .byteArray { appendLE(UInt32(p.count)) }
             plain.append(contentsOf: p)
@@ -117,21 +121,26 @@ final class ParquetColumn {
     }
 
     /// Adds an INT32 (low 4 bytes), INT64 or DOUBLE value: to the dictionary, or PLAIN.
-    @inline(__always) private func addFixed(_ v: UInt64) {
+    @inline(__always) private mutating func addFixed(_ v: UInt64) {
         if fixedDictionary != nil {
             indices.append(fixedDictionary!.index(of: v))
-            if fixedDictionary!.count * width > Self.dictionaryLimit { fallBackToPlain() }
+            if fixedDictionary!.count * width > Self.dictionaryLimit || mostlyDistinct(fixedDictionary!.count) { fallBackToPlain() }
         } else {
             appendPlain(v)
         }
     }
 
-    @inline(__always) private func appendPlain(_ v: UInt64) {
+    /// Whether the row group's values, at ``cardinalityCheck`` of them, were more than 90% distinct.
+    @inline(__always) private func mostlyDistinct(_ distinct: Int) -> Bool {
+        indices.count == Self.cardinalityCheck && distinct * 10 > Self.cardinalityCheck * 9
+    }
+
+    @inline(__always) private mutating func appendPlain(_ v: UInt64) {
         if width == 4 { appendLE(UInt32(truncatingIfNeeded: v)) } else { appendLE(v) }
     }
 
     /// The dictionary grew past the limit: the row group's values so far become PLAIN, and so do the rest.
-    private func fallBackToPlain() {
+    private mutating func fallBackToPlain() {
         if let fixedDictionary {
             for index in indices { appendPlain(fixedDictionary.values[Int(index)]) }
         } else if let dictionary {
@@ -148,7 +157,7 @@ final class ParquetColumn {
     }
 
     /// Empties the column for the next row group (dictionary encoding is tried again).
-    func reset() {
+    mutating func reset() {
         definitionLevels.removeAll(keepingCapacity: true)
         plain.removeAll(keepingCapacity: true)
         indices.removeAll(keepingCapacity: true)

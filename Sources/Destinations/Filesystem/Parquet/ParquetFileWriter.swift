@@ -38,7 +38,7 @@ final class ParquetFileWriter: RowFileWriter {
     let sink: ByteSink
     let table: TableSchema
     let options: Options
-    private let columns: [ParquetColumn]
+    private var columns: [ParquetColumn]
     /// The row (+1) that last set each column, to find the columns a row leaves null.
     private var lastSet: [Int]
     private var rowsInGroup = 0
@@ -54,19 +54,26 @@ final class ParquetFileWriter: RowFileWriter {
         sink.append(Array("PAR1".utf8))
     }
 
-    var approximateSize: Int { sink.bytesWritten + sink.buffer.count + columns.reduce(0) { $0 + $1.bufferedBytes } / 2 }
+    var approximateSize: Int { sink.bytesWritten + sink.bufferedCount + columns.reduce(0) { $0 + $1.bufferedBytes } / 2 }
 
     func write(_ frame: UnsafeBufferPointer<UInt8>) throws {
         totalRows += 1
         let mark = totalRows
         var cursor = FlatRowCursor(frame)
-        while let (c, value) = cursor.next() {
-            if case .null = value { continue }
-            guard c < columns.count else { throw SluiceError(.package, "a row names column \(c) of \(columns.count)", table: table.name) }
-            try columns[c].append(value)
-            lastSet[c] = mark
+        // Through pointers: the columns are structs mutated in place (no reference counting per value).
+        try columns.withUnsafeMutableBufferPointer { columns throws in
+            try lastSet.withUnsafeMutableBufferPointer { lastSet throws in
+                while let (c, value) = cursor.next() {
+                    if case .null = value { continue }
+                    guard c < columns.count else {
+                        throw SluiceError(.package, "a row names column \(c) of \(columns.count)", table: table.name)
+                    }
+                    try columns[c].append(value)
+                    lastSet[c] = mark
+                }
+                for c in 0..<columns.count where lastSet[c] != mark { try columns[c].appendNull() }
+            }
         }
-        for c in columns.indices where lastSet[c] != mark { try columns[c].appendNull() }
         rowsInGroup += 1
         if rowsInGroup >= options.rowGroupSize
             || (rowsInGroup & 1023 == 0 && columns.reduce(0, { $0 + $1.bufferedBytes }) >= options.rowGroupBytes)
@@ -84,54 +91,60 @@ final class ParquetFileWriter: RowFileWriter {
         try sink.finish()
     }
 
-    private var position: Int { sink.bytesWritten + sink.buffer.count }
+    private var position: Int { sink.bytesWritten + sink.bufferedCount }
 
     private func flushRowGroup() throws {
         let start = position
         var chunks: [ChunkInfo] = []
         var uncompressedTotal = 0
-        for column in columns {
-            var info = ChunkInfo(encodings: [], codec: options.codec, values: column.rows, nulls: column.nulls,
-                                 uncompressedSize: 0, compressedSize: 0, dataPageOffset: 0, dictionaryPageOffset: nil)
-            if column.isDictionaryEncoded {
-                info.dictionaryPageOffset = position
-                let page = column.dictionaryPage()
-                let (u, c) = try writePage(page, header: { t, u, c in
-                    t.field(1, i32: 2)  // DICTIONARY_PAGE
-                    t.field(2, i32: Int32(u))
-                    t.field(3, i32: Int32(c))
-                    t.beginStruct(7)
-                    t.field(1, i32: Int32(column.dictionaryCount))
-                    t.field(2, i32: 0)  // PLAIN
-                    t.endStruct()
-                })
-                info.uncompressedSize += u
-                info.compressedSize += c
-            }
-            info.dataPageOffset = position
-            let encoding: Int32 = column.isDictionaryEncoded ? 8 : 0  // RLE_DICTIONARY : PLAIN
-            let (u, c) = try writePage(column.dataPage(), header: { t, u, c in
-                t.field(1, i32: 0)  // DATA_PAGE
-                t.field(2, i32: Int32(u))
-                t.field(3, i32: Int32(c))
-                t.beginStruct(5)
-                t.field(1, i32: Int32(column.rows))
-                t.field(2, i32: encoding)
-                t.field(3, i32: 3)  // definition levels: RLE
-                t.field(4, i32: 3)  // repetition levels: RLE
-                t.endStruct()
-            })
-            info.uncompressedSize += u
-            info.compressedSize += c
-            info.encodings = column.isDictionaryEncoded ? [0, 3, 8] : [0, 3]
+        for k in columns.indices {
+            let info = try writeChunk(columns[k])
             uncompressedTotal += info.uncompressedSize
             chunks.append(info)
-            column.reset()
+            columns[k].reset()  // after writeChunk: no copy of the column's buffers is alive, so they are reused
         }
         groups.append(RowGroupInfo(chunks: chunks, rows: rowsInGroup, uncompressedSize: uncompressedTotal, offset: start,
                                    compressedSize: position - start))
         rowsInGroup = 0
         try sink.flush(final: false)
+    }
+
+    /// Writes one column's chunk of the row group: its dictionary page (if any) and its data page.
+    private func writeChunk(_ column: ParquetColumn) throws -> ChunkInfo {
+        var info = ChunkInfo(encodings: [], codec: options.codec, values: column.rows, nulls: column.nulls,
+                             uncompressedSize: 0, compressedSize: 0, dataPageOffset: 0, dictionaryPageOffset: nil)
+        if column.isDictionaryEncoded {
+            info.dictionaryPageOffset = position
+            let page = column.dictionaryPage()
+            let (u, c) = try writePage(page, header: { t, u, c in
+                t.field(1, i32: 2)  // DICTIONARY_PAGE
+                t.field(2, i32: Int32(u))
+                t.field(3, i32: Int32(c))
+                t.beginStruct(7)
+                t.field(1, i32: Int32(column.dictionaryCount))
+                t.field(2, i32: 0)  // PLAIN
+                t.endStruct()
+            })
+            info.uncompressedSize += u
+            info.compressedSize += c
+        }
+        info.dataPageOffset = position
+        let encoding: Int32 = column.isDictionaryEncoded ? 8 : 0  // RLE_DICTIONARY : PLAIN
+        let (u, c) = try writePage(column.dataPage(), header: { t, u, c in
+            t.field(1, i32: 0)  // DATA_PAGE
+            t.field(2, i32: Int32(u))
+            t.field(3, i32: Int32(c))
+            t.beginStruct(5)
+            t.field(1, i32: Int32(column.rows))
+            t.field(2, i32: encoding)
+            t.field(3, i32: 3)  // definition levels: RLE
+            t.field(4, i32: 3)  // repetition levels: RLE
+            t.endStruct()
+        })
+        info.uncompressedSize += u
+        info.compressedSize += c
+        info.encodings = column.isDictionaryEncoded ? [0, 3, 8] : [0, 3]
+        return info
     }
 
     /// Writes a page header and its (compressed) body; returns the uncompressed and stored sizes, headers included.
