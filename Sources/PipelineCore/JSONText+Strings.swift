@@ -13,32 +13,8 @@ extension JSONText.Scanner {
         _ = try parseString()  // escapes or an error: take the full path
     }
 
-    /// The index of the first `"`, `\` or control character at or after `start` (or the end of the
-    /// input), and whether every byte before it is ASCII: eight bytes at a time (the bit tricks of
-    /// Anderson's "Bit Twiddling Hacks": a zero byte, a byte less than n).
-    @inline(__always) func plainRun(from start: Int) -> (end: Int, ascii: Bool) {
-        var j = start
-        var seen: UInt64 = 0
-        let n = p.count
-        if let base = p.baseAddress {
-            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
-            while j + 8 <= n {
-                let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)
-                let quote = w ^ 0x2222_2222_2222_2222, backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
-                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- 0x2020_2020_2020_2020) & ~w)
-                if special & highs != 0 { break }
-                seen |= w
-                j += 8
-            }
-        }
-        while j < n {
-            let c = p[j]
-            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
-            seen |= UInt64(c)
-            j += 1
-        }
-        return (j, seen & 0x8080_8080_8080_8080 == 0)
-    }
+    /// See ``JSONText/plainRun(_:from:)``.
+    @inline(__always) func plainRun(from start: Int) -> (end: Int, ascii: Bool) { JSONText.plainRun(p, from: start) }
 
     mutating func parseString() throws(JSONText.ParseError) -> String {
         try withString { String(decoding: $0, as: UTF8.self) }
@@ -147,5 +123,34 @@ extension JSONText.Scanner {
             scratch.append(UInt8(0x80 | s >> 6 & 0x3F))
             scratch.append(UInt8(0x80 | s & 0x3F))
         }
+    }
+}
+
+extension JSONText {
+    /// The index of the first `"`, `\` or control character at or after `start` in `p` (or `p.count`),
+    /// and whether every byte before it is ASCII: what a JSON string may hold as it is. Eight bytes at a
+    /// time (the bit tricks of Anderson's "Bit Twiddling Hacks": a zero byte, a byte less than n).
+    @inline(__always) public static func plainRun(_ p: UnsafeBufferPointer<UInt8>, from start: Int) -> (end: Int, ascii: Bool) {
+        var j = start
+        var seen: UInt64 = 0
+        let n = p.count
+        if let base = p.baseAddress {
+            let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+            while j + 8 <= n {
+                let w = UnsafeRawPointer(base + j).loadUnaligned(as: UInt64.self)
+                let quote = w ^ 0x2222_2222_2222_2222, backslash = w ^ 0x5C5C_5C5C_5C5C_5C5C
+                let special = ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | ((w &- 0x2020_2020_2020_2020) & ~w)
+                if special & highs != 0 { break }
+                seen |= w
+                j += 8
+            }
+        }
+        while j < n {
+            let c = p[j]
+            if c == UInt8(ascii: "\"") || c == UInt8(ascii: "\\") || c < 0x20 { break }
+            seen |= UInt64(c)
+            j += 1
+        }
+        return (j, seen & 0x8080_8080_8080_8080 == 0)
     }
 }

@@ -1,5 +1,6 @@
 @testable import Destinations
 import Foundation
+import PipelineCore
 import SluiceTesting
 import Testing
 
@@ -33,6 +34,29 @@ struct TextFormsTests {
             if TextForms.scaledInteger(d) != nil { fast += 1 }
         }
         #expect(fast > 20_000)  // the decimals took the path without a String
+        try sink.finish()
+    }
+
+    /// Strings with quotes, backslashes and every kind of control character at every offset of the
+    /// eight-byte scan: escaped, they read back as the same string, and no control byte is left raw.
+    @Test func jsonEscapedStringsReadBackAsWritten() throws {
+        let dir = try TemporaryDirectory.make("textforms")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let sink = try ByteSink(path: dir + "/x", gzip: false)
+        let pieces = ["a", "bcdefgh", "é", "😀", "\"", "\\", "\n", "\r", "\t", "\u{0}", "\u{1}", "\u{1F}", "\u{7F}", ",", " ", "/"]
+        var random = SplitMix64(seed: 11)
+        for _ in 0..<3000 {
+            let text = (0..<random.next(24)).map { _ in pieces[random.next(pieces.count)] }.joined()
+            let start = sink.bufferedCount
+            sink.append(0x22)
+            var utf8 = text
+            utf8.withUTF8 { TextForms.appendJSONEscaped($0, to: sink) }
+            sink.append(0x22)
+            let written = Array(sink.pending[start...])
+            #expect(!written.contains { $0 < 0x20 }, "\(text.debugDescription)")
+            #expect(try JSONText.decode(written) == .text(text), "\(text.debugDescription)")
+            if sink.bufferedCount > 1 << 19 { try sink.flush(final: false) }
+        }
         try sink.finish()
     }
 }
