@@ -150,6 +150,14 @@ public struct FlatRowBuilder {
         }
     }
 
+    /// Appends a text value of column `column` from a `String` (its UTF-8 in place when contiguous, as
+    /// native strings are: no copy of the string).
+    @inline(__always) public mutating func append(column: Int, text: String) {
+        if text.utf8.withContiguousStorageIfAvailable({ append(column: column, text: $0) }) == nil {
+            append(column: column, .text(text))
+        }
+    }
+
     /// Appends a text value of column `column` from its UTF-8 bytes (checked by the caller).
     @inline(__always) public mutating func append(column: Int, text: UnsafeBufferPointer<UInt8>) {
         count += 1

@@ -100,8 +100,8 @@ extension Normalizer {
             return directPlace(value, column: column, type: types[t][column], into: &row)
         }
         guard complete else { return false }
-        row.append(column: system[0], .text(loadId))
-        row.append(column: system[1], .text(ids.random()))
+        row.append(column: system[0], text: loadId)
+        row.append(column: system[1], text: ids.random())
         try writer(for: t).writeFlatRow(row)
         rowCounts[t] += 1
         ordinal += 1
@@ -202,13 +202,13 @@ extension Normalizer {
         }
         let ownId = id ?? (direct.rootId.isEmpty ? ids.random() : direct.rootId)
         if id == nil {
-            row.append(column: system[0], .text(loadId))
+            row.append(column: system[0], text: loadId)
         } else {
-            if system.count == 4 { row.append(column: system[0], .text(direct.rootId)) }
-            row.append(column: system[system.count - 3], .text(parentId))
+            if system.count == 4 { row.append(column: system[0], text: direct.rootId) }
+            row.append(column: system[system.count - 3], text: parentId)
             row.append(column: system[system.count - 2], .bigint(Int64(index)))
         }
-        row.append(column: system[system.count - 1], .text(ownId))
+        row.append(column: system[system.count - 1], text: ownId)
         swap(&row, &direct.rows[slot])
         guard direct.lists.count > listsStart else { return true }
         // Child rows, list by list in the order the lists appeared, each list's items in order.
@@ -234,10 +234,10 @@ extension Normalizer {
                     let itemSlot = directBeginRow(table: child)
                     guard try directValue(&cursor, column: trees[child].nodes[valueNode].column, table: child, into: &direct.rows[itemSlot])
                     else { return false }
-                    if system.count == 4 { direct.rows[itemSlot].append(column: system[0], .text(direct.rootId)) }
-                    direct.rows[itemSlot].append(column: system[system.count - 3], .text(ownId))
+                    if system.count == 4 { direct.rows[itemSlot].append(column: system[0], text: direct.rootId) }
+                    direct.rows[itemSlot].append(column: system[system.count - 3], text: ownId)
                     direct.rows[itemSlot].append(column: system[system.count - 2], .bigint(Int64(item)))
-                    direct.rows[itemSlot].append(column: system[system.count - 1], .text(childId))
+                    direct.rows[itemSlot].append(column: system[system.count - 1], text: childId)
                 case .array, .invalid:
                     return false  // a list of lists: its items are rows of a `list` field (the general path)
                 }
