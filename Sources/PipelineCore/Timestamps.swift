@@ -162,17 +162,22 @@ public enum Timestamps {
     /// `YYYY-MM-DD`.
     public static func formatDate(_ days: Int32) -> String {
         let (y, m, d) = civil(days: Int(days))
-        return pad(y, 4) + "-" + pad(m, 2) + "-" + pad(d, 2)
+        return (y < 0 ? "-" + pad(-y, 4) : pad(y, 4)) + "-" + pad(m, 2) + "-" + pad(d, 2)
     }
+
+    /// The longest text ``writeTimestamp(_:into:)`` writes: a year of up to six digits and a sign, and microseconds.
+    public static let maxTextLength = 40
 
     /// `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`: sorts as text in time order, and SQLite's date functions read it.
     public static func formatTimestamp(_ micros: Int64) -> String {
-        var buffer = [UInt8](repeating: 0, count: 32)
+        var buffer = [UInt8](repeating: 0, count: maxTextLength)
         let n = buffer.withUnsafeMutableBufferPointer { writeTimestamp(micros, into: $0.baseAddress!) }
         return String(decoding: buffer[0..<n], as: UTF8.self)
     }
 
-    /// Writes the text form of a timestamp into `out` (at least 32 bytes) and returns its length.
+    /// Writes the text form of a timestamp into `out` (at least ``maxTextLength`` bytes) and returns its
+    /// length. Years 0000-9999 have four digits; others as many as they need, and a `-` before the
+    /// years before 0000 (ISO 8601's expanded years; PostgreSQL and DuckDB print years past 9999 so).
     @discardableResult
     public static func writeTimestamp(_ micros: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
         var secs = micros / 1_000_000
@@ -203,7 +208,9 @@ public enum Timestamps {
             out[i] = c
             i += 1
         }
-        put(y, 4); ch(45); put(mo, 2); ch(45); put(d, 2); ch(84)
+        if y < 0 { ch(45) }
+        let year = abs(y)
+        put(year, year > 9999 ? String(year).utf8.count : 4); ch(45); put(mo, 2); ch(45); put(d, 2); ch(84)
         put(Int(rem / 3600), 2); ch(58); put(Int(rem % 3600 / 60), 2); ch(58); put(Int(rem % 60), 2)
         if frac != 0 {
             ch(46)

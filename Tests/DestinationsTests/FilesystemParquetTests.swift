@@ -1,4 +1,4 @@
-import Destinations
+@testable import Destinations
 import Foundation
 import PipelineCore
 import Pipelines
@@ -112,6 +112,39 @@ struct FilesystemParquetTests {
         #expect(lines.contains("id plain") && lines.contains("note plain") && lines.contains("_dlt_id plain"), "\(lines)")
         #expect(lines.contains("fare dictionary") && lines.contains("city dictionary"), "\(lines)")
         #expect(lines.last == "20000 \(20_000 * 20_001 / 2) \(7919 * 20_000 * 20_001 / 2) ['Kyiv', 'Lima', 'Oslo', 'Pune']")
+    }
+
+    /// A row group ends once its values reach the byte limit, checked after every row: rows of 300 KB
+    /// under a 1 MiB limit make groups of four (the check every 1,024 rows let 1,000 rows of 1 MiB make one
+    /// group of 1 GB, and larger ones fail on Parquet's 2 GiB page limit).
+    @Test func rowGroupsEndAtTheirByteLimitAfterAnyRow() async throws {
+        let bucket = try Bucket()
+        defer { bucket.remove() }
+        let table = TableSchema(name: "docs", columns: [ColumnSchema(name: "k", dataType: .bigint, nullable: false),
+                                                        ColumnSchema(name: "body", dataType: .text, nullable: true)])
+        let rows: [[Value]] = (0..<20).map { [.bigint(Int64($0)), .text(String(repeating: "x\($0 % 10)", count: 150_000))] }
+        let package = try ParquetFuzz.package(table: table, rows: rows, loadId: "1700000000.000001", in: bucket.dir)
+        var options = ParquetFileWriter.Options()
+        options.rowGroupBytes = 1 << 20
+        let path = bucket.dir + "/docs.parquet"
+        let writer = try ParquetFileWriter(path: path, table: table, options: options)
+        let reader = try PackageFileReader(path: package.files[0].path)
+        var frame: [UInt8] = []
+        while try reader.readFrame(appendingTo: &frame) != nil {
+            try frame.withUnsafeBufferPointer { try writer.write($0) }
+            frame.removeAll(keepingCapacity: true)
+        }
+        try writer.finish()
+        let output = try await ParquetPython.run("""
+            import sys, pyarrow.parquet as pq
+            f = pq.ParquetFile(sys.argv[1])
+            print([f.metadata.row_group(i).num_rows for i in range(f.metadata.num_row_groups)])
+            t = f.read()
+            print(t["k"].to_pylist(), sorted(set(len(b) for b in t["body"].to_pylist())))
+            """, [path])
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "[4, 4, 4, 4, 4]")
+        #expect(lines.last == "\(Array(0..<20)) [300000]")
     }
 
     /// A small fuzz: random tables (types, nulls, cardinality, row groups, codecs) from a seeded generator,

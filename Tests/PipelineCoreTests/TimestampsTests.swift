@@ -30,4 +30,21 @@ struct TimestampsTests {
         // Text order is time order, fractions included.
         #expect(Timestamps.formatTimestamp(1_000_000) < Timestamps.formatTimestamp(1_500_000))
     }
+
+    /// Years outside 0000-9999 (from an offset, or epoch seconds) keep every digit and their sign: they
+    /// were written as four digits, so year 10000 read 0000 and year -1 was not a date at all.
+    @Test func yearsOutsideFourDigitsKeepTheirDigitsAndSign() {
+        func micros(_ y: Int, _ m: Int, _ d: Int, seconds: Int64 = 0) -> Int64 {
+            Int64(Timestamps.days(year: y, month: m, day: d)) * 86_400_000_000 + seconds * 1_000_000
+        }
+        #expect(Timestamps.formatTimestamp(micros(10000, 1, 1, seconds: 3599)) == "10000-01-01T00:59:59+00:00")
+        #expect(Timestamps.formatTimestamp(micros(0, 1, 1)) == "0000-01-01T00:00:00+00:00")
+        #expect(Timestamps.formatTimestamp(micros(-1, 12, 31, seconds: 82_800)) == "-0001-12-31T23:00:00+00:00")
+        #expect(Timestamps.formatTimestamp(.max) == "294247-01-10T04:00:54.775807+00:00")
+        #expect(Timestamps.formatTimestamp(.min).hasPrefix("-290308-12-21T19:59:05.224192"))
+        #expect(Timestamps.formatDate(Int32(Timestamps.days(year: 10000, month: 1, day: 1))) == "10000-01-01")
+        #expect(Timestamps.formatDate(Int32(Timestamps.days(year: -1, month: 12, day: 31))) == "-0001-12-31")
+        // Text read as a timestamp past 9999 (an offset carries it over) is written as the same instant.
+        #expect(Timestamps.parse("9999-12-31T23:59:59-01:00") == .timestamp(micros(10000, 1, 1, seconds: 3599)))
+    }
 }

@@ -89,7 +89,7 @@ enum TextForms {
 
     /// Appends `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`.
     @inline(__always) static func appendTimestamp(_ micros: Int64, to sink: ByteSink) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32) { p in
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Timestamps.maxTextLength) { p in
             let n = Timestamps.writeTimestamp(micros, into: p.baseAddress!)
             sink.append(UnsafeBufferPointer(start: p.baseAddress!, count: n))
         }

@@ -235,7 +235,7 @@ extension SQLiteConnection {
         var arena: [UInt8] = []
         var offsets: [(Int, Int)] = []
         arena.reserveCapacity(1 << 20)
-        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: perStatement * n * 32)
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: perStatement * n * Timestamps.maxTextLength)
         defer { scratch.deallocate() }
 
         func flush(_ stmt: SQLiteConnection.Statement) throws {
@@ -260,7 +260,7 @@ extension SQLiteConnection {
                         case .timestamp(let t):
                             let out = scratch + scratchUsed
                             let len = Timestamps.writeTimestamp(t, into: out)
-                            scratchUsed += 32
+                            scratchUsed += Timestamps.maxTextLength
                             sqlite3_bind_text(stmt.handle, index, UnsafeRawPointer(out).assumingMemoryBound(to: CChar.self),
                                               Int32(len), csqlite_static())
                         case .date(let d):

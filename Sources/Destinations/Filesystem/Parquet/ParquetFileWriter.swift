@@ -6,7 +6,8 @@ import PipelineCore
 /// and `PAR1`. Flat columns only (nested data is in child tables, as dlt writes it); a column that may be
 /// null is OPTIONAL with definition levels.
 ///
-/// Memory holds one row group: it ends at ``Options/rowGroupSize`` rows or ``Options/rowGroupBytes``.
+/// Memory holds one row group: it ends at ``Options/rowGroupSize`` rows or once its rows' values (their
+/// normalized frames) reach ``Options/rowGroupBytes``, checked after every row.
 final class ParquetFileWriter: RowFileWriter {
     struct Options {
         var rowGroupSize = 131_072
@@ -42,6 +43,8 @@ final class ParquetFileWriter: RowFileWriter {
     /// The row (+1) that last set each column, to find the columns a row leaves null.
     private var lastSet: [Int]
     private var rowsInGroup = 0
+    /// Bytes of the row group's frames: the size of its values, before dictionaries and compression.
+    private var bytesInGroup = 0
     private var totalRows = 0
     private var groups: [RowGroupInfo] = []
 
@@ -75,11 +78,8 @@ final class ParquetFileWriter: RowFileWriter {
             }
         }
         rowsInGroup += 1
-        if rowsInGroup >= options.rowGroupSize
-            || (rowsInGroup & 1023 == 0 && columns.reduce(0, { $0 + $1.bufferedBytes }) >= options.rowGroupBytes)
-        {
-            try flushRowGroup()
-        }
+        bytesInGroup += frame.count
+        if rowsInGroup >= options.rowGroupSize || bytesInGroup >= options.rowGroupBytes { try flushRowGroup() }
     }
 
     func finish() throws {
@@ -106,6 +106,7 @@ final class ParquetFileWriter: RowFileWriter {
         groups.append(RowGroupInfo(chunks: chunks, rows: rowsInGroup, uncompressedSize: uncompressedTotal, offset: start,
                                    compressedSize: position - start))
         rowsInGroup = 0
+        bytesInGroup = 0
         try sink.flush(final: false)
     }
 
