@@ -16,11 +16,35 @@ struct CursorTracker {
     /// when ``pendingLimit`` rows wait or at the end, not for every row that raises the maximum (with a
     /// rising cursor, every row).
     private var boundary: Set<String> = []
-    private var pending: [Row] = []
+    private var pending: [HeldRow] = []
+
+    /// A row the tracker may need whole later (for its boundary key): decoded, or its JSON object text,
+    /// decoded only then.
+    enum HeldRow {
+        case row(Row)
+        case json([UInt8])
+
+        func decoded() throws -> Row {
+            switch self {
+            case .row(let row): return row
+            case .json(let bytes):
+                guard case .object(let row) = try JSONText.decode(bytes) else {
+                    throw SluiceError(.badInput, "a JSON row is not an object", stage: "extract")
+                }
+                return row
+            }
+        }
+    }
     static let pendingLimit = 1024
+
+    /// The cursor path's steps as UTF-8, when every step is plain ASCII (no quote, backslash or control
+    /// character): then ``lookup(inJSON:)`` can find the cursor in a row's text by comparing bytes.
+    private let jsonSteps: [[UInt8]]?
 
     init(_ incremental: Incremental, prior: CursorState?, primaryKey: [String]) {
         self.incremental = incremental
+        let steps = incremental.cursor.split(separator: ".").map { Array($0.utf8) }
+        jsonSteps = steps.allSatisfy { $0.allSatisfy { $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C } } ? steps : nil
         // A cursor on another path starts over.
         let prior = prior?.path == incremental.cursor ? prior : nil
         self.prior = prior
@@ -37,8 +61,14 @@ struct CursorTracker {
 
     /// Whether `row` is in the window (and not loaded before). Throws for a missing or mistyped cursor.
     mutating func admit(_ row: Row) throws -> Bool {
-        guard let raw = Self.lookup(incremental.cursor, in: row), !raw.isNull else {
-            let what = Self.lookup(incremental.cursor, in: row) == nil ? "missing" : "null"
+        try admit(cursor: Self.lookup(incremental.cursor, in: row), of: .row(row))
+    }
+
+    /// ``admit(_:)`` of a row whose cursor value (`nil`: missing) was read already, by ``lookup(_:in:)``
+    /// or ``lookup(_:inJSON:)``.
+    mutating func admit(cursor raw: Value?, of row: HeldRow) throws -> Bool {
+        guard let raw, !raw.isNull else {
+            let what = raw == nil ? "missing" : "null"
             throw SluiceError(.badInput, "the cursor \(incremental.cursor) is \(what)", stage: "extract",
                               column: incremental.cursor)
         }
@@ -58,25 +88,25 @@ struct CursorTracker {
             if value < start { return false }
             if !(start < value) {  // on the start boundary
                 if !window.startInclusive { return false }
-                if !seen.isEmpty, seen.contains(key(of: row)) { return false }
+                if !seen.isEmpty, seen.contains(try key(of: row)) { return false }
             }
         }
         if let end = window.end, !(value < end) { return false }
         if let max = maxValue, !(max < value) {
-            if !(value < max) { hold(row) }
+            if !(value < max) { try hold(row) }
         } else {
             maxValue = value
             boundary.removeAll(keepingCapacity: true)
             pending.removeAll(keepingCapacity: true)
-            hold(row)
+            try hold(row)
         }
         return true
     }
 
-    private mutating func hold(_ row: Row) {
+    private mutating func hold(_ row: HeldRow) throws {
         pending.append(row)
         if pending.count >= Self.pendingLimit {
-            for row in pending { boundary.insert(key(of: row)) }
+            for row in pending { boundary.insert(try key(of: row)) }
             pending.removeAll(keepingCapacity: true)
         }
     }
@@ -86,7 +116,7 @@ struct CursorTracker {
         if window.end != nil { return prior }
         guard let maxValue else { return prior ?? CursorState(path: incremental.cursor) }
         var last = maxValue
-        var keys = boundary.union(pending.map(key(of:)))
+        var keys = boundary.union(try pending.map(key(of:)))
         if let previous = prior?.lastValue {
             if maxValue < previous {
                 last = previous
@@ -106,11 +136,52 @@ struct CursorTracker {
     }
 
     /// The row's key for boundary de-duplication: its primary key, else a hash of the whole row.
-    private func key(of row: Row) -> String {
+    private func key(of held: HeldRow) throws -> String {
+        let row = try held.decoded()
         if !primaryKey.isEmpty {
             return StableHash.of(primaryKey.map { JSONText.encode(Self.lookup($0, in: row) ?? .null) }.joined(separator: "\u{1F}"))
         }
         return StableHash.of(JSONText.encode(.object(row)))
+    }
+
+    /// The cursor's value in a row given as its JSON object text (validated), read without decoding the
+    /// row, when ``lookup(_:in:)`` of the decoded row would surely find the same: every key at each level of
+    /// the path plain ASCII (readable by comparing bytes), the step's key there exactly once (the decoder
+    /// keeps the last of a key given twice), an object on the way. `nil` otherwise (a missing cursor
+    /// included): the caller decodes the row and looks it up there, names normalized and errors as always.
+    func lookup(inJSON bytes: UnsafeBufferPointer<UInt8>) -> Value? {
+        guard let steps = jsonSteps, !steps.isEmpty else { return nil }
+        var cursor = JSONCursor(bytes)
+        do {
+            guard cursor.enterObject() else { return nil }
+            for (depth, step) in steps.enumerated() {
+                var found: Int?
+                var first = true
+                while try cursor.toKey(first: first) {
+                    first = false
+                    guard let key = try cursor.readKey(), !key.contains(where: { $0 >= 0x80 }) else { return nil }
+                    if key.elementsEqual(step) {
+                        guard found == nil else { return nil }
+                        found = cursor.position
+                    }
+                    try cursor.skipValue(depth: depth + 1)
+                }
+                guard let found else { return nil }
+                cursor.position = found
+                if depth < steps.count - 1 {
+                    guard cursor.enterObject() else { return nil }
+                    continue
+                }
+                switch cursor.kind() {
+                case .string: return .text(try cursor.withString { String(decoding: $0, as: UTF8.self) })
+                case .scalar: return try cursor.readScalar()
+                case .object, .array, .invalid: return nil
+                }
+            }
+        } catch {
+            return nil
+        }
+        return nil
     }
 
     /// Finds `path` (`a.b.c`) in a row, matching each step by the source name or the normalized name.

@@ -96,16 +96,8 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
     /// outside the window as skipped).
     private func accepts(_ row: Row) throws -> Bool {
         if (rows + skipped) & 1023 == 1023 { try Task.checkCancellation() }
-        if tracker != nil {
-            do {
-                guard try tracker!.admit(row) else {
-                    skipped += 1
-                    return false
-                }
-            } catch var error as SluiceError {
-                error.row = rows + skipped + 1
-                throw error
-            }
+        if let cursor = tracker?.incremental.cursor {
+            guard try inWindow(CursorTracker.lookup(cursor, in: row), of: .row(row)) else { return false }
         }
         if checks != nil {
             do {
@@ -118,9 +110,37 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
         return true
     }
 
+    /// Whether the tracker admits a row with cursor value `cursor` (counting a row outside the window as skipped).
+    private func inWindow(_ cursor: Value?, of row: CursorTracker.HeldRow) throws -> Bool {
+        do {
+            guard try tracker!.admit(cursor: cursor, of: row) else {
+                skipped += 1
+                return false
+            }
+            return true
+        } catch var error as SluiceError {
+            error.row = rows + skipped + 1
+            throw error
+        }
+    }
+
     func write(jsonObject bytes: ArraySlice<UInt8>) async throws {
-        let needsValues = tracker != nil || !privacy.isEmpty
-            || (checks.map { c in bytes.withUnsafeBufferPointer { c.needsDecoding($0) } } ?? false)
+        let checksNeedValues = checks.map { c in bytes.withUnsafeBufferPointer { c.needsDecoding($0) } } ?? false
+        if let tracker, privacy.isEmpty, !checksNeedValues {
+            // Only the cursor is needed: read from the text, the row decoded only if its boundary key is.
+            let cursor = try bytes.withUnsafeBufferPointer { p throws -> Value? in
+                try JSONText.validate(p)
+                return tracker.lookup(inJSON: p)
+            }
+            if let cursor {
+                if (rows + skipped) & 1023 == 1023 { try Task.checkCancellation() }
+                guard try inWindow(cursor, of: .json(Array(bytes))) else { return }
+                try bytes.withUnsafeBufferPointer { try file.writeJSONRow($0) }
+                rows += 1
+                return
+            }
+        }
+        let needsValues = tracker != nil || !privacy.isEmpty || checksNeedValues
         if needsValues {
             // The cursor, privacy hints and checks need the row's values.
             let value = try bytes.withUnsafeBufferPointer { try JSONText.decode($0) }

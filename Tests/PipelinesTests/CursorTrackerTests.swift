@@ -1,4 +1,5 @@
 import PipelineCore
+import SluiceTesting
 import Testing
 
 @testable import Pipelines
@@ -53,6 +54,45 @@ struct CursorTrackerTests {
         var tracker = CursorTracker(Incremental(cursor: "at"), prior: nil, primaryKey: ["id"])
         #expect(try tracker.admit(["id": 1, "at": 1]))
         #expect(throws: SluiceError.self) { try tracker.admit(["id": 2, "at": "2024-01-01"]) }
+    }
+
+    /// The cursor read from a row's JSON text is the one the decoded row gives, or `nil` (the row is then
+    /// decoded): never another value. Keys given twice, escaped, non-ASCII or matching only by their
+    /// normalized name leave it to the decoded row.
+    @Test func theCursorReadFromTheTextIsTheDecodedRowsOrNone() throws {
+        func check(_ json: String, cursor: String = "at") throws -> Value? {
+            let tracker = CursorTracker(Incremental(cursor: cursor), prior: nil, primaryKey: [])
+            var text = json
+            let fast = text.withUTF8 { tracker.lookup(inJSON: $0) }
+            guard case .object(let row) = try JSONText.decode(json) else { Issue.record("not an object"); return nil }
+            if let fast { #expect(CursorTracker.lookup(cursor, in: row) == fast, "\(json)") }
+            return fast
+        }
+        #expect(try check(#"{"id":1,"at":5}"#) == .bigint(5))
+        #expect(try check(#"{"at":"2024-01-01T00:00:00Z","x":[1,{"at":2}]}"#) == .text("2024-01-01T00:00:00Z"))
+        #expect(try check(#"{"a":{"at":1,"b":1.5}}"#, cursor: "a.b") == .double(1.5))
+        #expect(try check(#"{"at":null}"#) == .null)
+        #expect(try check(#"{"at":123456789012345678901234}"#) == .decimal("123456789012345678901234"))
+        for undecided in [#"{"at":1,"at":2}"#, #"{"a\u0074":3}"#, #"{"At":3}"#, #"{"é":1,"at":2}"#, #"{"at":[1]}"#,
+                          #"{"x":{"at":1}}"#, #"{"at":{"b":1}}"#] {
+            #expect(try check(undecided) == nil, "\(undecided)")
+        }
+        // Random rows over a small set of keys (duplicates, escapes, case, nesting): decided values always agree.
+        var random = SplitMix64(seed: 3)
+        let keys = [#""at""#, #""At""#, #""a\u0074""#, #""id""#, #""é""#, #""at ""#]
+        let values = ["1", "-2.5", #""t""#, "null", "[]", #"{"at":7}"#, "true", "1e3"]
+        var decided = 0
+        for _ in 0..<2000 {
+            var fields: [String] = []
+            for _ in 0..<(1 + random.next(4)) {
+                let key: String = keys[random.next(keys.count)]
+                let value: String = values[random.next(values.count)]
+                fields.append(key + ":" + value)
+            }
+            let json: String = "{" + fields.joined(separator: ",") + "}"
+            if try check(json) != nil { decided += 1 }
+        }
+        #expect(decided > 100)
     }
 
     @Test func windowBoundaryAndNextState() throws {

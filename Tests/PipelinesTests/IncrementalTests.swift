@@ -1,6 +1,7 @@
 import Foundation
 import PipelineCore
 import Pipelines
+import SluiceTesting
 import Testing
 
 @Suite("incremental loading and state on real SQLite")
@@ -32,6 +33,47 @@ struct IncrementalTests {
         #expect(state.resources["events"]?.cursor?.lastValue == "2024-01-20T00:00:00Z")
         // The destination holds the same state, written with the rows.
         #expect(try await t.destination.storedState(pipeline: "test") == state)
+    }
+
+    /// Rows written as JSON text (the cursor read from the text, rows decoded only for their boundary keys)
+    /// and the same rows written decoded load the same rows and keep the same state, over two runs whose
+    /// rows overlap, with ties on the maximum, keys given twice, escaped or matching by normalized name.
+    @Test(arguments: [[String](), ["id"]])
+    func rowsGivenAsJSONTextAndDecodedKeepTheSameState(primaryKey: [String]) async throws {
+        var random = SplitMix64(seed: 17)
+        let lines: [String] = (0..<3000).map { id in
+            let at = id / 7 + random.next(3)  // rising, with ties
+            switch random.next(10) {
+            case 0: return #"{"id":\#(id),"at":0,"at":\#(at)}"#
+            case 1: return #"{"id":\#(id),"a\u0074":\#(at)}"#
+            case 2: return #"{"id":\#(id),"At":\#(at),"note":"x"}"#
+            default: return #"{"id":\#(id),"at":\#(at),"v":"\#(random.next(5))"}"#
+            }
+        }
+        let h = ResourceHints(primaryKey: primaryKey, incremental: Incremental(cursor: "at"))
+        func run(_ t: TestPipeline, _ range: Range<Int>, asText: Bool) async throws -> LoadInfo {
+            try await t.pipeline.run(Source(name: "test", resources: [Resource(name: "events", hints: h) { out in
+                for line in lines[range] {
+                    if asText, let json = out as? any JSONRowWriter {
+                        try await json.write(jsonObject: ArraySlice(line.utf8))
+                    } else {
+                        guard case .object(let row) = try JSONText.decode(line) else { return }
+                        try await out.write(row)
+                    }
+                }
+            }]))
+        }
+        let (text, decoded) = (TestPipeline(), TestPipeline())
+        for range in [0..<2000, 1000..<3000] {
+            let a = try await run(text, range, asText: true)
+            let b = try await run(decoded, range, asText: false)
+            #expect(a.rows(in: "events") == b.rows(in: "events"))
+            #expect(a.packages[0].skippedRows == b.packages[0].skippedRows)
+        }
+        #expect(try ids(text) == ids(decoded))
+        let (sa, sb) = (try await text.pipeline.currentState(), try await decoded.pipeline.currentState())
+        #expect(sa.resources["events"]?.cursor == sb.resources["events"]?.cursor)
+        #expect(sa.resources["events"]?.cursor?.boundaryKeys.isEmpty == false)
     }
 
     @Test func rowsOnTheBoundaryAreDeduplicatedByPrimaryKey() async throws {
