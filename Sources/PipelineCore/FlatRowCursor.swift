@@ -121,33 +121,8 @@ public struct FlatRowBuilder {
     /// Appends a scalar value of column `column`.
     @inline(__always) public mutating func append(column: Int, _ value: Value) {
         count += 1
-        let fixed: (PackageFile.Tag, UInt64)
-        switch value {
-        case .bigint(let i): fixed = (.bigint, UInt64(bitPattern: i))
-        case .double(let d): fixed = (.double, d.bitPattern)
-        case .timestamp(let t): fixed = (.timestamp, UInt64(bitPattern: t))
-        case .date(let d): fixed = (.date, UInt64(bitPattern: Int64(d)))
-        default:
-            PackageFile.appendVarint(column, to: &bytes)
-            PackageFile.appendScalar(value, to: &bytes)
-            return
-        }
-        // Most values: the column, the tag and 8 bytes, laid out on the stack and appended at once (as
-        // appendVarint and appendScalar write them).
-        var field: (UInt64, UInt64, UInt64) = (0, 0, 0)
-        withUnsafeMutableBytes(of: &field) { raw in
-            var n = 0
-            var c = UInt64(column)
-            while c >= 0x80 {
-                raw[n] = UInt8(c & 0x7f) | 0x80
-                c >>= 7
-                n += 1
-            }
-            raw[n] = UInt8(c)
-            raw[n + 1] = fixed.0.rawValue
-            raw.storeBytes(of: fixed.1.littleEndian, toByteOffset: n + 2, as: UInt64.self)
-            bytes.append(contentsOf: UnsafeBufferPointer(start: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n + 10))
-        }
+        PackageFile.appendVarint(column, to: &bytes)
+        PackageFile.appendScalar(value, to: &bytes)
     }
 
     /// Appends a text value of column `column` from a `String` (its UTF-8 in place when contiguous, as

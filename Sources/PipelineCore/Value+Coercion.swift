@@ -32,21 +32,11 @@ extension Value {
             }
         case (.bool, .bigint(let i)): return .bool(i != 0)
         case (.bool, .double(let d)): return .bool(d != 0)
-        case (.timestamp, .text(let s)):
-            switch Timestamps.coerce(s, epochSeconds: true) {
-            case .timestamp(let t): return .timestamp(t)
-            case .date(let d): return .timestamp(Int64(d) * 86_400_000_000)
-            case nil: return nil
-            }
+        case (.timestamp, .text(let s)): return Timestamps.coerce(s, epochSeconds: true).flatMap { Self.time($0, as: .timestamp) }
         case (.timestamp, .bigint(let i)): return .timestamp(i.multipliedReportingOverflow(by: 1_000_000).overflow ? 0 : i * 1_000_000)
         case (.timestamp, .double(let d)): return d.isFinite && abs(d) < 9e12 ? .timestamp(Int64((d * 1_000_000).rounded())) : nil
         case (.timestamp, .date(let d)): return .timestamp(Int64(d) * 86_400_000_000)
-        case (.date, .text(let s)):
-            switch Timestamps.coerce(s, epochSeconds: false) {
-            case .date(let d): return .date(d)
-            case .timestamp(let t): return Self.dateWithoutLoss(t)
-            case nil: return nil
-            }
+        case (.date, .text(let s)): return Timestamps.coerce(s, epochSeconds: false).flatMap { Self.time($0, as: .date) }
         case (.date, .timestamp(let t)): return Self.dateWithoutLoss(t)
         case (.json, .text(let s)): return (try? JSONText.decode(s)).map { v in v }
         case (.binary, .text(let s)): return Self.decodeBinaryText(s).map(Value.binary)
@@ -54,8 +44,6 @@ extension Value {
         }
     }
 
-    /// A timestamp (UTC microseconds) as a date when it is midnight; `nil` (a variant column) when it has
-    /// a time of day, which a date column would drop silently.
     /// `Value.text(s).coerced(to: type)` for a `date` or `timestamp` column, read from the text's UTF-8
     /// bytes without making a `String`, when the text needs no trimming and ``Timestamps/parse(_:)`` reads
     /// it (ISO 8601, the common case); `nil` otherwise, and the caller asks ``coerced(to:)`` of the text.
@@ -63,6 +51,11 @@ extension Value {
     public static func coercedTimeText(_ bytes: UnsafeBufferPointer<UInt8>, to type: DataType) -> Value? {
         guard let first = bytes.first, let last = bytes.last, first > 0x20, first < 0x7F, last > 0x20, last < 0x7F,
               let parsed = Timestamps.parse(bytes) else { return nil }
+        return time(parsed, as: type)
+    }
+
+    /// A date or timestamp read from text, as the value a `date` or `timestamp` column holds.
+    @inline(__always) static func time(_ parsed: Timestamps.Parsed, as type: DataType) -> Value? {
         switch (type, parsed) {
         case (.timestamp, .timestamp(let t)): return .timestamp(t)
         case (.timestamp, .date(let d)): return .timestamp(Int64(d) * 86_400_000_000)
@@ -72,6 +65,8 @@ extension Value {
         }
     }
 
+    /// A timestamp (UTC microseconds) as a date when it is midnight; `nil` (a variant column) when it has
+    /// a time of day, which a date column would drop silently.
     static func dateWithoutLoss(_ t: Int64) -> Value? {
         t % 86_400_000_000 == 0 ? .date(Int32(floorDiv(t, 86_400_000_000))) : nil
     }

@@ -364,7 +364,7 @@ extension Normalizer {
                 return true
             }
             // ISO 8601 text into a date or timestamp column: parsed from its bytes, without a `String`.
-            let quick = type == .timestamp || type == .date ? key == nil : false
+            let quick = key == nil && (type == .timestamp || type == .date)
             var parsed: Value?
             let text = try cursor.withString { p -> String in
                 if quick, let value = Value.coercedTimeText(p, to: type) {
