@@ -78,6 +78,21 @@ struct FilesystemBucketTests {
         #expect(error.description.contains("bucket_url \"\(value)\" (set by --bucket-url)") && error.description.contains(problem), "\(error)")
     }
 
+    /// A relative bucket folder not made yet is checked from the nearest folder that exists (the working
+    /// directory for a bare name): one-letter names trapped in Foundation's path functions. Nothing is created.
+    @Test func relativeBucketsNotMadeYetAreCheckedFromTheirNearestFolder() throws {
+        #expect(LocalFileStorage.parent(of: "b") == ".")
+        #expect(LocalFileStorage.parent(of: "x/b") == "x")
+        #expect(LocalFileStorage.parent(of: "x/b/") == "x")
+        #expect(LocalFileStorage.parent(of: "/b") == "/")
+        #expect(LocalFileStorage.parent(of: "/") == "/")
+        let name = "sluice-unmade-" + String(UInt32.random(in: 0...UInt32.max))
+        for bucket in ["b", "\(name)/b", "\(name)/x/y"] {
+            #expect(throws: Never.self) { _ = try LocalFileStorage(bucketURL: bucket) }
+        }
+        #expect(!FileManager.default.fileExists(atPath: name))
+    }
+
     @Test func fileURLsOfThisMachineAreFolders() throws {
         let bucket = try Bucket()
         defer { bucket.remove() }

@@ -72,11 +72,19 @@ public struct LocalFileStorage: FileStorage {
             guard errno == ENOENT || errno == ENOTDIR else {
                 throw SluiceError(.configuration, "\(label) is not reachable: \(probe): \(String(cString: strerror(errno)))")
             }
-            let parent = (probe as NSString).deletingLastPathComponent
-            let next = parent.isEmpty ? "." : parent
+            let next = Self.parent(of: probe)
             if next == probe { return }
             probe = next
         }
+    }
+
+    /// The folder holding `path`, by its text: `.` for a bare relative name, `/` for a name at the root.
+    /// (Foundation's `deletingLastPathComponent` trapped on Linux for relative paths of one-letter names.)
+    static func parent(of path: String) -> String {
+        var trimmed = Substring(path)
+        while trimmed.count > 1, trimmed.hasSuffix("/") { trimmed.removeLast() }
+        guard let slash = trimmed.lastIndex(of: "/") else { return "." }
+        return slash == trimmed.startIndex ? "/" : String(trimmed[..<slash])
     }
 
     public var location: String { root }
