@@ -31,9 +31,9 @@ public protocol Destination: Sendable {
     func withRunLock<T>(pipeline: String, _ body: () async throws -> T) async throws -> T
     /// Opens a load whose rows arrive while its package is still being extracted and normalized, so the
     /// stages overlap; `nil` when the destination loads whole packages only (the engine then calls
-    /// ``load(_:)``). `schemaName` is the pipeline's schema. Called on a thread of its own, never on the
+    /// ``load(_:)``). `schemaName` is the pipeline's schema, `loadId` the package's. Called on a thread of its own, never on the
     /// cooperative pool, which the session may block (on locks, on the server).
-    func beginLoad(schemaName: String) throws -> (any LoadSession)?
+    func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)?
 }
 
 /// A load in progress inside one destination transaction, fed by the engine as rows are normalized.
@@ -68,7 +68,7 @@ extension Destination {
     }
 
     /// Whole packages only.
-    public func beginLoad(schemaName: String) throws -> (any LoadSession)? { nil }
+    public func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)? { nil }
 }
 
 /// A normalized load package: the schema it was normalized against and one row file per table.

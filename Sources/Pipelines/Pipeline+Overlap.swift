@@ -124,7 +124,7 @@ extension Pipeline {
                 var readers: [String: PackageFileReader] = [:]
                 // Opened now, while the files are under the temporary folder's name.
                 for file in files where opened.insert(file.table).inserted { readers[file.table] = try PackageFileReader(path: file.path) }
-                feed.push(.rows(schema: normalizer.schema, tables: files.map { ($0.table, $0.bytes) }, newReaders: readers))
+                feed.push(.rows(loadId: loadId, schema: normalizer.schema, tables: files.map { ($0.table, $0.bytes) }, newReaders: readers))
             }
             try normalizeEntries(entries, loadId: loadId, into: normalizer, setAside: false, batch: max(1, configuration.overlapBatchRows),
                                  every: handOver) { k, _ in try progress.reader(k) }
@@ -159,7 +159,7 @@ extension Pipeline {
         var streamed: Set<String> = []
         while true {
             switch feed.pop() {
-            case .rows(let schema, let tables, let newReaders):
+            case .rows(let loadId, let schema, let tables, let newReaders):
                 readers.merge(newReaders) { a, _ in a }
                 guard !failed else { continue }
                 do {
@@ -167,7 +167,7 @@ extension Pipeline {
                         guard let table = schema.table(named: name), table.writeDisposition == .append,
                               let reader = readers[name], reader.position < bytes else { continue }
                         if session == nil {
-                            session = try destination.beginLoad(schemaName: schema.name)
+                            session = try destination.beginLoad(schemaName: schema.name, loadId: loadId)
                             if session == nil { failed = true; break }  // whole packages only
                             feed.attach(session)
                         }

@@ -78,8 +78,8 @@ final class OverlapProgress: @unchecked Sendable {
 /// so memory does not grow with a load stage that lags behind.
 final class LoadFeed: @unchecked Sendable {
     enum Item {
-        /// Rows of `tables` readable up to `bytes` in their files, normalized against `schema`.
-        case rows(schema: Schema, tables: [(table: String, bytes: Int)], newReaders: [String: PackageFileReader])
+        /// Rows of load `loadId`'s `tables` readable up to `bytes` in their files, normalized against `schema`.
+        case rows(loadId: String, schema: Schema, tables: [(table: String, bytes: Int)], newReaders: [String: PackageFileReader])
         /// The normalized package is published: load the rest and commit.
         case commit(NormalizedPackage)
         /// The run stops: roll back.

@@ -22,10 +22,13 @@ struct Bucket {
     }
 
     /// A pipeline `events` whose working directory is `<dir>/<workdir>/.sluice` (two workdirs: two machines).
-    func pipeline(_ destination: any Destination, workdir: String = "w1") -> Pipeline {
+    func pipeline(_ destination: any Destination, workdir: String = "w1",
+                  _ change: (inout Pipeline.Configuration) -> Void = { _ in }) -> Pipeline
+    {
         var configuration = Pipeline.Configuration()
         configuration.workingDirectory = dir + "/" + workdir + "/.sluice"
         configuration.loadRetryDelays = []
+        change(&configuration)
         return Pipeline(name: "events", destination: destination, dataset: "shop", configuration: configuration)
     }
 

@@ -166,8 +166,8 @@ final class SessionRecorder: Destination, @unchecked Sendable {
     func drop(_ schema: Schema) async throws { try await inner.drop(schema) }
     func tableHasRows(_ table: String) async throws -> Bool? { try await inner.tableHasRows(table) }
 
-    func beginLoad(schemaName: String) throws -> (any LoadSession)? {
-        guard let session = try inner.beginLoad(schemaName: schemaName) else { return nil }
+    func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)? {
+        guard let session = try inner.beginLoad(schemaName: schemaName, loadId: loadId) else { return nil }
         return Session(session, recorder: self)
     }
 

@@ -25,6 +25,10 @@ public protocol FileStorage: Sendable {
     /// Runs `body` holding the exclusive lock named `name` (a lock file `_sluice_locks/<name>.lock` under
     /// `directory`), waiting up to `timeout` for its holder, then failing with a message naming it.
     func withLock<T>(_ name: String, in directory: String, timeout: Duration, _ body: () async throws -> T) async throws -> T
+    /// Takes the same lock as ``withLock(_:in:timeout:_:)`` on the calling thread, which it blocks while it
+    /// waits (a load session's thread, never the cooperative pool), and holds it until the returned lock's
+    /// ``StorageLock/release()``.
+    func lock(_ name: String, in directory: String, timeout: Duration) throws -> StorageLock
     /// Removes the staged files under `directory` (recursively) that no live writer will publish, those a
     /// killed process left, and returns their paths. The caller holds the dataset's commit lock, taken at
     /// `lockedSince`: writers stage only while holding it, so a staged file older than that lock is abandoned
@@ -35,6 +39,25 @@ public protocol FileStorage: Sendable {
 extension FileStorage {
     /// A storage whose staged files cannot outlive their writer (none to remove).
     public func removeAbandonedStaging(under directory: String, lockedSince: Date) throws -> [String] { [] }
+}
+
+/// A lock a ``FileStorage`` holds until ``release()`` (or until it is dropped, or its process dies).
+public final class StorageLock: @unchecked Sendable {
+    private let lock = NSLock()
+    private var unlock: (() -> Void)?
+
+    public init(release: @escaping () -> Void) { unlock = release }
+
+    /// Releases the lock; later calls do nothing.
+    public func release() {
+        lock.lock()
+        let unlock = self.unlock
+        self.unlock = nil
+        lock.unlock()
+        unlock?()
+    }
+
+    deinit { release() }
 }
 
 /// A setting as errors name it: its key, its value and where it was given (`bucket_url "x" (set by --bucket-url)`).

@@ -8,11 +8,7 @@ extension FilesystemDestination {
     /// (file ids derive from the load id), and a package whose marker exists is not loaded again. Staged
     /// files that killed loads left in the dataset go first (``FileStorage/removeAbandonedStaging(under:lockedSince:)``).
     public func load(_ package: NormalizedPackage) async throws {
-        if let reason = limits.refusesMerge,
-           let merging = package.schema.dataTables.first(where: { t in t.writeDisposition == .merge && package.files.contains { $0.table == t.name } })
-        {
-            throw SluiceError(.badInput, "write disposition merge is not supported by the filesystem destination: \(reason)", table: merging.name)
-        }
+        try refuseMerge(package)
         try await storage.withLock("commit", in: datasetFolder, timeout: configuration.lockTimeout) {
             // Staged files a killed load left (kill -9 skips every cleanup) would stay in the bucket forever.
             _ = try? storage.removeAbandonedStaging(under: datasetFolder, lockedSince: Date())
@@ -20,23 +16,46 @@ extension FilesystemDestination {
         }
     }
 
-    private func loadHoldingLock(_ package: NormalizedPackage) throws {
+    /// A session writes the files of `append` tables while the package is still being normalized, holding
+    /// the dataset's commit lock from here to its commit or rollback (so its staged files are never taken
+    /// for a killed load's); the commit writes the other tables and publishes everything as ``load(_:)`` does.
+    public func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)? {
+        let lock = try storage.lock("commit", in: datasetFolder, timeout: configuration.lockTimeout)
+        _ = try? storage.removeAbandonedStaging(under: datasetFolder, lockedSince: Date())
+        return FilesystemLoadSession(destination: self, schemaName: schemaName, loadId: loadId, lock: lock)
+    }
+
+    /// Fails, naming the table, when the package merges into one (the engine refuses merge earlier, from ``limits``).
+    func refuseMerge(_ package: NormalizedPackage) throws {
+        if let reason = limits.refusesMerge,
+           let merging = package.schema.dataTables.first(where: { t in t.writeDisposition == .merge && package.files.contains { $0.table == t.name } })
+        {
+            throw SluiceError(.badInput, "write disposition merge is not supported by the filesystem destination: \(reason)", table: merging.name)
+        }
+    }
+
+    /// Loads `package` holding the commit lock. `staged`: the files a session wrote already for the
+    /// `streamed` tables (their package files are not read again); all are discarded if the load fails.
+    func loadHoldingLock(_ package: NormalizedPackage, streamed: Set<String> = [],
+                         staged alreadyStaged: [(staging: String, path: String)] = [],
+                         isCancelled: () -> Bool = { Task.isCancelled }) throws
+    {
+        var staged = alreadyStaged
+        var published = false
+        defer { if !published { for s in staged { storage.discard(staging: s.staging) } } }
         let schema = package.schema
         if try storage.read(markerPath(schemaName: schema.name, loadId: package.loadId)) != nil { return }
         try checkState(package)
-        var staged: [(staging: String, path: String)] = []
-        var published = false
-        defer { if !published { for s in staged { storage.discard(staging: s.staging) } } }
-        for file in package.files where file.rowCount > 0 {
+        for file in package.files where file.rowCount > 0 && !streamed.contains(file.table) {
             guard let table = schema.table(named: file.table) else {
                 throw SluiceError(.package, "the package's schema has no table \(file.table)", loadId: package.loadId)
             }
-            try writeTable(file, table: table, package: package, into: &staged)
+            try writeTable(file, table: table, package: package, into: &staged, isCancelled: isCancelled)
         }
         let system = try systemFiles(package)
         for (path, bytes) in system.dropLast() { staged.append((try stage(bytes, as: path), path)) }
         // The last point at which nothing is visible: a cancelled load leaves the dataset as it was.
-        if Task.isCancelled { throw CancellationError() }
+        if isCancelled() { throw CancellationError() }
         for s in staged { try storage.publish(staging: s.staging, as: s.path) }
         published = true
         let written = Set(staged.map(\.path))
@@ -49,41 +68,15 @@ extension FilesystemDestination {
         if let (path, bytes) = system.last { try storage.publish(staging: try stage(bytes, as: path), as: path) }
     }
 
-    /// Writes `file`'s rows into files of the configured format, a new file whenever one reaches
-    /// ``Configuration/fileMaxItems`` rows or ``Configuration/fileMaxBytes`` bytes; appends them to `staged`.
+    /// Writes `file`'s rows into files of the configured format (see ``TableFiles``); appends them to `staged`.
     func writeTable(_ file: NormalizedPackage.TableFile, table: TableSchema, package: NormalizedPackage,
-                    into staged: inout [(staging: String, path: String)]) throws
+                    into staged: inout [(staging: String, path: String)], isCancelled: () -> Bool) throws
     {
         let reader = try PackageFileReader(path: file.path)
-        var frame: [UInt8] = []
-        frame.reserveCapacity(1 << 12)
-        var writer: (any RowFileWriter)?
-        var rows = 0
-        var total = 0
-        let maxItems = configuration.fileMaxItems ?? .max
-        let maxBytes = configuration.fileMaxBytes ?? .max
-        while try reader.readFrame(appendingTo: &frame) != nil {
-            if writer == nil {
-                let path = datasetFolder + "/" + layout.path(
-                    table: table.name, schemaName: package.schema.name, loadId: package.loadId,
-                    fileId: Self.fileId(loadId: package.loadId, table: table.name, sequence: staged.count),
-                    ext: configuration.fileExtension)
-                let staging = try storage.stagingPath(for: path)
-                staged.append((staging, path))
-                writer = try makeWriter(path: staging, table: table)
-                rows = 0
-            }
-            try frame.withUnsafeBufferPointer { try writer!.write($0) }
-            frame.removeAll(keepingCapacity: true)
-            rows += 1
-            total += 1
-            if total & 4095 == 0, Task.isCancelled { throw CancellationError() }
-            if rows >= maxItems || (maxBytes < .max && writer!.approximateSize >= maxBytes) {
-                try writer!.finish()
-                writer = nil
-            }
-        }
-        try writer?.finish()
+        var files = TableFiles(table: table)
+        try files.write(rows: reader.readFrame, of: self, schemaName: package.schema.name, loadId: package.loadId,
+                        staged: &staged, isCancelled: isCancelled)
+        try files.finish()
     }
 
     func makeWriter(path: String, table: TableSchema) throws -> any RowFileWriter {

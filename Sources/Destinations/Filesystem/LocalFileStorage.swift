@@ -158,32 +158,68 @@ public struct LocalFileStorage: FileStorage {
     }
 
     public func withLock<T>(_ name: String, in directory: String, timeout: Duration, _ body: () async throws -> T) async throws -> T {
-        let folder = absolute(directory.isEmpty ? "_sluice_locks" : directory + "/_sluice_locks")
-        try makeDirectory(folder)
-        let path = folder + "/" + name + ".lock"
-        let fd = open(path, O_RDWR | O_CREAT, 0o644)
-        guard fd >= 0 else { throw SluiceError(.io, "\(label): cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
+        let (fd, path) = try openLockFile(name, in: directory)
         defer { close(fd) }
         // Tried, not waited for in the kernel: a waiting run sleeps on the clock (holding no thread, cancellable).
         let clock = ContinuousClock()
         let deadline = clock.now + timeout
         var pause = Duration.milliseconds(10)
         while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard clock.now < deadline else {
-                let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
-                throw SluiceError(.configuration, "the lock \(path) is held by \(holder.flatMap { $0.isEmpty ? nil : $0 } ?? "another process"); "
-                    + "waited \(timeout.components.seconds) s for it")
-            }
+            guard clock.now < deadline else { throw lockTimedOut(path, timeout) }
             try await clock.sleep(for: min(pause, deadline - clock.now))
             pause = min(pause * 2, .milliseconds(250))
         }
+        Self.markHeld(fd)
+        defer { Self.unmark(fd) }
+        return try await body()
+    }
+
+    public func lock(_ name: String, in directory: String, timeout: Duration) throws -> StorageLock {
+        let (fd, path) = try openLockFile(name, in: directory)
+        let clock = ContinuousClock()
+        let deadline = clock.now + timeout
+        var pause = Duration.milliseconds(10)
+        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            guard clock.now < deadline else {
+                close(fd)
+                throw lockTimedOut(path, timeout)
+            }
+            let wait = min(pause, deadline - clock.now)
+            usleep(UInt32(wait.components.seconds * 1_000_000 + wait.components.attoseconds / 1_000_000_000_000))
+            pause = min(pause * 2, .milliseconds(250))
+        }
+        Self.markHeld(fd)
+        return StorageLock {
+            Self.unmark(fd)
+            close(fd)
+        }
+    }
+
+    /// Opens (creating it and its folder) the lock file `_sluice_locks/<name>.lock` under `directory`.
+    private func openLockFile(_ name: String, in directory: String) throws -> (fd: Int32, path: String) {
+        let folder = absolute(directory.isEmpty ? "_sluice_locks" : directory + "/_sluice_locks")
+        try makeDirectory(folder)
+        let path = folder + "/" + name + ".lock"
+        let fd = open(path, O_RDWR | O_CREAT, 0o644)
+        guard fd >= 0 else { throw SluiceError(.io, "\(label): cannot open the lock file \(path): \(String(cString: strerror(errno)))") }
+        return (fd, path)
+    }
+
+    private func lockTimedOut(_ path: String, _ timeout: Duration) -> SluiceError {
+        let holder = (try? String(contentsOfFile: path, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines)
+        return SluiceError(.configuration, "the lock \(path) is held by \(holder.flatMap { $0.isEmpty ? nil : $0 } ?? "another process"); "
+            + "waited \(timeout.components.seconds) s for it")
+    }
+
+    /// Writes who holds the lock into its file, for the error of a run that waits for it too long.
+    private static func markHeld(_ fd: Int32) {
         let holder = "pid \(getpid()) since \(Timestamps.formatTimestamp(Int64(Date().timeIntervalSince1970 * 1_000_000)))"
         ftruncate(fd, 0)
         _ = holder.withCString { pwrite(fd, $0, strlen($0), 0) }
-        defer {
-            ftruncate(fd, 0)
-            flock(fd, LOCK_UN)
-        }
-        return try await body()
+    }
+
+    private static func unmark(_ fd: Int32) {
+        ftruncate(fd, 0)
+        flock(fd, LOCK_UN)
     }
 }

@@ -155,7 +155,7 @@ public struct PostgresDestination: Destination {
         try await session.db.cancellable { try session.commit(package, streamed: []) }
     }
 
-    public func beginLoad(schemaName: String) throws -> (any LoadSession)? {
+    public func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)? {
         try PostgresLoadSession(self, schemaName: schemaName)
     }
 }

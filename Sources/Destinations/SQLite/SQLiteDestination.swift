@@ -90,7 +90,7 @@ public struct SQLiteDestination: Destination {
         try session.commit(package, streamed: [])
     }
 
-    public func beginLoad(schemaName: String) throws -> (any LoadSession)? {
+    public func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)? {
         try SQLiteLoadSession(path: path)
     }
 

@@ -1,0 +1,95 @@
+import Destinations
+import Foundation
+import PipelineCore
+import Pipelines
+import SluiceTesting
+import Testing
+
+/// The filesystem destination's load session: with the stages overlapped (the default), the files of
+/// `append` tables are written while the package is still being normalized, and published at the commit.
+@Suite struct FilesystemSessionTests {
+    /// `n` rows `id`, `name`; from the middle on a column `late` appears. `failAt`: the source throws there.
+    static func source(_ n: Int, failAt: Int? = nil) -> Source {
+        Source(name: "s", resources: [Resource(name: "items") { out in
+            for i in 1...n {
+                if i == failAt { throw SluiceError(.badInput, "the source broke at row \(i)") }
+                var row: Row = ["id": .bigint(Int64(i)), "name": .text("n\(i)")]
+                if i > n / 2 { row.append("late", .text("l\(i)")) }
+                try await out.write(row)
+            }
+        }])
+    }
+
+    /// Handed to the load stage every 256 rows (the default is 65,536), or not overlapped at all.
+    static func configure(overlap: Bool) -> (inout Pipeline.Configuration) -> Void {
+        { configuration in
+            configuration.overlapStages = overlap
+            configuration.overlapBatchRows = 256
+        }
+    }
+
+    /// The rows of `files` as `id`, `name`, `late` text (`-` for none), sorted by id.
+    static func rows(_ files: [String], format: FilesystemDestination.FileFormat) async throws -> [String] {
+        let read = try await FilesystemFixtures.read(files, csvTypes: format == .csv ? ["id": .bigint] : nil)
+        return read.map { row in
+            ["id", "name", "late"].map { key in row[key].map { $0.isNull ? "-" : $0.textForm } ?? "-" }.joined(separator: " ")
+        }.sorted { Int($0.split(separator: " ")[0])! < Int($1.split(separator: " ")[0])! }
+    }
+
+    static func expected(_ n: Int) -> [String] { (1...n).map { "\($0) n\($0) " + ($0 > n / 2 ? "l\($0)" : "-") } }
+
+    @Test(arguments: [FilesystemDestination.FileFormat.jsonl, .csv])
+    func rowsWrittenWhileNormalizingEqualAWholePackageLoad(format: FilesystemDestination.FileFormat) async throws {
+        let overlapped = try Bucket(), sequential = try Bucket()
+        defer { overlapped.remove(); sequential.remove() }
+        let info = try await overlapped.pipeline(try overlapped.destination(format), Self.configure(overlap: true)).run(Self.source(3000))
+        _ = try await sequential.pipeline(try sequential.destination(format), Self.configure(overlap: false)).run(Self.source(3000))
+        #expect(info.packages.first?.rowCounts.first?.1 == 3000)
+        let streamedFiles = overlapped.dataFiles("items"), wholeFiles = sequential.dataFiles("items")
+        #expect(try await Self.rows(streamedFiles, format: format) == Self.expected(3000))
+        #expect(try await Self.rows(wholeFiles, format: format) == Self.expected(3000))
+        // A whole package is written with the table's final columns; rows written as they come start a new
+        // file when `late` appears (a file's columns are fixed when it begins).
+        #expect(wholeFiles.count == 1)
+        #expect(streamedFiles.count == 2)
+        if format == .csv {
+            let headers = try streamedFiles.map { try String(contentsOfFile: $0, encoding: .utf8).prefix { $0 != "\n" } }.sorted()
+            #expect(headers == ["id,name,_dlt_load_id,_dlt_id", "id,name,_dlt_load_id,_dlt_id,late"])
+        }
+        // Nothing staged is left behind, and the load is complete (its marker exists).
+        #expect(!overlapped.files().contains { ($0 as NSString).lastPathComponent.hasPrefix(".") })
+        #expect(overlapped.files("_dlt_loads").count == 1)
+    }
+
+    @Test(.enabled(if: ParquetPython.shouldRun, "needs SLUICE_PARQUET_PYTHON (pyarrow, duckdb)"))
+    func parquetFilesWrittenWhileNormalizingReadBackByName() async throws {
+        let bucket = try Bucket()
+        defer { bucket.remove() }
+        _ = try await bucket.pipeline(try bucket.destination(.parquet), Self.configure(overlap: true)).run(Self.source(3000))
+        // DuckDB over the table's folder, columns matched by name (files of earlier loads differ the same way).
+        let output = try await ParquetPython.run("""
+            import sys, duckdb
+            rows = duckdb.sql("SELECT id, name, coalesce(late, '-') FROM read_parquet('" + sys.argv[1] + "/*.parquet', union_by_name = true) ORDER BY id").fetchall()
+            print("\\n".join(f"{i} {n} {l}" for i, n, l in rows))
+            """, [bucket.root + "/shop/items"])
+        #expect(output.split(separator: "\n").map(String.init) == Self.expected(3000))
+        #expect(bucket.dataFiles("items").count == 2)
+    }
+
+    @Test func aRunThatFailsAfterRowsWereWrittenLeavesTheBucketAsItWas() async throws {
+        let bucket = try Bucket()
+        defer { bucket.remove() }
+        let destination = try bucket.destination(.jsonl)
+        _ = try await bucket.pipeline(destination, Self.configure(overlap: true)).run(Self.source(10))
+        let before = bucket.files().filter { !$0.hasPrefix("_sluice_locks/") }
+        // 2,000 rows reach the session (eight hand-overs) before the source fails.
+        await #expect(throws: SluiceError.self) {
+            try await bucket.pipeline(destination, Self.configure(overlap: true)).run(Self.source(3000, failAt: 2001))
+        }
+        #expect(bucket.files().filter { !$0.hasPrefix("_sluice_locks/") } == before)
+        // The lock is free again: the next run loads, and only its rows are added.
+        _ = try await bucket.pipeline(destination, Self.configure(overlap: true)).run(Self.source(600))
+        #expect(try await Self.rows(bucket.dataFiles("items"), format: .jsonl).count == 610)
+        #expect(bucket.files("_dlt_loads").count == 2)
+    }
+}
