@@ -74,13 +74,33 @@ public struct JSONCursor {
     public mutating func readKey(ifEqualTo expected: UnsafeBufferPointer<UInt8>) -> Bool {
         let start = scanner.i + 1, end = start + expected.count
         guard end < scanner.p.count, scanner.p[end] == UInt8(ascii: "\""),
-              expected.isEmpty || memcmp(scanner.p.baseAddress! + start, expected.baseAddress!, expected.count) == 0
+              expected.isEmpty || Self.equal(scanner.p.baseAddress! + start, expected.baseAddress!, expected.count)
         else { return false }
         var j = end + 1
         while j < scanner.p.count, scanner.p[j] == 0x20 || scanner.p[j] == 0x09 || scanner.p[j] == 0x0A || scanner.p[j] == 0x0D { j += 1 }
         guard j < scanner.p.count, scanner.p[j] == UInt8(ascii: ":") else { return false }
         scanner.i = j + 1
         scanner.skipSpace()
+        return true
+    }
+
+    /// Whether `count` bytes at `a` and `b` are equal, eight at a time (keys are short: a call to `memcmp`
+    /// cost more than the comparison).
+    @inline(__always)
+    static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
+        var i = 0
+        while i + 8 <= count {
+            if UnsafeRawPointer(a + i).loadUnaligned(as: UInt64.self) != UnsafeRawPointer(b + i).loadUnaligned(as: UInt64.self) { return false }
+            i += 8
+        }
+        if count >= 8 {
+            // The last eight bytes, overlapping what was compared.
+            return UnsafeRawPointer(a + count - 8).loadUnaligned(as: UInt64.self) == UnsafeRawPointer(b + count - 8).loadUnaligned(as: UInt64.self)
+        }
+        while i < count {
+            if a[i] != b[i] { return false }
+            i += 1
+        }
         return true
     }
 

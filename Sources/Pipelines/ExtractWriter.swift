@@ -125,42 +125,41 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
     }
 
     func write(jsonObject bytes: ArraySlice<UInt8>) async throws {
-        let checksNeedValues = checks.map { c in bytes.withUnsafeBufferPointer { c.needsDecoding($0) } } ?? false
-        if let tracker, privacy.isEmpty, !checksNeedValues {
+        if try bytes.withUnsafeBufferPointer({ try writeNow(jsonObject: $0) }) { return }
+        // Privacy hints change the row: its values are protected, then written as a row.
+        let value = try bytes.withUnsafeBufferPointer { try JSONText.decode($0) }
+        guard case .object(let row) = value else { throw SluiceError(.badInput, "a JSON row is not an object") }
+        try await write(row)
+    }
+
+    func writeNow(jsonObject p: UnsafeBufferPointer<UInt8>) throws -> Bool {
+        guard privacy.isEmpty else { return false }
+        let checksNeedValues = checks?.needsDecoding(p) ?? false
+        if let tracker, !checksNeedValues {
             // Only the cursor is needed: read from the text, the row decoded only if its boundary key is.
-            let cursor = try bytes.withUnsafeBufferPointer { p throws -> Value? in
-                try JSONText.validate(p)
-                return tracker.lookup(inJSON: p)
-            }
-            if let cursor {
+            try JSONText.validate(p)
+            if let cursor = tracker.lookup(inJSON: p) {
                 if (rows + skipped) & 1023 == 1023 { try Task.checkCancellation() }
-                guard try inWindow(cursor, of: .json(Array(bytes))) else { return }
-                try bytes.withUnsafeBufferPointer { try file.writeJSONRow($0) }
+                guard try inWindow(cursor, of: .json(Array(p))) else { return true }
+                try file.writeJSONRow(p)
                 rows += 1
-                return
+                return true
             }
         }
-        let needsValues = tracker != nil || !privacy.isEmpty || checksNeedValues
-        if needsValues {
-            // The cursor, privacy hints and checks need the row's values.
-            let value = try bytes.withUnsafeBufferPointer { try JSONText.decode($0) }
-            guard case .object(let row) = value else { throw SluiceError(.badInput, "a JSON row is not an object") }
-            guard privacy.isEmpty else {
-                try await write(row)
-                return
-            }
+        if tracker != nil || checksNeedValues {
+            // The cursor and checks need the row's values.
+            guard case .object(let row) = try JSONText.decode(p) else { throw SluiceError(.badInput, "a JSON row is not an object") }
             // Nothing changes the row: its text goes to the package as written (normalize reads it directly).
-            guard try accepts(row) else { return }
-            try bytes.withUnsafeBufferPointer { try file.writeJSONRow($0) }
+            guard try accepts(row) else { return true }
+            try file.writeJSONRow(p)
             rows += 1
-            return
+            return true
         }
         if rows & 1023 == 1023 { try Task.checkCancellation() }
-        try bytes.withUnsafeBufferPointer { p in
-            try JSONText.validate(p)
-            try file.writeJSONRow(p)
-        }
+        try JSONText.validate(p)
+        try file.writeJSONRow(p)
         rows += 1
+        return true
     }
 
     func write(encoded row: EncodedRow) async throws {

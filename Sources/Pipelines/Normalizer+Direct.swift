@@ -17,8 +17,10 @@ extension Normalizer {
         /// Lists met in the rows being read: byte offset of the `[` and key tree node.
         var lists: [(position: Int, node: Int)] = []
         /// Per table, per key tree node: the row object that met it last (a key given twice takes the general path).
-        var seen: [[UInt32]] = []
+        var seen: [NodeMarks] = []
         var generation: UInt32 = 0
+        /// Per table: its hints as ``Normalizer/hints`` holds them (`.some(nil)`: none), looked up once.
+        var tableHints: [ResolvedHints??] = []
         /// Per table: its system columns in the order the general path writes them (root: `_dlt_load_id`,
         /// `_dlt_id`; child: `_dlt_parent_id`, `_dlt_list_idx`, `_dlt_id`), once all exist.
         var system: [[Int]?] = []
@@ -74,8 +76,7 @@ extension Normalizer {
                 direct.keyNodes[id].column = Int32(column)
             }
             index += 1
-            guard node < direct.seen[t].count, direct.seen[t][node] != direct.generation else { return false }
-            direct.seen[t][node] = direct.generation
+            guard direct.seen[t].mark(node, direct.generation) else { return false }
             let value: Value
             switch payload {
             case .null: return true
@@ -135,7 +136,7 @@ extension Normalizer {
     /// with escapes, or JSON the general path will report as broken.
     func normalizeDirect(_ json: UnsafeBufferPointer<UInt8>, table t: Int) throws -> Bool {
         let idsBefore = ids
-        let hint = hints[schema.tables[t].name]
+        let hint = directHints(t)
         direct.rootId = ""
         direct.dedupKey = nil
         direct.keys.removeAll(keepingCapacity: true)
@@ -182,14 +183,15 @@ extension Normalizer {
         // The frame is built outside the pool (no uniqueness check of the pool per value), then put back.
         var row = FlatRowBuilder(reserving: 0)
         swap(&row, &direct.rows[slot])
+        let marks = direct.seen[t]
         let fieldsRead = try nodes.withUnsafeBufferPointer { nodes throws -> Bool in
-            guard try directFields(&cursor, node: KeyTree.row, nodes: nodes, table: t, hint: hint, into: &row, keys: id == nil)
+            guard try directFields(&cursor, node: KeyTree.row, nodes: nodes, marks: marks, table: t, hint: hint, into: &row, keys: id == nil)
             else { return false }
             let end = cursor.position
             while direct.stack.count > stackStart {
                 let (position, node) = direct.stack.removeLast()
                 cursor.position = position
-                guard cursor.enterObject(), try directFields(&cursor, node: node, nodes: nodes, table: t, hint: hint, into: &row, keys: false) else {
+                guard cursor.enterObject(), try directFields(&cursor, node: node, nodes: nodes, marks: marks, table: t, hint: hint, into: &row, keys: false) else {
                     return false
                 }
             }
@@ -268,6 +270,15 @@ extension Normalizer {
         return true
     }
 
+    /// Table `t`'s hints, without hashing its name per row.
+    private func directHints(_ t: Int) -> ResolvedHints? {
+        if t < direct.tableHints.count, let known = direct.tableHints[t] { return known }
+        while direct.tableHints.count <= t { direct.tableHints.append(nil) }
+        let found = hints[schema.tables[t].name]
+        direct.tableHints[t] = .some(found)
+        return found
+    }
+
     /// Takes the next frame of the row tree for a row of table `t`; returns its slot.
     private func directBeginRow(table t: Int) -> Int {
         if direct.used == direct.rows.count {
@@ -280,12 +291,11 @@ extension Normalizer {
         direct.rowTables[slot] = t
         direct.generation &+= 1
         if direct.generation == 0 {  // wrapped: forget every mark
-            direct.seen = direct.seen.map { $0.map { _ in 0 } }
+            for marks in direct.seen { marks.clear() }
             direct.generation = 1
         }
-        while direct.seen.count <= t { direct.seen.append([]) }
-        let nodes = trees[t].nodes.count
-        if direct.seen[t].count < nodes { direct.seen[t].append(contentsOf: repeatElement(0, count: nodes - direct.seen[t].count)) }
+        while direct.seen.count <= t { direct.seen.append(NodeMarks()) }
+        direct.seen[t].grow(to: trees[t].nodes.count)
         return slot
     }
 
@@ -309,7 +319,7 @@ extension Normalizer {
     /// into the row's frame, nested objects onto the stack (dlt's order, as ``flatten(_:table:hint:)``),
     /// lists onto the list of lists.
     private func directFields(_ cursor: inout JSONCursor, node parent: Int, nodes: UnsafeBufferPointer<KeyTree.Node>,
-                              table t: Int, hint: ResolvedHints?, into row: inout FlatRowBuilder, keys: Bool) throws -> Bool
+                              marks: NodeMarks, table t: Int, hint: ResolvedHints?, into row: inout FlatRowBuilder, keys: Bool) throws -> Bool
     {
         var index = 0
         let kids = nodes[parent].children
@@ -324,8 +334,7 @@ extension Normalizer {
                 guard let bytes = try cursor.readKey() else { return false }
                 found = trees[t].child(of: parent, at: index, bytes: bytes)
             }
-            guard let node = found, node < direct.seen[t].count, direct.seen[t][node] != direct.generation else { return false }
-            direct.seen[t][node] = direct.generation
+            guard let node = found, marks.mark(node, direct.generation) else { return false }
             index += 1
             switch cursor.kind() {
             case .object:
@@ -398,4 +407,34 @@ extension Normalizer {
         row.append(column: column, storable(coerced, type))
         return true
     }
+}
+
+/// Per key tree node of one table, the generation (row object) that met it last: raw memory, so marking a
+/// key costs no uniqueness check of nested arrays.
+final class NodeMarks {
+    private var marks = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+    private var count = 0
+
+    deinit { marks.deallocate() }
+
+    /// Marks `node` as met by `generation`; `false` when it was already (a key given twice) or is unknown.
+    @inline(__always) func mark(_ node: Int, _ generation: UInt32) -> Bool {
+        guard node < count, marks[node] != generation else { return false }
+        marks[node] = generation
+        return true
+    }
+
+    /// Room for `nodes` nodes, the new ones unmarked.
+    func grow(to nodes: Int) {
+        guard nodes > count else { return }
+        let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: nodes)
+        bigger.update(from: marks, count: count)
+        (bigger + count).initialize(repeating: 0, count: nodes - count)
+        marks.deallocate()
+        marks = bigger
+        count = nodes
+    }
+
+    /// Forgets every mark (the generation counter wrapped).
+    func clear() { marks.update(repeating: 0, count: count) }
 }

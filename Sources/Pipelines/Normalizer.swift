@@ -173,6 +173,7 @@ final class Normalizer {
             throw SluiceError(.configuration, "upsert needs a primary key", stage: "normalize", table: name)
         }
         hints[name] = resolved
+        direct.tableHints.removeAll()
         let t = try ensureTable(name, parent: nil, root: nil)  // the tables contract is checked per row
         // Hints of this load win over what the schema had.
         schema.tables[t].writeDisposition = raw.writeDisposition

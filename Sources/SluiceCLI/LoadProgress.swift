@@ -226,4 +226,10 @@ final class CountingJSONWriter: CountingWriter, JSONRowWriter, EncodedRowWriter 
         }
         counter.add()
     }
+
+    func writeNow(jsonObject bytes: UnsafeBufferPointer<UInt8>) throws -> Bool {
+        guard let jsonInner, try jsonInner.writeNow(jsonObject: bytes) else { return false }
+        counter.add()
+        return true
+    }
 }

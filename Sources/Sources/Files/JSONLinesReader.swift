@@ -41,7 +41,11 @@ public struct JSONLinesReader: JSONRecordReader {
                     break
                 }
                 line += 1
-                try await parseLine(buffer.bytes, buffer.start, end, line: line, records: &records, json, emit)
+                if let json, try writeNow(buffer.bytes, buffer.start, end, line: line, json) {
+                    records += 1
+                } else {
+                    try await parseLine(buffer.bytes, buffer.start, end, line: line, records: &records, json, emit)
+                }
                 buffer.start = end + 1
                 scanFrom = buffer.start
             }
@@ -52,6 +56,25 @@ public struct JSONLinesReader: JSONRecordReader {
                     try await parseLine(buffer.bytes, buffer.start, buffer.bytes.count, line: line, records: &records, json, emit)
                 }
                 break
+            }
+        }
+    }
+
+    /// Hands the line to `json` without suspending when it holds an object and the writer can take it at
+    /// once (``JSONRowWriter/writeNow(jsonObject:)``); `false`, having done nothing, otherwise.
+    private func writeNow(_ bytes: [UInt8], _ from: Int, _ to: Int, line: Int, _ json: any JSONRowWriter) throws -> Bool {
+        try bytes.withUnsafeBufferPointer { p in
+            var to = to
+            if to > from, p[to - 1] == 0x0D { to -= 1 }
+            var first = from
+            while first < to, p[first] == 0x20 || p[first] == 0x09 { first += 1 }
+            guard first < to, p[first] == UInt8(ascii: "{") else { return false }
+            do {
+                return try json.writeNow(jsonObject: UnsafeBufferPointer(rebasing: p[from..<to]))
+            } catch let error as JSONText.ParseError {
+                throw SluiceError(.badInput, error.message(), file: path, line: line)
+            } catch let error as SluiceError {
+                throw error.placed(file: path, line: line)
             }
         }
     }
