@@ -100,45 +100,103 @@ extension PackageFileWriter {
     public func writeFlatRow(_ row: FlatRowBuilder) throws(SluiceError) {
         beginFrame()
         writeVarint(row.count)
-        buffer.append(contentsOf: row.bytes)
+        row.storage.withUnsafeBufferPointer { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<row.used])) }
         try endFrame()
     }
 }
 
 /// The `(column index, value)` pairs of one normalized row, built up value by value (the format
 /// ``FlatRowCursor`` reads), for ``PackageFileWriter/writeFlatRow(_:)-(FlatRowBuilder)``.
+///
+/// Values are written into room made ahead (one capacity check and one uniqueness check per value, no
+/// generic `append(contentsOf:)` call per value: the normalizer appends some twenty per row).
 public struct FlatRowBuilder {
     public private(set) var count = 0
-    var bytes: [UInt8] = []
+    /// The frame is `storage[..<used]`; the rest is room for the next values.
+    var storage: [UInt8]
+    var used = 0
 
-    public init(reserving capacity: Int = 1024) { bytes.reserveCapacity(capacity) }
+    public init(reserving capacity: Int = 1024) { storage = capacity > 0 ? [UInt8](repeating: 0, count: capacity) : [] }
 
     public mutating func removeAll() {
         count = 0
-        bytes.removeAll(keepingCapacity: true)
+        used = 0
+    }
+
+    /// Writes at most `bound` bytes at the end with `body`, which returns how many it wrote.
+    @inline(__always) private mutating func write(atMost bound: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        if used + bound > storage.count { storage.append(contentsOf: repeatElement(0, count: max(used + bound - storage.count, storage.count))) }
+        let at = used
+        used += storage.withUnsafeMutableBufferPointer { body($0.baseAddress! + at) }
+    }
+
+    @inline(__always) private static func varint(_ v: Int, at p: UnsafeMutablePointer<UInt8>) -> Int {
+        var v = UInt64(v)
+        var n = 0
+        while v >= 0x80 {
+            p[n] = UInt8(v & 0x7f) | 0x80
+            v >>= 7
+            n += 1
+        }
+        p[n] = UInt8(v)
+        return n + 1
+    }
+
+    @inline(__always) private mutating func fixed64(column: Int, _ tag: PackageFile.Tag, _ v: UInt64) {
+        count += 1
+        write(atMost: 19) { p in
+            let n = Self.varint(column, at: p)
+            p[n] = tag.rawValue
+            UnsafeMutableRawPointer(p + n + 1).storeBytes(of: v.littleEndian, as: UInt64.self)
+            return n + 9
+        }
+    }
+
+    @inline(__always) private mutating func bytes(column: Int, _ tag: PackageFile.Tag, _ bytes: UnsafeBufferPointer<UInt8>) {
+        count += 1
+        write(atMost: 21 + bytes.count) { p in
+            var n = Self.varint(column, at: p)
+            p[n] = tag.rawValue
+            n += 1
+            n += Self.varint(bytes.count, at: p + n)
+            if let base = bytes.baseAddress { (p + n).update(from: base, count: bytes.count) }
+            return n + bytes.count
+        }
     }
 
     /// Appends a scalar value of column `column`.
     @inline(__always) public mutating func append(column: Int, _ value: Value) {
-        count += 1
-        PackageFile.appendVarint(column, to: &bytes)
-        PackageFile.appendScalar(value, to: &bytes)
+        switch value {
+        case .bigint(let i): fixed64(column: column, .bigint, UInt64(bitPattern: i))
+        case .double(let d): fixed64(column: column, .double, d.bitPattern)
+        case .timestamp(let t): fixed64(column: column, .timestamp, UInt64(bitPattern: t))
+        case .date(let d): fixed64(column: column, .date, UInt64(bitPattern: Int64(d)))
+        case .text(let s): append(column: column, text: s)
+        case .null, .bool:
+            count += 1
+            let tag: PackageFile.Tag = if case .bool(let b) = value { b ? .trueValue : .falseValue } else { .null }
+            write(atMost: 11) { p in
+                let n = Self.varint(column, at: p)
+                p[n] = tag.rawValue
+                return n + 1
+            }
+        case .decimal(let s):
+            var s = s
+            s.withUTF8 { bytes(column: column, .decimal, $0) }
+        case .binary(let b): b.withUnsafeBufferPointer { bytes(column: column, .binary, $0) }
+        case .object, .array: preconditionFailure("appendScalar of a nested value")
+        }
     }
 
     /// Appends a text value of column `column` from a `String` (its UTF-8 in place when contiguous, as
     /// native strings are: no copy of the string).
     @inline(__always) public mutating func append(column: Int, text: String) {
-        if text.utf8.withContiguousStorageIfAvailable({ append(column: column, text: $0) }) == nil {
-            append(column: column, .text(text))
-        }
+        var text = text
+        text.withUTF8 { append(column: column, text: $0) }
     }
 
     /// Appends a text value of column `column` from its UTF-8 bytes (checked by the caller).
     @inline(__always) public mutating func append(column: Int, text: UnsafeBufferPointer<UInt8>) {
-        count += 1
-        PackageFile.appendVarint(column, to: &bytes)
-        bytes.append(PackageFile.Tag.text.rawValue)
-        PackageFile.appendVarint(text.count, to: &bytes)
-        bytes.append(contentsOf: text)
+        bytes(column: column, .text, text)
     }
 }
