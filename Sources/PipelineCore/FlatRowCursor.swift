@@ -164,6 +164,16 @@ public struct FlatRowBuilder {
         }
     }
 
+    /// Appends a bigint value of column `column`.
+    @inline(__always) public mutating func append(column: Int, bigint: Int64) {
+        fixed64(column: column, .bigint, UInt64(bitPattern: bigint))
+    }
+
+    /// Appends a double value of column `column`.
+    @inline(__always) public mutating func append(column: Int, double: Double) {
+        fixed64(column: column, .double, double.bitPattern)
+    }
+
     /// Appends a scalar value of column `column`.
     @inline(__always) public mutating func append(column: Int, _ value: Value) {
         switch value {

@@ -136,6 +136,29 @@ public struct JSONCursor {
         }
     }
 
+    /// A number as the decoder reads it, when it fits a 64-bit integer or is a float.
+    public enum Number {
+        case bigint(Int64)
+        case double(Double)
+    }
+
+    /// Reads the number at the cursor when the decoder would read it as a ``Value/bigint(_:)`` or a
+    /// ``Value/double(_:)``; `nil`, having read nothing, for anything else (`true`, `false`, `null`, an
+    /// integer beyond 64 bits). Builds no ``Value``: the direct path's way to a number column.
+    @inline(__always)
+    public mutating func readNumber() throws(JSONText.ParseError) -> Number? {
+        guard scanner.i < scanner.p.count, scanner.p[scanner.i] == UInt8(ascii: "-") || (scanner.p[scanner.i] >= 48 && scanner.p[scanner.i] <= 57)
+        else { return nil }
+        let start = scanner.i
+        switch try scanner.parseNumber() {
+        case .bigint(let i): return .bigint(i)
+        case .double(let d): return .double(d)
+        default:
+            scanner.i = start
+            return nil
+        }
+    }
+
     /// Reads a number, `true`, `false` or `null` (``kind()`` is ``Kind/scalar``), as the decoder would.
     public mutating func readScalar() throws(JSONText.ParseError) -> Value {
         try scanner.parseValue(depth: 1)

@@ -389,6 +389,19 @@ extension Normalizer {
             if let key { direct.keys[key].value = .text(text) }
             return directPlace(.text(text), column: column, type: type, into: &row)
         }
+        if key == nil, column >= 0 {
+            // A number into a number column of its own type: no `Value` on the way.
+            let type = types[t][column]
+            if type == .double || type == .bigint, let number = try cursor.readNumber() {
+                switch (number, type) {
+                case (.double(let d), .double): row.append(column: column, double: d)
+                case (.bigint(let i), .bigint): row.append(column: column, bigint: i)
+                case (.double(let d), _): return directPlace(.double(d), column: column, type: type, into: &row)
+                case (.bigint(let i), _): return directPlace(.bigint(i), column: column, type: type, into: &row)
+                }
+                return true
+            }
+        }
         let value = try cursor.readScalar()
         if let key { direct.keys[key].value = value }
         if case .null = value { return true }
