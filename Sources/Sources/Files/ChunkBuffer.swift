@@ -9,25 +9,33 @@ struct ChunkBuffer {
     var start = 0
     private(set) var atEnd = false
     let chunkSize: Int
-    /// Where each read lands before it is appended (one allocation, reused).
-    private var chunk: [UInt8]
 
     init(_ stream: any ByteStream, chunkSize: Int = 1 << 20) {
         self.stream = stream
         self.chunkSize = chunkSize
-        chunk = [UInt8](repeating: 0, count: chunkSize)
-        bytes.reserveCapacity(chunkSize * 2)
     }
 
-    /// Appends the next chunk; returns `false` at the end of the stream.
+    /// Appends the next chunk; returns `false` at the end of the stream. The chunk is read straight into
+    /// a new buffer after the unconsumed bytes (no second copy of every byte through a read buffer).
     mutating func fill() throws -> Bool {
         if atEnd { return false }
-        if start > 0 {
-            bytes.removeSubrange(0..<start)
-            start = 0
+        let keep = bytes.count - start
+        var failure: (any Error)?
+        let next = [UInt8](unsafeUninitializedCapacity: keep + chunkSize) { buffer, count in
+            bytes.withUnsafeBufferPointer { old in
+                if keep > 0 { buffer.baseAddress!.initialize(from: old.baseAddress! + start, count: keep) }
+            }
+            count = keep
+            do {
+                count += try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: UnsafeMutableRawBufferPointer(buffer)[keep...]))
+            } catch {
+                failure = error
+            }
         }
-        let n = try chunk.withUnsafeMutableBytes { p throws in try stream.read(into: p) }
-        chunk.withUnsafeBufferPointer { p in bytes.append(contentsOf: UnsafeBufferPointer(rebasing: p[0..<n])) }
+        if let failure { throw failure }
+        let n = next.count - keep
+        bytes = next
+        start = 0
         if n == 0 { atEnd = true }
         return n > 0
     }
