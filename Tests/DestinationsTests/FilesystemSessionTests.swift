@@ -92,4 +92,20 @@ import Testing
         #expect(try await Self.rows(bucket.dataFiles("items"), format: .jsonl).count == 610)
         #expect(bucket.files("_dlt_loads").count == 2)
     }
+
+    @Test func noSessionWhileAnotherLoadHoldsTheDatasetsCommitLock() throws {
+        let bucket = try Bucket()
+        defer { bucket.remove() }
+        let destination = try bucket.destination(.jsonl)
+        // Another load (here, this test) holds the lock: no session, so the run loads its whole package once
+        // normalized, waiting for the lock where a cancel reaches it.
+        let other = try #require(try LocalFileStorage(bucketURL: bucket.root).tryLock("commit", in: "shop"))
+        #expect(try destination.beginLoad(schemaName: "s", loadId: "1700000000.000001") == nil)
+        other.release()
+        let session = try #require(try destination.beginLoad(schemaName: "s", loadId: "1700000000.000001"))
+        // The session holds the lock until it ends.
+        #expect(try LocalFileStorage(bucketURL: bucket.root).tryLock("commit", in: "shop") == nil)
+        session.rollback()
+        #expect(try LocalFileStorage(bucketURL: bucket.root).tryLock("commit", in: "shop") != nil)
+    }
 }

@@ -25,10 +25,9 @@ public protocol FileStorage: Sendable {
     /// Runs `body` holding the exclusive lock named `name` (a lock file `_sluice_locks/<name>.lock` under
     /// `directory`), waiting up to `timeout` for its holder, then failing with a message naming it.
     func withLock<T>(_ name: String, in directory: String, timeout: Duration, _ body: () async throws -> T) async throws -> T
-    /// Takes the same lock as ``withLock(_:in:timeout:_:)`` on the calling thread, which it blocks while it
-    /// waits (a load session's thread, never the cooperative pool), and holds it until the returned lock's
-    /// ``StorageLock/release()``.
-    func lock(_ name: String, in directory: String, timeout: Duration) throws -> StorageLock
+    /// Takes the same lock as ``withLock(_:in:timeout:_:)`` when no one holds it, without waiting, and holds
+    /// it until the returned lock's ``StorageLock/release()``; `nil` when another holder has it.
+    func tryLock(_ name: String, in directory: String) throws -> StorageLock?
     /// Removes the staged files under `directory` (recursively) that no live writer will publish, those a
     /// killed process left, and returns their paths. The caller holds the dataset's commit lock, taken at
     /// `lockedSince`: writers stage only while holding it, so a staged file older than that lock is abandoned

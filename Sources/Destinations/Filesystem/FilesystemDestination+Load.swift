@@ -19,8 +19,10 @@ extension FilesystemDestination {
     /// A session writes the files of `append` tables while the package is still being normalized, holding
     /// the dataset's commit lock from here to its commit or rollback (so its staged files are never taken
     /// for a killed load's); the commit writes the other tables and publishes everything as ``load(_:)`` does.
+    /// `nil` when another load holds the lock: the whole package then loads once it is normalized, waiting
+    /// for the lock in ``load(_:)`` (a wait there can be cancelled; one here, on the load thread, could not).
     public func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)? {
-        let lock = try storage.lock("commit", in: datasetFolder, timeout: configuration.lockTimeout)
+        guard let lock = try storage.tryLock("commit", in: datasetFolder) else { return nil }
         _ = try? storage.removeAbandonedStaging(under: datasetFolder, lockedSince: Date())
         return FilesystemLoadSession(destination: self, schemaName: schemaName, loadId: loadId, lock: lock)
     }

@@ -174,19 +174,11 @@ public struct LocalFileStorage: FileStorage {
         return try await body()
     }
 
-    public func lock(_ name: String, in directory: String, timeout: Duration) throws -> StorageLock {
-        let (fd, path) = try openLockFile(name, in: directory)
-        let clock = ContinuousClock()
-        let deadline = clock.now + timeout
-        var pause = Duration.milliseconds(10)
-        while flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            guard clock.now < deadline else {
-                close(fd)
-                throw lockTimedOut(path, timeout)
-            }
-            let wait = min(pause, deadline - clock.now)
-            usleep(UInt32(wait.components.seconds * 1_000_000 + wait.components.attoseconds / 1_000_000_000_000))
-            pause = min(pause * 2, .milliseconds(250))
+    public func tryLock(_ name: String, in directory: String) throws -> StorageLock? {
+        let (fd, _) = try openLockFile(name, in: directory)
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            return nil
         }
         Self.markHeld(fd)
         return StorageLock {
