@@ -3,6 +3,7 @@ import Foundation
 import PipelineCore
 import Pipelines
 import SluiceTesting
+import Synchronization
 import Testing
 
 /// The filesystem destination's load session: with the stages overlapped (the default), the files of
@@ -108,4 +109,52 @@ import Testing
         session.rollback()
         #expect(try LocalFileStorage(bucketURL: bucket.root).tryLock("commit", in: "shop") != nil)
     }
+
+    @Test func anAttemptKilledWhilePublishingLeavesNoRowsTwiceWhateverTheNextAttemptWrites() async throws {
+        let bucket = try Bucket()
+        defer { bucket.remove() }
+        // The first attempt rotates every 100 rows and stops after publishing six of its ten files, as a kill
+        // would; the next one rotates every 300 rows (four files): the first attempt's fifth and sixth files
+        // have names the second does not write.
+        let failing = FailingPublishes(try LocalFileStorage(bucketURL: bucket.root), succeeding: 7)  // the record, then six files
+        var configuration = FilesystemDestination.Configuration(bucketURL: bucket.root)
+        configuration.fileMaxItems = 100
+        let first = try FilesystemDestination(dataset: "shop", configuration: configuration, storage: failing)
+        await #expect(throws: SluiceError.self) { try await bucket.pipeline(first).run(Self.source(1000)) }
+        #expect(bucket.dataFiles("items").count == 6)
+        configuration.fileMaxItems = 300
+        let second = try FilesystemDestination(dataset: "shop", configuration: configuration)
+        _ = try await bucket.pipeline(second).load()
+        let files = bucket.dataFiles("items")
+        #expect(files.count == 4)
+        #expect(try await Self.rows(files, format: .jsonl) == Self.expected(1000))
+        #expect(bucket.files("_dlt_loads").count == 1)
+        #expect(!bucket.files().contains { $0.hasSuffix(".publishing") })
+    }
+}
+
+/// A local bucket whose `publish` fails after `succeeding` calls, as if the process were killed there.
+final class FailingPublishes: FileStorage, @unchecked Sendable {
+    let inner: LocalFileStorage
+    private let left: Mutex<Int>
+
+    init(_ inner: LocalFileStorage, succeeding: Int) {
+        self.inner = inner
+        left = Mutex(succeeding)
+    }
+
+    var location: String { inner.location }
+    func stagingPath(for path: String) throws -> String { try inner.stagingPath(for: path) }
+    func publish(staging: String, as path: String) throws {
+        guard left.withLock({ $0 -= 1; return $0 >= 0 }) else { throw SluiceError(.io, "killed while publishing \(path)") }
+        try inner.publish(staging: staging, as: path)
+    }
+    func discard(staging: String) { inner.discard(staging: staging) }
+    func list(_ directory: String) throws -> [String] { try inner.list(directory) }
+    func read(_ path: String) throws -> [UInt8]? { try inner.read(path) }
+    func remove(_ path: String) throws { try inner.remove(path) }
+    func withLock<T>(_ name: String, in directory: String, timeout: Duration, _ body: () async throws -> T) async throws -> T {
+        try await inner.withLock(name, in: directory, timeout: timeout, body)
+    }
+    func tryLock(_ name: String, in directory: String) throws -> StorageLock? { try inner.tryLock(name, in: directory) }
 }

@@ -4,8 +4,10 @@ import PipelineCore
 extension FilesystemDestination {
     /// Loads a package under the dataset's commit lock: writes every table's files under staging names,
     /// checks the stored state, publishes the files, the schema and the state, removes what `replace`
-    /// supersedes, and writes the load's marker last. Loading a package twice writes the same file names
-    /// (file ids derive from the load id), and a package whose marker exists is not loaded again. Staged
+    /// supersedes, and writes the load's marker last. Before publishing, it records the files it publishes
+    /// (``publishingPath(schemaName:loadId:)``): an attempt killed half way through publishing leaves that
+    /// record, and the next attempt at the same load removes the files it lists before publishing its own,
+    /// so a load's rows never count twice. A package whose marker exists is not loaded again. Staged
     /// files that killed loads left in the dataset go first (``FileStorage/removeAbandonedStaging(under:lockedSince:)``).
     public func load(_ package: NormalizedPackage) async throws {
         try refuseMerge(package)
@@ -46,8 +48,20 @@ extension FilesystemDestination {
         var published = false
         defer { if !published { for s in staged { storage.discard(staging: s.staging) } } }
         let schema = package.schema
-        if try storage.read(markerPath(schemaName: schema.name, loadId: package.loadId)) != nil { return }
+        let record = publishingPath(schemaName: schema.name, loadId: package.loadId)
+        if try storage.read(markerPath(schemaName: schema.name, loadId: package.loadId)) != nil {
+            try storage.remove(record)
+            return
+        }
         try checkState(package)
+        // An attempt at this load that was killed while publishing left files under final names, which this
+        // attempt may not write again (other rotation points, files written as rows came): they go first.
+        if let bytes = try storage.read(record) {
+            guard let paths = try? JSONDecoder().decode([String].self, from: Data(bytes)) else {
+                throw SluiceError(.destination, "not a JSON list of paths", file: storage.location + "/" + record)
+            }
+            for path in paths { try storage.remove(path) }
+        }
         for file in package.files where file.rowCount > 0 && !streamed.contains(file.table) {
             guard let table = schema.table(named: file.table) else {
                 throw SluiceError(.package, "the package's schema has no table \(file.table)", loadId: package.loadId)
@@ -58,6 +72,9 @@ extension FilesystemDestination {
         for (path, bytes) in system.dropLast() { staged.append((try stage(bytes, as: path), path)) }
         // The last point at which nothing is visible: a cancelled load leaves the dataset as it was.
         if isCancelled() { throw CancellationError() }
+        // The files about to be published, for a later attempt should this one be killed half way.
+        let paths = staged.map(\.path) + system.suffix(1).map(\.path)
+        try storage.publish(staging: try stage(Array(try JSONEncoder().encode(paths)), as: record), as: record)
         for s in staged { try storage.publish(staging: s.staging, as: s.path) }
         published = true
         let written = Set(staged.map(\.path))
@@ -68,6 +85,13 @@ extension FilesystemDestination {
         }
         // The marker makes the load complete: its files, schema and state count from now on.
         if let (path, bytes) = system.last { try storage.publish(staging: try stage(bytes, as: path), as: path) }
+        try storage.remove(record)
+    }
+
+    /// The list of files a load is publishing, kept until its marker is written: a hidden file beside the
+    /// markers, `_dlt_loads/.<schema>__<load_id>.publishing` (listings and globs pass it over).
+    func publishingPath(schemaName: String, loadId: String) -> String {
+        datasetFolder + "/_dlt_loads/." + schemaName + "__" + loadId + ".publishing"
     }
 
     /// Writes `file`'s rows into files of the configured format (see ``TableFiles``); appends them to `staged`.
