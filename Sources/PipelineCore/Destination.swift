@@ -34,6 +34,12 @@ public protocol Destination: Sendable {
     /// ``load(_:)``). `schemaName` is the pipeline's schema, `loadId` the package's. Called on a thread of its own, never on the
     /// cooperative pool, which the session may block (on locks, on the server).
     func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)?
+    /// Whether the engine opens a session only once the package is wholly extracted, not at the first
+    /// normalized rows: `true` for a destination whose session holds a lock every other load into the
+    /// dataset waits for (the filesystem's commit lock), so a slow or stalled source keeps no one waiting.
+    /// A session opened at the first rows overlaps the load with the extraction (SQLite: a fifth less wall
+    /// time for a million rows) but holds the destination from then on.
+    var opensSessionAfterExtract: Bool { get }
 }
 
 /// A load in progress inside one destination transaction, fed by the engine as rows are normalized.
@@ -69,6 +75,9 @@ extension Destination {
 
     /// Whole packages only.
     public func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)? { nil }
+
+    /// At the first normalized rows.
+    public var opensSessionAfterExtract: Bool { false }
 }
 
 /// A normalized load package: the schema it was normalized against and one row file per table.

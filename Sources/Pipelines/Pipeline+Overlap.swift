@@ -33,7 +33,7 @@ extension Pipeline {
         let feed = LoadFeed()
         let stop: @Sendable () -> Void = { progress.abort(); feed.abort() }
         let normalizing = Task { await onThread("sluice.normalize") { normalizeAlong(progress, feed) } }
-        let loading = Task { await onThread("sluice.load") { loadAlong(feed) } }
+        let loading = Task { await onThread("sluice.load") { loadAlong(feed, progress) } }
         let clock = ContinuousClock()
         let t0 = clock.now
         let extracted: (loadId: String, start: StateResolution)
@@ -147,10 +147,15 @@ extension Pipeline {
     private static let stepAside = SluiceError(.package, "the overlapped stages step aside")
 
     /// The load stage: appends the rows of `append` tables inside one destination session as they are
-    /// handed over, and commits with the published package.
-    private func loadAlong(_ feed: LoadFeed) -> LoadOutcome {
+    /// handed over, and commits with the published package. A destination that asks for it
+    /// (``Destination/opensSessionAfterExtract``) gets its session once the extract stage has published the
+    /// package, so a slow or stalled source holds none of its locks; the rows normalized meanwhile are appended then.
+    private func loadAlong(_ feed: LoadFeed, _ progress: OverlapProgress) -> LoadOutcome {
         let start = DispatchTime.now().uptimeNanoseconds
-        func busy() -> Double { max(0, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 - feed.waited) }
+        var waitedForExtract = 0.0
+        func busy() -> Double {
+            max(0, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 - feed.waited - waitedForExtract)
+        }
         var session: (any LoadSession)?
         defer { feed.attach(nil) }
         var failed = false
@@ -167,6 +172,12 @@ extension Pipeline {
                         guard let table = schema.table(named: name), table.writeDisposition == .append,
                               let reader = readers[name], reader.position < bytes else { continue }
                         if session == nil {
+                            if destination.opensSessionAfterExtract {
+                                let t0 = DispatchTime.now().uptimeNanoseconds
+                                let extracted = progress.waitUntilExtracted()
+                                waitedForExtract += Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+                                if !extracted { failed = true; break }  // the run stopped: `.stop` follows
+                            }
                             session = try destination.beginLoad(schemaName: schema.name, loadId: loadId)
                             if session == nil { failed = true; break }  // whole packages only
                             feed.attach(session)

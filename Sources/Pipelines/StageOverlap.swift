@@ -71,6 +71,16 @@ final class OverlapProgress: @unchecked Sendable {
     }
 
     func waitForManifest() throws(SluiceError) -> ExtractedManifest { try wait { manifest } }
+
+    // The load stage's side.
+    /// Waits until the extract stage published the package; `false` when the run stopped first. Its time
+    /// is not counted in ``waited`` (the normalize stage's).
+    func waitUntilExtracted() -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        while manifest == nil && !stopped { condition.wait() }
+        return !stopped
+    }
 }
 
 /// The queue from the normalize stage to the load stage of one run: batches of rows made readable in

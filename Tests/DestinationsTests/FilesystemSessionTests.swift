@@ -131,6 +131,50 @@ import Testing
         #expect(bucket.files("_dlt_loads").count == 1)
         #expect(!bucket.files().contains { $0.hasSuffix(".publishing") })
     }
+    @Test func theSessionOpensOnlyOnceTheSourceIsDoneSoASlowSourceHoldsNoLock() async throws {
+        let bucket = try Bucket()
+        defer { bucket.remove() }
+        let recorder = SessionOpenings(try bucket.destination(.jsonl))
+        let source = Source(name: "s", resources: [Resource(name: "items") { out in
+            // 4 MB: the extract stage's file is flushed to the normalize stage on the way.
+            let pad = Value.text(String(repeating: "x", count: 2_000))
+            for i in 1...2_000 { try await out.write(["id": .bigint(Int64(i)), "pad": pad] as Row) }
+            // A source that stalls: it goes on as soon as a session opens, or after a second without one.
+            // (A session opened at the first handed-over rows would open within milliseconds.)
+            let deadline = ContinuousClock.now + .seconds(1)
+            while recorder.openedAfterSource.withLock({ $0.isEmpty }), ContinuousClock.now < deadline {
+                try await Task.sleep(for: .milliseconds(5))
+            }
+            recorder.sourceDone.withLock { $0 = true }
+        }])
+        _ = try await bucket.pipeline(recorder, Self.configure(overlap: true)).run(source)
+        // Opened (rows were handed over meanwhile), and only after the source ended.
+        #expect(recorder.openedAfterSource.withLock { $0 } == [true])
+        #expect(try await Self.rows(bucket.dataFiles("items"), format: .jsonl).count == 2_000)
+    }
+}
+
+/// The filesystem destination, noting at each session it opens whether the source had ended.
+final class SessionOpenings: Destination, @unchecked Sendable {
+    let inner: FilesystemDestination
+    let sourceDone = Mutex(false)
+    let openedAfterSource = Mutex<[Bool]>([])
+    init(_ inner: FilesystemDestination) { self.inner = inner }
+    var name: String { inner.name }
+    var location: String { inner.location }
+    var limits: DestinationLimits { inner.limits }
+    var opensSessionAfterExtract: Bool { inner.opensSessionAfterExtract }
+    func load(_ package: NormalizedPackage) async throws { try await inner.load(package) }
+    func storedSchema(named name: String) async throws -> Schema? { try await inner.storedSchema(named: name) }
+    func storedState(pipeline: String) async throws -> PipelineState? { try await inner.storedState(pipeline: pipeline) }
+    func drop(_ schema: Schema) async throws { try await inner.drop(schema) }
+    func tableHasRows(_ table: String) async throws -> Bool? { try await inner.tableHasRows(table) }
+    func withRunLock<T>(pipeline: String, _ body: () async throws -> T) async throws -> T { try await inner.withRunLock(pipeline: pipeline, body) }
+    func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)? {
+        let done = sourceDone.withLock { $0 }
+        openedAfterSource.withLock { $0.append(done) }
+        return try inner.beginLoad(schemaName: schemaName, loadId: loadId)
+    }
 }
 
 /// A local bucket whose `publish` fails after `succeeding` calls, as if the process were killed there.

@@ -18,11 +18,15 @@ extension FilesystemDestination {
         }
     }
 
-    /// A session writes the files of `append` tables while the package is still being normalized, holding
-    /// the dataset's commit lock from here to its commit or rollback (so its staged files are never taken
+    /// A session writes the files of `append` tables while the package is still being normalized (from
+    /// when it is wholly extracted, ``opensSessionAfterExtract``), holding the dataset's commit lock from here
+    /// to its commit or rollback (so its staged files are never taken
     /// for a killed load's); the commit writes the other tables and publishes everything as ``load(_:)`` does.
     /// `nil` when another load holds the lock: the whole package then loads once it is normalized, waiting
     /// for the lock in ``load(_:)`` (a wait there can be cancelled; one here, on the load thread, could not).
+    /// Its session holds the dataset's commit lock: it opens once the package is extracted.
+    public var opensSessionAfterExtract: Bool { true }
+
     public func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)? {
         guard let lock = try storage.tryLock("commit", in: datasetFolder) else { return nil }
         _ = try? storage.removeAbandonedStaging(under: datasetFolder, lockedSince: Date())
