@@ -129,10 +129,24 @@ extension FilesystemDestination {
     }
 
     /// Writes `bytes` to a staging file for `path`; returns the staging path.
+    /// Written with `open(2)` and `write(2)` into the staging file itself (Foundation's `createFile` wrote a
+    /// `.dat.nosync*` file of its own first, which a kill left behind, and dropped the reason of a failure).
     func stage(_ bytes: [UInt8], as path: String) throws -> String {
         let staging = try storage.stagingPath(for: path)
-        guard FileManager.default.createFile(atPath: staging, contents: Data(bytes)) else {
-            throw SluiceError(.io, "cannot write \(staging)")
+        func failure() -> SluiceError {
+            let reason = String(cString: strerror(errno))
+            storage.discard(staging: staging)
+            return SluiceError(.io, "cannot write \(staging): \(reason)")
+        }
+        let fd = open(staging, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw failure() }
+        defer { close(fd) }
+        var written = 0
+        while written < bytes.count {
+            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else { throw failure() }
+            written += n
         }
         return staging
     }
