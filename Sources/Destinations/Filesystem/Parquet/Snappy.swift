@@ -40,6 +40,11 @@ enum Snappy {
     }
 
     @inline(__always)
+    private static func load64(_ p: UnsafePointer<UInt8>, _ i: Int) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self))
+    }
+
+    @inline(__always)
     private static func hash(_ v: UInt32) -> Int { Int((v &* 0x1E35_A7BD) >> UInt32(32 - hashBits)) }
 
     /// Compresses `source[start..<end]` (at most 64 KiB), whose back-references stay inside it.
@@ -66,8 +71,20 @@ enum Snappy {
             }
             guard found else { break }
             if pending < i { sink.literal(source + pending, i - pending) }
+            // The match's length, eight bytes at a time (the first differing byte from the XOR's trailing
+            // zeros, as the reference implementation finds it), the last few bytes one by one.
             var length = 4
-            while i + length < end, source[candidate + length] == source[i + length] { length += 1 }
+            var ended = false
+            while i + length + 8 <= end {
+                let x = load64(source, candidate + length) ^ load64(source, i + length)
+                if x != 0 {
+                    length += x.trailingZeroBitCount >> 3
+                    ended = true
+                    break
+                }
+                length += 8
+            }
+            if !ended { while i + length < end, source[candidate + length] == source[i + length] { length += 1 } }
             sink.copy(offset: i - candidate, length: length)
             i += length
             pending = i
