@@ -18,15 +18,15 @@ extension FilesystemDestination {
         }
     }
 
-    /// A session writes the files of `append` tables while the package is still being normalized (from
-    /// when it is wholly extracted, ``opensSessionAfterExtract``), holding the dataset's commit lock from here
-    /// to its commit or rollback (so its staged files are never taken
-    /// for a killed load's); the commit writes the other tables and publishes everything as ``load(_:)`` does.
-    /// `nil` when another load holds the lock: the whole package then loads once it is normalized, waiting
-    /// for the lock in ``load(_:)`` (a wait there can be cancelled; one here, on the load thread, could not).
     /// Its session holds the dataset's commit lock: it opens once the package is extracted.
     public var opensSessionAfterExtract: Bool { true }
 
+    /// A session writes the files of `append` tables while the package is still being normalized (from
+    /// when it is wholly extracted, ``opensSessionAfterExtract``), holding the dataset's commit lock from
+    /// here to its commit or rollback (so no other load takes its staged files for a killed load's); the
+    /// commit writes the other tables and publishes everything as ``load(_:)`` does. `nil` when another
+    /// load holds the lock: the whole package then loads once it is normalized, waiting for the lock in
+    /// ``load(_:)`` (a wait there can be cancelled; one here, on the load thread, could not).
     public func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)? {
         guard let lock = try storage.tryLock("commit", in: datasetFolder) else { return nil }
         _ = try? storage.removeAbandonedStaging(under: datasetFolder, lockedSince: Date())
@@ -128,8 +128,8 @@ extension FilesystemDestination {
         String(SHA256.hex(loadId + "\u{0}" + table + "\u{0}" + String(sequence)).prefix(10))
     }
 
-    /// Writes `bytes` to a staging file for `path`; returns the staging path.
-    /// Written with `open(2)` and `write(2)` into the staging file itself (Foundation's `createFile` wrote a
+    /// Writes `bytes` to a staging file for `path`; returns the staging path. Written with `open(2)` and
+    /// `write(2)` into the staging file itself (Foundation's `createFile` wrote a
     /// `.dat.nosync*` file of its own first, which a kill left behind, and dropped the reason of a failure).
     func stage(_ bytes: [UInt8], as path: String) throws -> String {
         let staging = try storage.stagingPath(for: path)
