@@ -54,7 +54,7 @@ struct PipelineOptions: ParsableArguments {
     @Option(help: "Destination: sqlite, postgres or filesystem (default: the pipeline's in sluice.toml or its last sluice load, else sqlite).")
     var destination: String?
 
-    @Option(help: "Dataset (Postgres schema, filesystem folder) (default: the pipeline's in sluice.toml, else the pipeline name).")
+    @Option(help: "Dataset (Postgres schema, filesystem folder) (default: the pipeline's in sluice.toml or its last sluice load, else the pipeline name).")
     var dataset: String?
 
     @OptionGroup var filesystem: FilesystemFlags
