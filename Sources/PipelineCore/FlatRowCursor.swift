@@ -201,8 +201,10 @@ public struct FlatRowBuilder {
     /// Appends a text value of column `column` from a `String` (its UTF-8 in place when contiguous, as
     /// native strings are: no copy of the string).
     @inline(__always) public mutating func append(column: Int, text: String) {
-        var text = text
-        text.withUTF8 { append(column: column, text: $0) }
+        if text.utf8.withContiguousStorageIfAvailable({ append(column: column, text: $0) }) == nil {
+            var copy = text  // a bridged or lazy string: made contiguous
+            copy.withUTF8 { append(column: column, text: $0) }
+        }
     }
 
     /// Appends a text value of column `column` from its UTF-8 bytes (checked by the caller).

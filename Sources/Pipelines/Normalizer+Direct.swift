@@ -23,7 +23,7 @@ extension Normalizer {
         var tableHints: [ResolvedHints??] = []
         /// Per table: its system columns in the order the general path writes them (root: `_dlt_load_id`,
         /// `_dlt_id`; child: `_dlt_parent_id`, `_dlt_list_idx`, `_dlt_id`), once all exist.
-        var system: [[Int]?] = []
+        var system: [SystemColumns?] = []
         /// For binary frames of the file being read: the key tree node of each key id of the file's key
         /// table (-1: not looked up yet), and its column once it has one (see ``directBeginFile()``).
         var keyNodes: [(node: Int32, column: Int32)] = []
@@ -198,7 +198,7 @@ extension Normalizer {
             cursor.position = end
             return true
         }
-        guard fieldsRead, id != nil || directRootId(hint) else {
+        guard fieldsRead, id != nil || hint?.disposition != .merge || directRootId(hint!) else {
             swap(&row, &direct.rows[slot])
             return false
         }
@@ -254,8 +254,7 @@ extension Normalizer {
     /// Under merge, after the root row's fields: checks that every required column got a value, and makes
     /// the key text, the batch dedup key and the root row's id as ``normalize(_:table:exactFloats:)`` does
     /// (upsert: a hash of the key; delete-insert: random). `false` when a required value is missing or null.
-    private func directRootId(_ hint: ResolvedHints?) -> Bool {
-        guard let hint, hint.disposition == .merge else { return true }
+    private func directRootId(_ hint: ResolvedHints) -> Bool {
         guard direct.keys.allSatisfy({ $0.value.map { !$0.isNull } ?? false }) else { return false }
         if !hint.keyOrder.isEmpty {
             // The primary key's columns are required ones: their values, in the key's order.
@@ -300,13 +299,13 @@ extension Normalizer {
     }
 
     /// Table `t`'s system columns (see ``DirectScratch/system``), once the general path has made them all.
-    private func directSystemColumns(_ t: Int) -> [Int]? {
+    private func directSystemColumns(_ t: Int) -> SystemColumns? {
         while direct.system.count <= t { direct.system.append(nil) }
         if let known = direct.system[t] { return known }
         let merging = hints[schema.tables[t].root ?? schema.tables[t].name]?.disposition == .merge
         let names = schema.tables[t].parent == nil ? ["_dlt_load_id", "_dlt_id"]
             : (merging ? ["_dlt_root_id"] : []) + ["_dlt_parent_id", "_dlt_list_idx", "_dlt_id"]
-        var columns: [Int] = []
+        var columns = SystemColumns()
         for name in names {
             guard let node = trees[t].child(of: KeyTree.system, at: 0, raw: name), trees[t].nodes[node].column >= 0 else { return nil }
             columns.append(trees[t].nodes[node].column)
@@ -450,4 +449,30 @@ final class NodeMarks {
 
     /// Forgets every mark (the generation counter wrapped).
     func clear() { marks.update(repeating: 0, count: count) }
+}
+
+/// A table's system columns in the order the general path writes them (at most four), held inline: the
+/// direct path reads them for every row, and an array would cost a reference count each time.
+struct SystemColumns {
+    private var columns: (Int, Int, Int, Int) = (0, 0, 0, 0)
+    private(set) var count = 0
+
+    mutating func append(_ column: Int) {
+        switch count {
+        case 0: columns.0 = column
+        case 1: columns.1 = column
+        case 2: columns.2 = column
+        default: columns.3 = column
+        }
+        count += 1
+    }
+
+    subscript(k: Int) -> Int {
+        switch k {
+        case 0: columns.0
+        case 1: columns.1
+        case 2: columns.2
+        default: columns.3
+        }
+    }
 }
