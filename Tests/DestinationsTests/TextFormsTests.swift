@@ -20,7 +20,10 @@ struct TextFormsTests {
         let sink = try ByteSink(path: dir + "/x", gzip: false)
         var random = SplitMix64(seed: 5)
         var values: [Double] = [0, -0.0, 0.001, 0.000999, 1e15, 999_999_999_999_999.9, 1e14 + 0.5, 0.1 + 0.2, 63.71, -51.58, 2.5,
-                                1.0, 100, 0.30000000000000004, 123_456.123456, 1e-7, 9.007199254740993e15, .nan, .infinity]
+                                1.0, 100, 0.30000000000000004, 123_456.123456, 1e-7, 9.007199254740993e15, .nan, .infinity,
+                                // halves and values next to them (the rounding of the scaled value)
+                                0.5, 1.5, 0.49999999999999994, 0.5000000000000001, 4_503_599_627_370_495.5, 0.0015, 0.0025,
+                                1.0000005, 999_999.9999995, 8_999_999_999.999_999]
         for _ in 0..<20_000 {
             let digits = random.next(7)
             let scale = (0..<digits).reduce(1.0) { a, _ in a * 10 }

@@ -80,7 +80,12 @@ enum TextForms {
         guard a >= 1e-3, a < 1e15 else { return nil }
         var scale = 1.0
         for k in 0...6 {
-            let m = (a * scale).rounded()
+            let x = a * scale
+            guard x < 9_007_199_254_740_992 else { return nil }  // and so for every larger k
+            // `x.rounded()` (half away from zero), without the call to libm's `round` it compiles to: the
+            // truncation and the fraction are exact below 2^53.
+            let t = Double(Int64(x))
+            let m = x - t >= 0.5 ? t + 1 : t
             if m < 9_007_199_254_740_992, m / scale == a { return (Int64(m), k) }
             scale *= 10
         }
