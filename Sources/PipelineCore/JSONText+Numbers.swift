@@ -147,7 +147,7 @@ extension JSONText.Scanner {
     /// Steps over a number that ``parseNumber()`` would accept, without computing it. One with an
     /// exponent or longer than 300 characters (perhaps out of a double's range) is parsed, and so is
     /// a malformed one (for its error).
-    mutating func skipNumber() throws(JSONText.ParseError) {
+    @inline(__always) mutating func skipNumber() throws(JSONText.ParseError) {
         let start = i
         var j = i
         @inline(__always) func isDigit(_ k: Int) -> Bool { k < p.count && p[k] >= 48 && p[k] <= 57 }

@@ -1,6 +1,6 @@
 /// JSON strings: escapes, surrogate pairs and UTF-8 checks, with a fast scan of the bytes that need none.
 extension JSONText.Scanner {
-    mutating func skipString() throws(JSONText.ParseError) {
+    @inline(__always) mutating func skipString() throws(JSONText.ParseError) {
         let start = i + 1
         let (j, ascii) = plainRun(from: start)
         if j < p.count, p[j] == UInt8(ascii: "\"") {

@@ -192,7 +192,14 @@ public enum JSONText {
                     guard i < p.count, p[i] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
                     i += 1
                     skipSpace()
-                    try skipValue(depth: depth + 1)
+                    // Strings and numbers, most values, without a call and a dispatch each.
+                    if i < p.count, p[i] == UInt8(ascii: "\"") {
+                        try skipString()
+                    } else if i < p.count, p[i] == UInt8(ascii: "-") || (p[i] >= 48 && p[i] <= 57) {
+                        try skipNumber()
+                    } else {
+                        try skipValue(depth: depth + 1)
+                    }
                     skipSpace()
                     guard i < p.count else { throw error("unexpected end of input in an object") }
                     if p[i] == UInt8(ascii: ",") { i += 1; continue }
