@@ -61,8 +61,10 @@ extension FilesystemDestination {
         // An attempt at this load that was killed while publishing left files under final names, which this
         // attempt may not write again (other rotation points, files written as rows came): they go first.
         if let bytes = try storage.read(record) {
-            guard let paths = try? JSONDecoder().decode([String].self, from: Data(bytes)) else {
-                throw SluiceError(.destination, "not a JSON list of paths", file: storage.location + "/" + record)
+            // Only files of this dataset are removed, whatever the record says (it is a file anyone may edit).
+            guard let paths = try? JSONDecoder().decode([String].self, from: Data(bytes)), paths.allSatisfy(isDatasetFile) else {
+                throw SluiceError(.destination, "not a JSON list of this dataset's files (remove it if no load of this package "
+                    + "was killed while publishing)", file: storage.location + "/" + record)
             }
             for path in paths { try storage.remove(path) }
         }
@@ -90,6 +92,13 @@ extension FilesystemDestination {
         // The marker makes the load complete: its files, schema and state count from now on.
         if let (path, bytes) = system.last { try storage.publish(staging: try stage(bytes, as: path), as: path) }
         try storage.remove(record)
+    }
+
+    /// Whether `path` names a file under the dataset's folder: no `.` or `..` component, none empty, none hidden.
+    func isDatasetFile(_ path: String) -> Bool {
+        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count > 1 && parts[0] == Substring(datasetFolder)
+            && parts.dropFirst().allSatisfy { !$0.isEmpty && !$0.hasPrefix(".") }
     }
 
     /// The list of files a load is publishing, kept until its marker is written: a hidden file beside the
