@@ -168,16 +168,8 @@ enum ManifestIO {
     static func write<T: Encodable>(_ value: T, to path: String) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-        let data = try encoder.encode(value)
-        guard FileManager.default.createFile(atPath: path, contents: data) else {
-            throw SluiceError(.io, "cannot write \(path)")
-        }
-        // Make the manifest durable before the package is published by rename.
-        let fd = open(path, O_RDONLY)
-        if fd >= 0 {
-            fsync(fd)
-            close(fd)
-        }
+        // Durable before the package is published by rename; a failure says why (a full disk).
+        try LocalFile.write(Array(try encoder.encode(value)), to: path, sync: true)
     }
 
     static func read<T: Decodable>(_ type: T.Type, from path: String) throws -> T {

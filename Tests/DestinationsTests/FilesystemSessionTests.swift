@@ -131,10 +131,13 @@ import Testing
         #expect(bucket.files("_dlt_loads").count == 1)
         #expect(!bucket.files().contains { $0.hasSuffix(".publishing") })
     }
-    @Test func aPublishingRecordNamingFilesOutsideTheDatasetIsRefusedAndNothingOutsideIsRemoved() async throws {
+    @Test func aPublishingRecordNamingAnythingButThisLoadsFilesIsRefusedAndNothingIsRemoved() async throws {
         let bucket = try Bucket()
         defer { bucket.remove() }
-        // An attempt stopped after publishing its record only, then the record edited to name other files.
+        // A complete load, then an attempt at another stopped after publishing its record only, then the
+        // record edited to name other files.
+        let second = try bucket.destination(.jsonl)
+        _ = try await bucket.pipeline(second).run(Self.source(10))
         let failing = FailingPublishes(try LocalFileStorage(bucketURL: bucket.root), succeeding: 1)
         let first = try FilesystemDestination(dataset: "shop", configuration: .init(bucketURL: bucket.root), storage: failing)
         await #expect(throws: SluiceError.self) { try await bucket.pipeline(first).run(Self.source(10)) }
@@ -143,18 +146,23 @@ import Testing
         let record = bucket.root + "/shop/_dlt_loads/" + records[0]
         let outside = bucket.dir + "/outside.txt"
         try Data("keep".utf8).write(to: URL(fileURLWithPath: outside))
-        let second = try bucket.destination(.jsonl)
-        for text in [#"["shop/../../outside.txt"]"#, #"["../outside.txt"]"#, #"["shop/_dlt_loads/.x"]"#, "not json"] {
+        // Earlier loads' files too: the schema's version file they share, a data file of another load.
+        let version = try #require(bucket.files("_dlt_version").first)
+        for text in [#"["shop/../../outside.txt"]"#, #"["../outside.txt"]"#, #"["shop/_dlt_loads/.x"]"#,
+                     #"["shop/_dlt_version/\#(version)"]"#, #"["shop/items/1700000000.000001.0123456789.jsonl"]"#, "not json"]
+        {
             try Data(text.utf8).write(to: URL(fileURLWithPath: record))
             let error = await #expect(throws: SluiceError.self) { try await bucket.pipeline(second).load() }
-            #expect(error?.message.contains("not a JSON list of this dataset's files") == true, "\(text)")
+            #expect(error?.message.contains(text == "not json" ? "not a JSON list of paths" : "which is not a file of load") == true, "\(text)")
             #expect(error?.file?.hasSuffix(records[0]) == true)
             #expect(FileManager.default.fileExists(atPath: outside))
         }
+        #expect(bucket.files("_dlt_version") == [version])
         // Removed by hand (no attempt was killed while publishing), the load completes.
         try FileManager.default.removeItem(atPath: record)
         _ = try await bucket.pipeline(second).load()
-        #expect(try await Self.rows(bucket.dataFiles("items"), format: .jsonl) == Self.expected(10))
+        #expect(try await Self.rows(bucket.dataFiles("items"), format: .jsonl).count == 20)
+        #expect(bucket.files("_dlt_loads").count == 2)
     }
 
     @Test func theSessionOpensOnlyOnceTheSourceIsDoneSoASlowSourceHoldsNoLock() async throws {

@@ -61,10 +61,16 @@ extension FilesystemDestination {
         // An attempt at this load that was killed while publishing left files under final names, which this
         // attempt may not write again (other rotation points, files written as rows came): they go first.
         if let bytes = try storage.read(record) {
-            // Only files of this dataset are removed, whatever the record says (it is a file anyone may edit).
-            guard let paths = try? JSONDecoder().decode([String].self, from: Data(bytes)), paths.allSatisfy(isDatasetFile) else {
-                throw SluiceError(.destination, "not a JSON list of this dataset's files (remove it if no load of this package "
+            // Only data files this load could have written are removed, whatever the record says (it is a file
+            // anyone may edit): never the schema's version file, which earlier loads share, nor anything else.
+            guard let paths = try? JSONDecoder().decode([String].self, from: Data(bytes)) else {
+                throw SluiceError(.destination, "not a JSON list of paths (remove it if no attempt at load \(package.loadId) "
                     + "was killed while publishing)", file: storage.location + "/" + record)
+            }
+            let ours = possibleDataFiles(of: package, count: paths.count)
+            if let stray = paths.first(where: { !ours.contains($0) }) {
+                throw SluiceError(.destination, "lists \(stray), which is not a file of load \(package.loadId) under the current layout "
+                    + "(remove the files of that load by hand, then this record)", file: storage.location + "/" + record)
             }
             for path in paths { try storage.remove(path) }
         }
@@ -78,8 +84,8 @@ extension FilesystemDestination {
         for (path, bytes) in system.dropLast() { staged.append((try stage(bytes, as: path), path)) }
         // The last point at which nothing is visible: a cancelled load leaves the dataset as it was.
         if isCancelled() { throw CancellationError() }
-        // The files about to be published, for a later attempt should this one be killed half way.
-        let paths = staged.map(\.path) + system.suffix(1).map(\.path)
+        // The data files about to be published, for a later attempt should this one be killed half way.
+        let paths = staged.map(\.path).filter { !$0.hasPrefix(datasetFolder + "/_dlt_") }
         try storage.publish(staging: try stage(Array(try JSONEncoder().encode(paths)), as: record), as: record)
         for s in staged { try storage.publish(staging: s.staging, as: s.path) }
         published = true
@@ -94,11 +100,22 @@ extension FilesystemDestination {
         try storage.remove(record)
     }
 
-    /// Whether `path` names a file under the dataset's folder: no `.` or `..` component, none empty, none hidden.
-    func isDatasetFile(_ path: String) -> Bool {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: false)
-        return parts.count > 1 && parts[0] == Substring(datasetFolder)
-            && parts.dropFirst().allSatisfy { !$0.isEmpty && !$0.hasPrefix(".") }
+    /// Every path a data file of `package` may have had in an attempt that published `count` of them: the
+    /// current layout, each table of the package, each file format's extension, and the file ids of the
+    /// first `count` files (an attempt numbers its files from 0).
+    func possibleDataFiles(of package: NormalizedPackage, count: Int) -> Set<String> {
+        let extensions = ["jsonl", "jsonl.gz", "csv", "csv.gz", "parquet"]
+        var paths: Set<String> = []
+        for table in package.schema.dataTables {
+            for sequence in 0..<count {
+                let fileId = Self.fileId(loadId: package.loadId, table: table.name, sequence: sequence)
+                for ext in extensions {
+                    paths.insert(datasetFolder + "/" + layout.path(table: table.name, schemaName: package.schema.name,
+                                                                   loadId: package.loadId, fileId: fileId, ext: ext))
+                }
+            }
+        }
+        return paths
     }
 
     /// The list of files a load is publishing, kept until its marker is written: a hidden file beside the
@@ -137,25 +154,15 @@ extension FilesystemDestination {
         String(SHA256.hex(loadId + "\u{0}" + table + "\u{0}" + String(sequence)).prefix(10))
     }
 
-    /// Writes `bytes` to a staging file for `path`; returns the staging path. Written with `open(2)` and
-    /// `write(2)` into the staging file itself (Foundation's `createFile` wrote a
-    /// `.dat.nosync*` file of its own first, which a kill left behind, and dropped the reason of a failure).
+    /// Writes `bytes` to a staging file for `path`; returns the staging path. The error of a failed write
+    /// says why (``LocalFile``), and the staging file goes.
     func stage(_ bytes: [UInt8], as path: String) throws -> String {
         let staging = try storage.stagingPath(for: path)
-        func failure() -> SluiceError {
-            let reason = String(cString: strerror(errno))
+        do {
+            try LocalFile.write(bytes, to: staging)
+        } catch {
             storage.discard(staging: staging)
-            return SluiceError(.io, "cannot write \(staging): \(reason)")
-        }
-        let fd = open(staging, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw failure() }
-        defer { close(fd) }
-        var written = 0
-        while written < bytes.count {
-            let n = bytes.withUnsafeBytes { write(fd, $0.baseAddress! + written, bytes.count - written) }
-            if n < 0, errno == EINTR { continue }
-            guard n > 0 else { throw failure() }
-            written += n
+            throw error
         }
         return staging
     }
