@@ -76,6 +76,8 @@ struct CommandTaskTests {
         clock.advance(by: .seconds(30))
         let run = await running.value
         #expect(try await taskRuns(runner.store, run.id).map(\.state) == [.timedOut])
-        #expect(!isRunning(child), "the work is cancelled before the run records TimedOut")
+        // Its group was sent SIGKILL before the run recorded TimedOut; the kernel ends a grandchild when it is
+        // next scheduled (on a busy machine, after the run returned: asserting it gone at once was a flake).
+        try await eventually("the child to go") { !isRunning(child) }
     }
 }
