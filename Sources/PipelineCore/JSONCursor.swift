@@ -175,6 +175,42 @@ public struct JSONCursor {
         try scanner.skipValue(depth: depth)
     }
 
+    /// Steps over the object or list at the cursor (its `{` or `[`) by its strings and brackets alone,
+    /// without checking its grammar: for text the caller reads again (whose reading checks it then), or
+    /// text checked before. Throws when the input ends first; nesting deeper than the decoder allows is
+    /// not noticed here (the reading again notices it).
+    public mutating func skipNested() throws(JSONText.ParseError) {
+        let p = scanner.p
+        var i = scanner.i
+        var depth = 0
+        while i < p.count {
+            switch p[i] {
+            case UInt8(ascii: "\""):
+                // A string: up to its closing quote, stepping over escapes (`\"` included).
+                i += 1
+                while true {
+                    let (end, _) = JSONText.plainRun(p, from: i)
+                    guard end < p.count else { throw scanner.error("unterminated string") }
+                    if p[end] == UInt8(ascii: "\"") { i = end + 1; break }
+                    i = p[end] == UInt8(ascii: "\\") ? end + 2 : end + 1  // an escape, or a control byte
+                }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                i += 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+                i += 1
+                if depth <= 0 {
+                    scanner.i = i
+                    return
+                }
+            default:
+                i += 1
+            }
+        }
+        throw scanner.error("unexpected end of input")
+    }
+
     /// Reads `[]` (white space allowed inside) and returns `true`; `false`, having read nothing, when
     /// the list at the cursor has items.
     public mutating func readEmptyList() -> Bool {

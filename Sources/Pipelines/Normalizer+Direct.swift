@@ -339,13 +339,13 @@ extension Normalizer {
             case .object:
                 if isJSONColumn(nodes[node].name, table: t, hint: hint) { return false }
                 direct.stack.append((cursor.position, node))
-                try cursor.skipValue(depth: 1)
+                try cursor.skipNested()  // read again, checked, from the stack
             case .array:
                 if isJSONColumn(nodes[node].name, table: t, hint: hint) { return false }
                 // An empty list makes nothing; one with items makes child rows, after this row.
                 if !cursor.readEmptyList() {
                     direct.lists.append((cursor.position, node))
-                    try cursor.skipValue(depth: 1)
+                    try cursor.skipNested()  // its items are read again, checked, as child rows
                 }
             case .scalar, .string:
                 let key = keys ? direct.keys.firstIndex { $0.node == node } : nil

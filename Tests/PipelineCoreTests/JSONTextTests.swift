@@ -187,4 +187,38 @@ struct JSONNumberTests {
             #expect(ours.bitPattern == theirs.bitPattern, "\(text)")
         }
     }
+
+    /// The direct path steps over nested values by their strings and brackets (`JSONCursor.skipNested()`):
+    /// on valid JSON it ends where the checking skip ends, whatever the strings hold.
+    @Test func skippingNestedValuesEndsWhereTheCheckingSkipEnds() throws {
+        var random = SplitMix64(seed: 11)
+        let pieces = ["\\\"", "\\\\", "{", "}", "[", "]", ",", ":", "é", "\\u005d", " ", "x", "\\n"]
+        func string() -> String { "\"" + (0..<random.next(6)).map { _ in pieces[random.next(pieces.count)] }.joined() + "\"" }
+        func value(_ depth: Int) -> String {
+            switch depth > 3 ? random.next(3) : random.next(5) {
+            case 0: return string()
+            case 1: return String(random.next(1000)) + (random.next(2) == 0 ? ".5" : "")
+            case 2: return ["true", "false", "null"][random.next(3)]
+            case 3: return "{" + (0..<random.next(4)).map { _ in string() + ": " + value(depth + 1) }.joined(separator: ", ") + "}"
+            default: return "[" + (0..<random.next(4)).map { _ in value(depth + 1) }.joined(separator: ",") + "]"
+            }
+        }
+        for _ in 0..<3_000 {
+            let nested = random.next(2) == 0 ? "{" + string() + ":" + value(1) + "}" : "[" + value(1) + "," + value(1) + "]"
+            let text = Array((nested + " ,\"after\": 1").utf8)
+            try text.withUnsafeBufferPointer { p in
+                var checking = JSONCursor(p), structural = JSONCursor(p)
+                try checking.skipValue(depth: 1)
+                try structural.skipNested()
+                #expect(structural.position == checking.position, "\(nested)")
+                #expect(checking.position == nested.utf8.count)
+            }
+            // Cut short, it throws rather than reading past the end.
+            let cut = Array(nested.utf8.dropLast())
+            cut.withUnsafeBufferPointer { p in
+                var cursor = JSONCursor(p)
+                #expect(throws: JSONText.ParseError.self) { try cursor.skipNested() }
+            }
+        }
+    }
 }
