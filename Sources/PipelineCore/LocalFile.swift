@@ -24,6 +24,21 @@ public enum LocalFile {
         }
         if sync, fsync(fd) != 0 { throw failure() }
     }
+
+    /// Replaces `path` with `bytes` in one step for its readers: written to `.<name>.<pid>.tmp` beside it,
+    /// synced, then renamed over it. A kill leaves at worst that hidden file, never a partial `path`.
+    public static func replace(_ path: String, with bytes: [UInt8]) throws(SluiceError) {
+        let slash = path.lastIndex(of: "/")
+        let folder = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let temporary = folder + "." + name + ".\(getpid()).tmp"
+        try write(bytes, to: temporary, sync: true)
+        guard rename(temporary, path) == 0 else {
+            let reason = String(cString: strerror(errno))
+            unlink(temporary)
+            throw SluiceError(.io, "cannot write \(path): \(reason)")
+        }
+    }
 }
 
 #if canImport(Glibc)

@@ -36,6 +36,6 @@ public struct DeploymentPauses: Sendable {
         var names = try read()
         if paused { names.insert(name) } else { names.remove(name) }
         let data = try JSONEncoder().encode(File(paused: names.sorted()))
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        try LocalFile.replace(path, with: Array(data))
     }
 }

@@ -35,7 +35,7 @@ public struct LoadSpec: Codable, Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let path = Self.path(pipeline: pipeline, workingDirectory: workingDirectory)
-        try encoder.encode(self).write(to: URL(fileURLWithPath: path), options: .atomic)
+        try LocalFile.replace(path, with: Array(encoder.encode(self)))
     }
 
     /// The settings the files source builds from: `{"tables": {...}}`.
