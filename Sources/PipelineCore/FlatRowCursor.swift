@@ -43,8 +43,7 @@ public struct FlatRowCursor {
     }
 
     @inline(__always) private mutating func readFixed64() -> UInt64 {
-        var v: UInt64 = 0
-        memcpyBytes(&v, base + offset)
+        let v = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
         offset += 8
         return UInt64(littleEndian: v)
     }
@@ -61,27 +60,24 @@ public struct FlatRowCursor {
         let column = readVarint()
         let tag = base[offset]
         offset += 1
-        switch PackageFile.Tag(rawValue: tag) {
-        case .null: return (column, .null)
-        case .falseValue: return (column, .bool(false))
-        case .trueValue: return (column, .bool(true))
-        case .bigint: return (column, .bigint(Int64(bitPattern: readFixed64())))
-        case .double: return (column, .double(Double(bitPattern: readFixed64())))
-        case .decimal: return (column, .decimal(readSlice()))
-        case .text: return (column, .text(readSlice()))
-        case .date: return (column, .date(Int32(truncatingIfNeeded: Int64(bitPattern: readFixed64()))))
-        case .timestamp: return (column, .timestamp(Int64(bitPattern: readFixed64())))
-        case .binary: return (column, .binary(readSlice()))
-        case .object, .array, .jsonObject, .none:
-            // Normalized rows hold scalars only; stop rather than misread.
+        // On the byte itself (`Tag(rawValue:)` was a call per value).
+        switch tag {
+        case PackageFile.Tag.null.rawValue: return (column, .null)
+        case PackageFile.Tag.falseValue.rawValue: return (column, .bool(false))
+        case PackageFile.Tag.trueValue.rawValue: return (column, .bool(true))
+        case PackageFile.Tag.bigint.rawValue: return (column, .bigint(Int64(bitPattern: readFixed64())))
+        case PackageFile.Tag.double.rawValue: return (column, .double(Double(bitPattern: readFixed64())))
+        case PackageFile.Tag.decimal.rawValue: return (column, .decimal(readSlice()))
+        case PackageFile.Tag.text.rawValue: return (column, .text(readSlice()))
+        case PackageFile.Tag.date.rawValue: return (column, .date(Int32(truncatingIfNeeded: Int64(bitPattern: readFixed64()))))
+        case PackageFile.Tag.timestamp.rawValue: return (column, .timestamp(Int64(bitPattern: readFixed64())))
+        case PackageFile.Tag.binary.rawValue: return (column, .binary(readSlice()))
+        default:
+            // Normalized rows hold scalars only (an object, a list, a JSON row, an unknown tag): stop rather than misread.
             offset = end
             return nil
         }
     }
-}
-
-@inline(__always) private func memcpyBytes(_ dst: UnsafeMutablePointer<UInt64>, _ src: UnsafePointer<UInt8>) {
-    UnsafeMutableRawPointer(dst).copyMemory(from: src, byteCount: 8)
 }
 
 extension PackageFileWriter {
