@@ -189,25 +189,15 @@ import Testing
 }
 
 /// The filesystem destination, noting at each session it opens whether the source had ended.
-final class SessionOpenings: Destination, @unchecked Sendable {
-    let inner: FilesystemDestination
+final class SessionOpenings: ForwardingDestination, @unchecked Sendable {
+    let base: FilesystemDestination
     let sourceDone = Mutex(false)
     let openedAfterSource = Mutex<[Bool]>([])
-    init(_ inner: FilesystemDestination) { self.inner = inner }
-    var name: String { inner.name }
-    var location: String { inner.location }
-    var limits: DestinationLimits { inner.limits }
-    var opensSessionAfterExtract: Bool { inner.opensSessionAfterExtract }
-    func load(_ package: NormalizedPackage) async throws { try await inner.load(package) }
-    func storedSchema(named name: String) async throws -> Schema? { try await inner.storedSchema(named: name) }
-    func storedState(pipeline: String) async throws -> PipelineState? { try await inner.storedState(pipeline: pipeline) }
-    func drop(_ schema: Schema) async throws { try await inner.drop(schema) }
-    func tableHasRows(_ table: String) async throws -> Bool? { try await inner.tableHasRows(table) }
-    func withRunLock<T>(pipeline: String, _ body: () async throws -> T) async throws -> T { try await inner.withRunLock(pipeline: pipeline, body) }
+    init(_ base: FilesystemDestination) { self.base = base }
     func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)? {
         let done = sourceDone.withLock { $0 }
         openedAfterSource.withLock { $0.append(done) }
-        return try inner.beginLoad(schemaName: schemaName, loadId: loadId)
+        return try base.beginLoad(schemaName: schemaName, loadId: loadId)
     }
 }
 

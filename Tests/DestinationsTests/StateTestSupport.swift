@@ -75,14 +75,10 @@ enum StateFixtures {
     }
 }
 
-/// Postgres without its run lock: only the state check of each commit stands between two runners.
-struct WithoutRunLock: Destination {
+/// Postgres without its run lock: only the state check of each commit stands between two runners
+/// (whole-package loads, as the check of ``Destination/load(_:)`` is the one under test).
+struct WithoutRunLock: ForwardingDestination {
     let base: PostgresDestination
-    var name: String { base.name }
-    var location: String { base.location }
-    func load(_ package: NormalizedPackage) async throws { try await base.load(package) }
-    func storedSchema(named name: String) async throws -> Schema? { try await base.storedSchema(named: name) }
-    func storedState(pipeline: String) async throws -> PipelineState? { try await base.storedState(pipeline: pipeline) }
-    func drop(_ schema: Schema) async throws { try await base.drop(schema) }
-    func tableHasRows(_ table: String) async throws -> Bool? { try await base.tableHasRows(table) }
+    func withRunLock<T>(pipeline: String, _ body: () async throws -> T) async throws -> T { try await body() }
+    func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)? { nil }
 }

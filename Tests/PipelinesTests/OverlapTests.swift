@@ -145,29 +145,20 @@ struct PackageFolderTests {
 
 /// SQLite, recording what its sessions stream; with `failAtAppend`, the session's n-th append throws a
 /// transient error once (a dropped connection, say).
-final class SessionRecorder: Destination, @unchecked Sendable {
-    let inner: SQLiteDestination
+final class SessionRecorder: ForwardingDestination, @unchecked Sendable {
+    let base: SQLiteDestination
     let failAtAppend: Int?
     let appended = Mutex<[String]>([])
     let committed = Mutex(0)
     let failed = Mutex(false)
 
-    init(_ inner: SQLiteDestination, failAtAppend: Int? = nil) {
-        self.inner = inner
+    init(_ base: SQLiteDestination, failAtAppend: Int? = nil) {
+        self.base = base
         self.failAtAppend = failAtAppend
     }
 
-    var name: String { inner.name }
-    var location: String { inner.location }
-    var limits: DestinationLimits { inner.limits }
-    func load(_ package: NormalizedPackage) async throws { try await inner.load(package) }
-    func storedSchema(named name: String) async throws -> Schema? { try await inner.storedSchema(named: name) }
-    func storedState(pipeline: String) async throws -> PipelineState? { try await inner.storedState(pipeline: pipeline) }
-    func drop(_ schema: Schema) async throws { try await inner.drop(schema) }
-    func tableHasRows(_ table: String) async throws -> Bool? { try await inner.tableHasRows(table) }
-
     func beginLoad(schemaName: String, loadId: String) throws -> (any LoadSession)? {
-        guard let session = try inner.beginLoad(schemaName: schemaName, loadId: loadId) else { return nil }
+        guard let session = try base.beginLoad(schemaName: schemaName, loadId: loadId) else { return nil }
         return Session(session, recorder: self)
     }
 

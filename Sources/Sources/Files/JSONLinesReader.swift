@@ -63,12 +63,9 @@ public struct JSONLinesReader: JSONRecordReader {
     /// Hands the line to `json` without suspending when it holds an object and the writer can take it at
     /// once (``JSONRowWriter/writeNow(jsonObject:)``); `false`, having done nothing, otherwise.
     private func writeNow(_ bytes: [UInt8], _ from: Int, _ to: Int, line: Int, _ json: any JSONRowWriter) throws -> Bool {
-        try bytes.withUnsafeBufferPointer { p in
-            var to = to
-            if to > from, p[to - 1] == 0x0D { to -= 1 }
-            var first = from
-            while first < to, p[first] == 0x20 || p[first] == 0x09 { first += 1 }
-            guard first < to, p[first] == UInt8(ascii: "{") else { return false }
+        let (to, first) = Self.content(bytes, from, to)
+        guard first == UInt8(ascii: "{") else { return false }
+        return try bytes.withUnsafeBufferPointer { p in
             do {
                 return try json.writeNow(jsonObject: UnsafeBufferPointer(rebasing: p[from..<to]))
             } catch let error as JSONText.ParseError {
@@ -79,16 +76,19 @@ public struct JSONLinesReader: JSONRecordReader {
         }
     }
 
+    /// The end of the line `bytes[from..<to]` without a final `\r`, and its first byte that is not a space
+    /// or a tab (`nil` for a blank line).
+    private static func content(_ bytes: [UInt8], _ from: Int, _ to: Int) -> (end: Int, first: UInt8?) {
+        let end = to > from && bytes[to - 1] == 0x0D ? to - 1 : to
+        var k = from
+        while k < end, bytes[k] == 0x20 || bytes[k] == 0x09 { k += 1 }
+        return (end, k < end ? bytes[k] : nil)
+    }
+
     private func parseLine(_ bytes: [UInt8], _ from: Int, _ to: Int, line: Int, records: inout Int,
                            _ json: (any JSONRowWriter)?, _ emit: (Row) async throws -> Void) async throws
     {
-        var to = to
-        if to > from, bytes[to - 1] == 0x0D { to -= 1 }
-        var first: UInt8?
-        for k in from..<to where !(bytes[k] == 0x20 || bytes[k] == 0x09) {
-            first = bytes[k]
-            break
-        }
+        let (to, first) = Self.content(bytes, from, to)
         guard let first else { return }
         if let json, first == UInt8(ascii: "{") {
             do {
