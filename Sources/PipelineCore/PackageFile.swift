@@ -16,6 +16,12 @@ public enum PackageFile {
         case null = 0, falseValue, trueValue, bigint, double, decimal, text, date, timestamp, binary, object, array
         /// A whole row stored as validated JSON object text (extracted files only).
         case jsonObject = 0xFE
+        /// A whole row stored as JSON object text not checked yet, after the varint of its line in the
+        /// current source file (extracted files only): normalize parses every row anyway, and reports a
+        /// broken one at that file and line.
+        case uncheckedJSONObject = 0xFD
+        /// Not a row: the path of the file the ``uncheckedJSONObject`` rows after it were read from.
+        case sourceFile = 0xFC
     }
 }
 
@@ -152,6 +158,25 @@ public final class PackageFileWriter {
         try endFrame()
     }
 
+    /// Writes a row given as JSON object text not checked yet, read from line `line` of the source file
+    /// last given to ``writeSourceFile(_:)``, as one frame (extracted files). The normalize stage checks
+    /// it as it parses it (``PackageFileReader/currentSource``).
+    public func writeUncheckedJSONRow(_ json: UnsafeBufferPointer<UInt8>, line: Int) throws(SluiceError) {
+        beginFrame()
+        buffer.append(PackageFile.Tag.uncheckedJSONObject.rawValue)
+        writeVarint(line)
+        buffer.append(contentsOf: json)
+        try endFrame()
+    }
+
+    /// Names the file the unchecked JSON rows written next come from (a frame that is not a row).
+    public func writeSourceFile(_ path: String) throws(SluiceError) {
+        beginFrame()
+        buffer.append(PackageFile.Tag.sourceFile.rawValue)
+        buffer.append(contentsOf: Array(path.utf8))
+        try endFrame()
+    }
+
     /// Writes a nested row as one frame (extracted files).
     public func writeRow(_ row: Row) throws(SluiceError) {
         beginFrame()
@@ -204,6 +229,13 @@ public final class PackageFileReader {
     private let jsonKeys = JSONKeyTable()
     /// Whether the row ``nextRow(exactFloats:)`` returned last was stored as JSON text.
     public private(set) var lastRowWasJSON = false
+    /// Where the JSON text of the current frame starts (after its tag, and its line when unchecked).
+    private var jsonStart = 1
+    /// The source file of the unchecked JSON rows that follow (their ``PackageFile/Tag/sourceFile`` frame).
+    private var sourceFile: String?
+    /// The file and line the current row was read from, when it was stored unchecked: the place a broken
+    /// row, or any error in it, is reported at.
+    public private(set) var currentSource: (file: String, line: Int)?
     /// Bytes of frames read so far.
     public private(set) var position = 0
     /// For a file another stage is still writing: called with ``position`` when the frames known to be
@@ -275,16 +307,42 @@ public final class PackageFileReader {
     /// decodes it, and ``withCurrentJSON(_:)`` gives a row stored as JSON text as its bytes. `false` at
     /// the end of the file.
     public func advance() throws(SluiceError) -> Bool {
-        frame.removeAll(keepingCapacity: true)
-        guard try readFrame(appendingTo: &frame) != nil else { return false }
-        lastRowWasJSON = frame.first == PackageFile.Tag.jsonObject.rawValue
-        frameKeyBase = keys.count
-        return true
+        while true {
+            frame.removeAll(keepingCapacity: true)
+            guard try readFrame(appendingTo: &frame) != nil else { return false }
+            switch frame.first {
+            case PackageFile.Tag.jsonObject.rawValue:
+                lastRowWasJSON = true
+                jsonStart = 1
+                currentSource = nil
+            case PackageFile.Tag.uncheckedJSONObject.rawValue:
+                var line = 0, shift = 0, i = 1
+                while i < frame.count, shift < 63 {
+                    let b = frame[i]
+                    i += 1
+                    line |= Int(b & 0x7f) << shift
+                    if b < 0x80 { break }
+                    shift += 7
+                }
+                guard let sourceFile else { throw SluiceError(.package, "an unchecked JSON row before its source file in \(path)") }
+                lastRowWasJSON = true
+                jsonStart = i
+                currentSource = (sourceFile, line)
+            case PackageFile.Tag.sourceFile.rawValue:
+                sourceFile = String(decoding: frame[1...], as: UTF8.self)
+                continue
+            default:
+                lastRowWasJSON = false
+                currentSource = nil
+            }
+            frameKeyBase = keys.count
+            return true
+        }
     }
 
     /// The JSON text of the row ``advance()`` read (``lastRowWasJSON`` is `true`), valid inside `body` only.
     public func withCurrentJSON<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try frame.withUnsafeBufferPointer { p in try body(UnsafeBufferPointer(rebasing: p[1...])) }
+        try frame.withUnsafeBufferPointer { p in try body(UnsafeBufferPointer(rebasing: p[jsonStart...])) }
     }
 
     /// Decodes the row ``advance()`` read. Call it once per frame of a file whose frames are not all JSON
@@ -294,9 +352,11 @@ public final class PackageFileReader {
             let value: Value
             do {
                 value = try frame.withUnsafeBufferPointer { p throws(JSONText.ParseError) in
-                    try JSONText.decode(UnsafeBufferPointer(rebasing: p[1...]), exactFloats: exactFloats, keys: jsonKeys)
+                    try JSONText.decode(UnsafeBufferPointer(rebasing: p[jsonStart...]), exactFloats: exactFloats, keys: jsonKeys)
                 }
             } catch {
+                // A row stored unchecked is checked here: broken JSON in the source, at its file and line.
+                if let (file, line) = currentSource { throw SluiceError(.badInput, error.message(), file: file, line: line) }
                 throw SluiceError(.package, "corrupt JSON row in \(path): \(error)")
             }
             guard case .object(let row) = value else { throw SluiceError(.package, "JSON frame is not an object in \(path)") }
@@ -363,7 +423,7 @@ public struct FrameDecoder {
         }
         offset += 1
         switch tag {
-        case .jsonObject: throw SluiceError(.package, "a JSON row inside a value")
+        case .jsonObject, .uncheckedJSONObject, .sourceFile: throw SluiceError(.package, "a JSON row inside a value")
         case .null: return .null
         case .falseValue: return .bool(false)
         case .trueValue: return .bool(true)

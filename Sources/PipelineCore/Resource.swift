@@ -24,9 +24,9 @@ extension RowWriter {
     public func setState(_ key: String, _ value: String) {}
 }
 
-/// A writer that also takes rows as JSON object text. It validates the text and stores it as it is,
-/// which spares a JSON source from building values only to have them encoded again; the engine
-/// parses each row once, when it normalizes.
+/// A writer that also takes rows as JSON object text. It stores the text as it is, which spares a JSON
+/// source from building values only to have them encoded again; the engine parses each row once, when it
+/// normalizes. Text from a source without a file and line is checked as it is written.
 public protocol JSONRowWriter: RowWriter {
     /// Writes one row given as the bytes of a JSON object. Throws ``JSONText/ParseError`` for invalid JSON.
     func write(jsonObject bytes: ArraySlice<UInt8>) async throws
@@ -35,11 +35,20 @@ public protocol JSONRowWriter: RowWriter {
     /// ``write(jsonObject:)``). Spares a reader the cost of an asynchronous call per row (about 3% of a
     /// load of small rows). Throws as ``write(jsonObject:)`` does.
     func writeNow(jsonObject bytes: UnsafeBufferPointer<UInt8>) throws -> Bool
+    /// ``writeNow(jsonObject:)`` for a row read from line `line` (1-based) of the local file `file`: the
+    /// writer may store the text without checking it, and the engine then checks it as it normalizes the
+    /// row (it parses every row there anyway), reporting broken JSON at this file and line. Reading the
+    /// file again is what a retry of the load does not need: the text is in the package either way.
+    func writeNow(jsonObject bytes: UnsafeBufferPointer<UInt8>, file: String, line: Int) throws -> Bool
 }
 
 extension JSONRowWriter {
     /// Never at once: every row goes through ``write(jsonObject:)``.
     public func writeNow(jsonObject bytes: UnsafeBufferPointer<UInt8>) throws -> Bool { false }
+    /// Checked now, as ``writeNow(jsonObject:)``.
+    public func writeNow(jsonObject bytes: UnsafeBufferPointer<UInt8>, file: String, line: Int) throws -> Bool {
+        try writeNow(jsonObject: bytes)
+    }
 }
 
 extension RowWriter {

@@ -294,6 +294,7 @@ public struct Pipeline: Sendable {
             var checkedColumns = -1
             var direct = configuration.directPath && normalizer.takesDirectPath(table, exactFloats: exactFloats)
             let t = normalizer.tableIndex[table]!
+            var brokenSourceRow = false
             while try reader.advance() {
                 rowNumber += 1
                 if rowNumber & 4095 == 0 { try Task.checkCancellation() }
@@ -302,7 +303,10 @@ public struct Pipeline: Sendable {
                         ? try reader.withCurrentJSON { try normalizer.normalizeDirect($0, table: t) }
                         : try normalizer.normalizeDirect(flatRowOf: reader, table: t)
                     if !done {
+                        // Decoding a row stored unchecked is its JSON check: if it throws, the source file is broken.
+                        brokenSourceRow = reader.currentSource != nil
                         let row = try reader.currentRow(exactFloats: exactFloats)
+                        brokenSourceRow = false
                         try normalizer.normalize(row, table: table, exactFloats: exactFloats && reader.lastRowWasJSON)
                     }
                     if normalizer.addedColumns != checkedColumns {
@@ -315,9 +319,16 @@ public struct Pipeline: Sendable {
                     }
                 } catch var error as SluiceError {
                     error.stage = "normalize"
-                    error.row = error.row ?? rowNumber
+                    // A row stored unchecked names its source file and line; others, their row.
+                    if let (file, line) = reader.currentSource { error = error.placed(file: file, line: line) }
+                    if error.file == nil { error.row = error.row ?? rowNumber }
                     error.loadId = loadId
-                    if setAside, error.code == .badInput || error.code == .schema {
+                    if setAside, brokenSourceRow {
+                        // Broken JSON in a source file (stored unchecked, checked here): as when extract refuses a
+                        // file, nothing of the package loads, and there is nothing to retry but the fixed file.
+                        storage.remove(.extracted, loadId)
+                        error.message += "; nothing of the package was loaded"
+                    } else if setAside, error.code == .badInput || error.code == .schema {
                         // Retrying cannot help: set the package aside, visibly, so later runs proceed.
                         storage.setAside(loadId, from: .extracted, error: error)
                         error.message += "; the package was set aside in \(storage.path(.failed, loadId))"

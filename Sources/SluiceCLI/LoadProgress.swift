@@ -232,4 +232,10 @@ final class CountingJSONWriter: CountingWriter, JSONRowWriter, EncodedRowWriter 
         counter.add()
         return true
     }
+
+    func writeNow(jsonObject bytes: UnsafeBufferPointer<UInt8>, file: String, line: Int) throws -> Bool {
+        guard let jsonInner, try jsonInner.writeNow(jsonObject: bytes, file: file, line: line) else { return false }
+        counter.add()
+        return true
+    }
 }

@@ -150,6 +150,50 @@ struct DirectPathTests {
         }
     }
 
+    /// The extract stage stores a file's JSON Lines unchecked: normalize is the check. The direct path must
+    /// take no broken row (one it took would load half a row, silently); the general path then reports it.
+    /// Rows of every shape above, broken by one edit each (a byte dropped, doubled or inserted, the text
+    /// cut short, invalid UTF-8), after the schema has met every key, so the direct path is tried on all.
+    @Test("takes no broken row: every row the JSON check refuses goes to the general path, which refuses it")
+    func brokenRowsAreNeverTaken() throws {
+        let dir = try TemporaryDirectory.make("broken")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let valid = Self.rows(seed: 21, count: 3000)
+        let normalizer = Normalizer(schema: Schema(name: "t"), loadId: "1700000000.000001", directory: dir)
+        normalizer.ids = RowIds(seed: 42)
+        let table = try normalizer.register(table: "rows", hints: ResourceHints())
+        let t = normalizer.tableIndex[table]!
+        normalizer.directBeginFile()
+        for line in valid {
+            let bytes = Array(line.utf8)
+            if try bytes.withUnsafeBufferPointer({ try normalizer.normalizeDirect($0, table: t) }) { continue }
+            guard case .object(let row) = try JSONText.decode(bytes) else { continue }
+            try normalizer.normalize(row, table: table)
+        }
+        var random = SplitMix64(seed: 22)
+        let inserted: [UInt8] = Array("{}[],:\"\\ axe0-.+tnu".utf8) + [0x01, 0x0A, 0xC3, 0xE2, 0xFF, 0x80]
+        var broken = 0, takenBroken: [String] = []
+        for k in 0..<60_000 {
+            var bytes = Array(valid[k % valid.count].utf8)
+            let at = random.next(bytes.count)
+            switch random.next(5) {
+            case 0: bytes.remove(at: at)
+            case 1: bytes.insert(bytes[at], at: at)
+            case 2: bytes.insert(inserted[random.next(inserted.count)], at: at)
+            case 3: bytes.removeSubrange(max(1, at)...)
+            default: bytes[at] = [0xFF, 0xC0, 0x80, 0xED][random.next(4)]
+            }
+            guard bytes.first == UInt8(ascii: "{"), (try? bytes.withUnsafeBufferPointer { try JSONText.validate($0) }) == nil else { continue }
+            broken += 1
+            let taken = (try? bytes.withUnsafeBufferPointer { try normalizer.normalizeDirect($0, table: t) }) ?? false
+            if taken { takenBroken.append(String(decoding: bytes, as: UTF8.self)) }
+            #expect(throws: JSONText.ParseError.self) { try JSONText.decode(bytes) }
+        }
+        #expect(broken > 30_000)
+        #expect(takenBroken.isEmpty, "\(takenBroken.count) broken rows taken, the first: \(takenBroken.first ?? "")")
+        _ = try normalizer.finish()
+    }
+
     /// The same JSON Lines file loaded into real SQLite files with the direct path on and off: the
     /// same tables, columns, types and values.
     @Test("loads the same rows into SQLite with the direct path on and off", arguments: ["rows.jsonl", "rows.csv"])

@@ -135,7 +135,14 @@ struct EngineTests {
             ]))
         } throws: { error in
             let e = error as! SluiceError
-            return e.file == bad && e.line == 2 && e.stage == "extract"
+            // The file's rows are stored unchecked at extract and checked as they are normalized.
+            return e.file == bad && e.line == 2 && e.stage == "normalize" && e.code == .badInput
+                && e.message.contains("unexpected end of input") && e.message.hasSuffix("nothing of the package was loaded")
+        }
+        // No package is kept: nothing in it could load (the fixed file is what to run again).
+        let packages = t.dir + "/.sluice/test/packages"
+        for stage in ["extracted", "normalized", "failed"] {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: packages + "/" + stage).isEmpty, "\(stage)")
         }
         let exists = FileManager.default.fileExists(atPath: t.destination.path)
         #expect(try !exists || t.columns("rows").isEmpty)
@@ -143,6 +150,31 @@ struct EngineTests {
         let info = try await t.pipeline.run(Source(name: "f", resources: [try FileResource.make(name: "rows", paths: [good])]))
         #expect(info.packages.count == 1)
         #expect(try t.count("rows") == 1)
+    }
+
+    /// Rows are checked as they are normalized, overlapped with the extract stage: a line broken deep in a
+    /// file, after thousands of rows took the direct path, is still reported at its line and byte, and
+    /// nothing of the file loads.
+    @Test func aLineBrokenDeepInAFileIsReportedAtItsLineAndLoadsNothing() async throws {
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        func text(broken: Bool) -> String {
+            (1...20_000).map { i in
+                broken && i == 15_000 ? #"{"id": 15000, "name": "cut short"# : #"{"id": \#(i), "name": "row \#(i)", "amount": \#(i).5}"#
+            }.joined(separator: "\n") + "\n"
+        }
+        let path = t.file("rows.jsonl", text(broken: true))
+        await #expect {
+            try await t.pipeline.run(Source(name: "f", resources: [try FileResource.make(name: "rows", paths: [path])]))
+        } throws: { error in
+            let e = error as! SluiceError
+            return e.file == path && e.line == 15_000 && e.message.contains("malformed JSON: unterminated string at byte 33")
+        }
+        #expect(try !FileManager.default.fileExists(atPath: t.destination.path) || t.columns("rows").isEmpty)
+        let fixed = t.file("rows.jsonl", text(broken: false))
+        let info = try await t.pipeline.run(Source(name: "f", resources: [try FileResource.make(name: "rows", paths: [fixed])]))
+        #expect(info.packages.count == 1)
+        #expect(try t.query("SELECT count(*), sum(amount) FROM rows").first == ["20000", "200020000.0"])
     }
 
     @Test func restoresSchemaFromTheDestinationWhenLocalStateIsGone() async throws {

@@ -67,7 +67,7 @@ public struct JSONLinesReader: JSONRecordReader {
         guard first == UInt8(ascii: "{") else { return false }
         return try bytes.withUnsafeBufferPointer { p in
             do {
-                return try json.writeNow(jsonObject: UnsafeBufferPointer(rebasing: p[from..<to]))
+                return try json.writeNow(jsonObject: UnsafeBufferPointer(rebasing: p[from..<to]), file: path, line: line)
             } catch let error as JSONText.ParseError {
                 throw SluiceError(.badInput, error.message(), file: path, line: line)
             } catch let error as SluiceError {
