@@ -19,6 +19,9 @@ extension Normalizer {
         /// Per table, per key tree node: the row object that met it last (a key given twice takes the general path).
         var seen: [NodeMarks] = []
         var generation: UInt32 = 0
+        /// Per table, per key tree node of a nested object or list: `addedColumns + 1` when the node was
+        /// found not to be a json column (a lookup by name per nested value and row, until a column is added).
+        var notJSON: [NodeMarks] = []
         /// Per table: its hints as ``Normalizer/hints`` holds them (`.some(nil)`: none), looked up once.
         var tableHints: [ResolvedHints??] = []
         /// Per table: its system columns in the order the general path writes them (root: `_dlt_load_id`,
@@ -184,14 +187,15 @@ extension Normalizer {
         var row = FlatRowBuilder(reserving: 0)
         swap(&row, &direct.rows[slot])
         let marks = direct.seen[t]
+        let notJSON = direct.notJSON[t]
         let fieldsRead = try nodes.withUnsafeBufferPointer { nodes throws -> Bool in
-            guard try directFields(&cursor, node: KeyTree.row, nodes: nodes, marks: marks, table: t, hint: hint, into: &row, keys: id == nil)
+            guard try directFields(&cursor, node: KeyTree.row, nodes: nodes, marks: marks, notJSON: notJSON, table: t, hint: hint, into: &row, keys: id == nil)
             else { return false }
             let end = cursor.position
             while direct.stack.count > stackStart {
                 let (position, node) = direct.stack.removeLast()
                 cursor.position = position
-                guard cursor.enterObject(), try directFields(&cursor, node: node, nodes: nodes, marks: marks, table: t, hint: hint, into: &row, keys: false) else {
+                guard cursor.enterObject(), try directFields(&cursor, node: node, nodes: nodes, marks: marks, notJSON: notJSON, table: t, hint: hint, into: &row, keys: false) else {
                     return false
                 }
             }
@@ -222,8 +226,9 @@ extension Normalizer {
             }
             cursor.position = position + 1  // past the `[`
             var item = 0
+            let childIds = RowIds.ChildIds(parent: ownId, table: name)
             while try cursor.toItem(first: item == 0) {
-                let childId = RowIds.child(parent: ownId, table: name, index: item)
+                let childId = childIds.id(item)
                 switch cursor.kind() {
                 case .object:
                     _ = cursor.enterObject()
@@ -294,7 +299,9 @@ extension Normalizer {
             direct.generation = 1
         }
         while direct.seen.count <= t { direct.seen.append(NodeMarks()) }
+        while direct.notJSON.count <= t { direct.notJSON.append(NodeMarks()) }
         direct.seen[t].grow(to: trees[t].nodes.count)
+        direct.notJSON[t].grow(to: trees[t].nodes.count)
         return slot
     }
 
@@ -318,8 +325,16 @@ extension Normalizer {
     /// into the row's frame, nested objects onto the stack (dlt's order, as ``flatten(_:table:hint:)``),
     /// lists onto the list of lists.
     private func directFields(_ cursor: inout JSONCursor, node parent: Int, nodes: UnsafeBufferPointer<KeyTree.Node>,
-                              marks: NodeMarks, table t: Int, hint: ResolvedHints?, into row: inout FlatRowBuilder, keys: Bool) throws -> Bool
+                              marks: NodeMarks, notJSON: NodeMarks, table t: Int, hint: ResolvedHints?, into row: inout FlatRowBuilder,
+                              keys: Bool) throws -> Bool
     {
+        let stamp = UInt32(truncatingIfNeeded: addedColumns &+ 1)
+        @inline(__always) func isJSON(_ node: Int) -> Bool {
+            if notJSON.holds(node, stamp) { return false }
+            if isJSONColumn(nodes[node].name, table: t, hint: hint) { return true }
+            notJSON.set(node, stamp)
+            return false
+        }
         var index = 0
         let kids = nodes[parent].children
         while try cursor.toKey(first: index == 0) {
@@ -337,11 +352,11 @@ extension Normalizer {
             index += 1
             switch cursor.kind() {
             case .object:
-                if isJSONColumn(nodes[node].name, table: t, hint: hint) { return false }
+                if isJSON(node) { return false }
                 direct.stack.append((cursor.position, node))
                 try cursor.skipNested()  // read again, checked, from the stack
             case .array:
-                if isJSONColumn(nodes[node].name, table: t, hint: hint) { return false }
+                if isJSON(node) { return false }
                 // An empty list makes nothing; one with items makes child rows, after this row.
                 if !cursor.readEmptyList() {
                     direct.lists.append((cursor.position, node))
@@ -445,6 +460,13 @@ final class NodeMarks {
         marks.deallocate()
         marks = bigger
         count = nodes
+    }
+
+    /// Whether `node` holds `value` (as ``set(_:_:)`` left it).
+    @inline(__always) func holds(_ node: Int, _ value: UInt32) -> Bool { node < count && marks[node] == value }
+
+    @inline(__always) func set(_ node: Int, _ value: UInt32) {
+        if node < count { marks[node] = value }
     }
 
     /// Forgets every mark (the generation counter wrapped).

@@ -40,28 +40,42 @@ struct RowIds {
 
     /// A stable id for item `index` of a list in `table` under `parent`.
     static func child(parent: String, table: String, index: Int) -> String {
-        var h1: UInt64 = 0xcbf2_9ce4_8422_2325
-        var h2: UInt64 = 0x8422_2325_cbf2_9ce4
-        @inline(__always) func mix(_ byte: UInt8) {
+        ChildIds(parent: parent, table: table).id(index)
+    }
+
+    /// The ids of the items of one list: the hash of `parent` and `table`, taken once, goes on with each
+    /// item's index (``child(parent:table:index:)`` is this, one item at a time).
+    struct ChildIds {
+        private var h1: UInt64 = 0xcbf2_9ce4_8422_2325
+        private var h2: UInt64 = 0x8422_2325_cbf2_9ce4
+
+        init(parent: String, table: String) {
+            for b in parent.utf8 { mix(b) }
+            mix(0x5F)
+            for b in table.utf8 { mix(b) }
+            mix(0x5F)
+        }
+
+        @inline(__always) private mutating func mix(_ byte: UInt8) {
             h1 = (h1 ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
             h2 = (h2 ^ UInt64(byte)) &* 0x0000_0100_0000_01B3 &+ 0x9E37_79B9_7F4A_7C15
         }
-        for b in parent.utf8 { mix(b) }
-        mix(0x5F)
-        for b in table.utf8 { mix(b) }
-        mix(0x5F)
-        var i = index
-        repeat {
-            mix(UInt8(48 + i % 10))
-            i /= 10
-        } while i > 0
-        return encode(h1 ^ (h2 >> 29), h2 ^ (h1 >> 31))
+
+        func id(_ index: Int) -> String {
+            var state = self
+            var i = index
+            repeat {
+                state.mix(UInt8(48 + i % 10))
+                i /= 10
+            } while i > 0
+            return RowIds.encode(state.h1 ^ (state.h2 >> 29), state.h2 ^ (state.h1 >> 31))
+        }
     }
 
     private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
 
     /// 80 bits as 14 base64 characters, built in place (it runs once per row).
-    private static func encode(_ a: UInt64, _ b: UInt64) -> String {
+    fileprivate static func encode(_ a: UInt64, _ b: UInt64) -> String {
         // 80 bits = 13 full sextets + 2 bits; take them from a (64 bits) then b (16 bits).
         String(unsafeUninitializedCapacity: 14) { out in
             alphabet.withUnsafeBufferPointer { table in
