@@ -19,9 +19,6 @@ extension Normalizer {
         /// Per table, per key tree node: the row object that met it last (a key given twice takes the general path).
         var seen: [NodeMarks] = []
         var generation: UInt32 = 0
-        /// Per table, per key tree node of a nested object or list: `addedColumns + 1` when the node was
-        /// found not to be a json column (a lookup by name per nested value and row, until a column is added).
-        var notJSON: [NodeMarks] = []
         /// Per table: its hints as ``Normalizer/hints`` holds them (`.some(nil)`: none), looked up once.
         var tableHints: [ResolvedHints??] = []
         /// Per table: its system columns in the order the general path writes them (root: `_dlt_load_id`,
@@ -187,15 +184,14 @@ extension Normalizer {
         var row = FlatRowBuilder(reserving: 0)
         swap(&row, &direct.rows[slot])
         let marks = direct.seen[t]
-        let notJSON = direct.notJSON[t]
         let fieldsRead = try nodes.withUnsafeBufferPointer { nodes throws -> Bool in
-            guard try directFields(&cursor, node: KeyTree.row, nodes: nodes, marks: marks, notJSON: notJSON, table: t, hint: hint, into: &row, keys: id == nil)
+            guard try directFields(&cursor, node: KeyTree.row, nodes: nodes, marks: marks, table: t, hint: hint, into: &row, keys: id == nil)
             else { return false }
             let end = cursor.position
             while direct.stack.count > stackStart {
                 let (position, node) = direct.stack.removeLast()
                 cursor.position = position
-                guard cursor.enterObject(), try directFields(&cursor, node: node, nodes: nodes, marks: marks, notJSON: notJSON, table: t, hint: hint, into: &row, keys: false) else {
+                guard cursor.enterObject(), try directFields(&cursor, node: node, nodes: nodes, marks: marks, table: t, hint: hint, into: &row, keys: false) else {
                     return false
                 }
             }
@@ -299,9 +295,7 @@ extension Normalizer {
             direct.generation = 1
         }
         while direct.seen.count <= t { direct.seen.append(NodeMarks()) }
-        while direct.notJSON.count <= t { direct.notJSON.append(NodeMarks()) }
         direct.seen[t].grow(to: trees[t].nodes.count)
-        direct.notJSON[t].grow(to: trees[t].nodes.count)
         return slot
     }
 
@@ -325,14 +319,14 @@ extension Normalizer {
     /// into the row's frame, nested objects onto the stack (dlt's order, as ``flatten(_:table:hint:)``),
     /// lists onto the list of lists.
     private func directFields(_ cursor: inout JSONCursor, node parent: Int, nodes: UnsafeBufferPointer<KeyTree.Node>,
-                              marks: NodeMarks, notJSON: NodeMarks, table t: Int, hint: ResolvedHints?, into row: inout FlatRowBuilder,
+                              marks: NodeMarks, table t: Int, hint: ResolvedHints?, into row: inout FlatRowBuilder,
                               keys: Bool) throws -> Bool
     {
         let stamp = UInt32(truncatingIfNeeded: addedColumns &+ 1)
         @inline(__always) func isJSON(_ node: Int) -> Bool {
-            if notJSON.holds(node, stamp) { return false }
+            if marks.notJSON(node, stamp) { return false }
             if isJSONColumn(nodes[node].name, table: t, hint: hint) { return true }
-            notJSON.set(node, stamp)
+            marks.setNotJSON(node, stamp)
             return false
         }
         var index = 0
@@ -440,9 +434,15 @@ extension Normalizer {
 /// key costs no uniqueness check of nested arrays.
 final class NodeMarks {
     private var marks = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
+    /// Per node of a nested object or list: `addedColumns + 1` of the normalizer when the node was found
+    /// not to be a json column (else a lookup by name per nested value and row, until a column is added).
+    private var notJSONStamps = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
     private var count = 0
 
-    deinit { marks.deallocate() }
+    deinit {
+        marks.deallocate()
+        notJSONStamps.deallocate()
+    }
 
     /// Marks `node` as met by `generation`; `false` when it was already (a key given twice) or is unknown.
     @inline(__always) func mark(_ node: Int, _ generation: UInt32) -> Bool {
@@ -459,14 +459,19 @@ final class NodeMarks {
         (bigger + count).initialize(repeating: 0, count: nodes - count)
         marks.deallocate()
         marks = bigger
+        let stamps = UnsafeMutablePointer<UInt32>.allocate(capacity: nodes)
+        stamps.update(from: notJSONStamps, count: count)
+        (stamps + count).initialize(repeating: 0, count: nodes - count)
+        notJSONStamps.deallocate()
+        notJSONStamps = stamps
         count = nodes
     }
 
-    /// Whether `node` holds `value` (as ``set(_:_:)`` left it).
-    @inline(__always) func holds(_ node: Int, _ value: UInt32) -> Bool { node < count && marks[node] == value }
+    /// Whether `node` was found not to be a json column when the normalizer's `addedColumns + 1` was `stamp`.
+    @inline(__always) func notJSON(_ node: Int, _ stamp: UInt32) -> Bool { node < count && notJSONStamps[node] == stamp }
 
-    @inline(__always) func set(_ node: Int, _ value: UInt32) {
-        if node < count { marks[node] = value }
+    @inline(__always) func setNotJSON(_ node: Int, _ stamp: UInt32) {
+        if node < count { notJSONStamps[node] = stamp }
     }
 
     /// Forgets every mark (the generation counter wrapped).
