@@ -4,8 +4,8 @@ extension JSONText.Scanner {
         let start = i + 1
         let (j, ascii) = plainRun(from: start)
         if j < p.count, p[j] == UInt8(ascii: "\"") {
-            guard ascii || UTF8Text.isValid(UnsafeBufferPointer(rebasing: p[start..<j])) else {
-                throw JSONText.ParseError(reason: "invalid UTF-8 in a string", offset: start)
+            if !ascii, let bad = UTF8Text.firstInvalid(UnsafeBufferPointer(rebasing: p[start..<j])) {
+                throw JSONText.ParseError(reason: "invalid UTF-8 in a string", offset: start + bad)
             }
             i = j + 1
             return
@@ -32,8 +32,8 @@ extension JSONText.Scanner {
         if i < p.count, p[i] == UInt8(ascii: "\"") {
             let slice = UnsafeBufferPointer(rebasing: p[start..<i])
             i += 1
-            guard ascii || UTF8Text.isValid(slice) else {
-                throw JSONText.ParseError(reason: "invalid UTF-8 in a string", offset: start)
+            if !ascii, let bad = UTF8Text.firstInvalid(slice) {
+                throw JSONText.ParseError(reason: "invalid UTF-8 in a string", offset: start + bad)
             }
             return body(slice)
         }
@@ -45,7 +45,9 @@ extension JSONText.Scanner {
             if c == UInt8(ascii: "\"") {
                 i += 1
                 guard scratch.withUnsafeBufferPointer({ UTF8Text.isValid($0) }) else {
-                    throw JSONText.ParseError(reason: "invalid UTF-8 in a string", offset: start)
+                    // Escapes are ASCII: the invalid byte is in the text as written, at the same offset.
+                    let bad = UTF8Text.firstInvalid(UnsafeBufferPointer(rebasing: p[start..<i - 1])) ?? 0
+                    throw JSONText.ParseError(reason: "invalid UTF-8 in a string", offset: start + bad)
                 }
                 return scratch.withUnsafeBufferPointer { body($0) }
             }

@@ -244,7 +244,7 @@ public enum JSONText {
                 if c == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: p[start..<j])
                     guard let id = keys.id(of: slice, guess: slot, valid: false) else {
-                        throw ParseError(reason: "invalid UTF-8 in a string", offset: start)
+                        throw ParseError(reason: "invalid UTF-8 in a string", offset: start + (UTF8Text.firstInvalid(slice) ?? 0))
                     }
                     if id < 0 { return (try parseString(), -1) }
                     i = j + 1

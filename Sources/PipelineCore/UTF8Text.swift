@@ -8,9 +8,14 @@ public enum UTF8Text {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    public static func isValid(_ p: UnsafeBufferPointer<UInt8>) -> Bool {
+    @inline(__always)
+    public static func isValid(_ p: UnsafeBufferPointer<UInt8>) -> Bool { firstInvalid(p) == nil }
+
+    /// The offset of the first byte of `p` that does not begin a valid UTF-8 sequence (an error names
+    /// the byte that is wrong), or `nil` when all of `p` is valid.
+    public static func firstInvalid(_ p: UnsafeBufferPointer<UInt8>) -> Int? {
         let n = p.count
-        guard let base = p.baseAddress else { return true }
+        guard let base = p.baseAddress else { return nil }
         var i = 0
         // ASCII fast path, eight bytes at a time.
         while i + 8 <= n {
@@ -34,18 +39,18 @@ public enum UTF8Text {
             case 0xF0: need = 3; lower = 0x90
             case 0xF1...0xF3: need = 3
             case 0xF4: need = 3; upper = 0x8F
-            default: return false
+            default: return i
             }
-            guard i + need < n else { return false }  // truncated sequence
+            guard i + need < n else { return i }  // truncated sequence
             let c1 = base[i + 1]
-            guard c1 >= lower, c1 <= upper else { return false }
+            guard c1 >= lower, c1 <= upper else { return i }
             var k = 2
             while k <= need {
-                guard base[i + k] >= 0x80, base[i + k] <= 0xBF else { return false }
+                guard base[i + k] >= 0x80, base[i + k] <= 0xBF else { return i }
                 k += 1
             }
             i += need + 1
         }
-        return true
+        return nil
     }
 }

@@ -109,14 +109,15 @@ extension Pipeline {
     }
 
     /// Drops the pipeline's tables, its stored schema and state, and its working directory: the next run
-    /// starts from nothing, as if new.
-    public func fullRefresh() async throws {
+    /// starts from nothing, as if new. `kept`: files of the working directory that define the pipeline
+    /// rather than hold its state (what `sluice load` recorded), left in place.
+    public func fullRefresh(keeping kept: Set<String> = []) async throws {
         let lock = try PipelineLock(directory: directory, pipeline: name)
         defer { withExtendedLifetime(lock) {} }
         try await destination.withRunLock(pipeline: name) {
             let schema = try await currentSchema()
             try await destination.drop(schema)
-            for item in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where item != "lock" {
+            for item in (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [] where item != "lock" && !kept.contains(item) {
                 try FileManager.default.removeItem(atPath: directory + "/" + item)
             }
         }

@@ -327,7 +327,7 @@ public struct Pipeline: Sendable {
                         // Broken JSON in a source file (stored unchecked, checked here): as when extract refuses a
                         // file, nothing of the package loads, and there is nothing to retry but the fixed file.
                         storage.remove(.extracted, loadId)
-                        error.message += "; nothing of the package was loaded"
+                        error.message += "; nothing of the package was loaded, and it was removed: fix the file and run again"
                     } else if setAside, error.code == .badInput || error.code == .schema {
                         // Retrying cannot help: set the package aside, visibly, so later runs proceed.
                         storage.setAside(loadId, from: .extracted, error: error)

@@ -27,7 +27,7 @@ struct RunCommand: AsyncParsableCommand {
             let (p, source) = try target.prepare(global)
             if fullRefresh {
                 logger.info("full refresh of \(target.pipeline): dropping its tables and state")
-                try await p.fullRefresh()
+                try await p.fullRefresh(keeping: [LoadSpec.fileName])
             }
             logger.info("running pipeline \(target.pipeline) into \(p.destination.name)")
             let progress = LoadProgress.forCommand(pipeline: target.pipeline, global: global, quiet: quiet, logger: logger)

@@ -19,8 +19,11 @@ public struct LoadSpec: Codable, Sendable {
         self.tables = tables
     }
 
+    /// The file's name in the pipeline's working directory (a full refresh keeps it: it defines the pipeline).
+    public static let fileName = "load.json"
+
     public static func path(pipeline: String, workingDirectory: String) -> String {
-        workingDirectory + "/" + pipeline + "/load.json"
+        workingDirectory + "/" + pipeline + "/" + fileName
     }
 
     public static func read(pipeline: String, workingDirectory: String) throws -> LoadSpec? {

@@ -163,7 +163,7 @@ public enum PipelineFlows {
                 task.logger.info("full refresh: dropping the tables and state of \(name)")
                 // Deployments' slots are not data: they survive the refresh, or slots would run again.
                 let kept = try await pipeline.currentState().resources[Source.stateKey]?.values ?? [:]
-                try await pipeline.fullRefresh()
+                try await pipeline.fullRefresh(keeping: [LoadSpec.fileName])
                 for (key, value) in kept where source.claims[key] == nil { source.claims[key] = value }
             }
             let info = try await pipeline.run(source)

@@ -73,6 +73,25 @@ struct JSONTextTests {
         #expect(throws: JSONText.ParseError.self) { try JSONText.decode(bytes) }
     }
 
+    /// The error names the byte that is wrong, not the start of its string (a long text would hide it),
+    /// in values, in keys, in strings with escapes, and by the check that builds nothing.
+    @Test(arguments: [
+        (Array(#"{"a": "abcdefgh"#.utf8) + [0xFF] + Array(#""}"#.utf8), 15),          // after eight ASCII bytes (the word-at-a-time scan)
+        (Array(#"{"a": "é ok "#.utf8) + [0xC0, 0x80] + Array(#""}"#.utf8), 13),        // an overlong sequence after a valid one
+        (Array(#"{"a": "x\n y"#.utf8) + [0xED, 0xA0, 0x80] + Array(#""}"#.utf8), 12), // a surrogate, after an escape
+        (Array(#"{"ke"#.utf8) + [0x80] + Array(#"y": 1}"#.utf8), 4),                  // in a key
+    ] as [([UInt8], Int)])
+    func invalidUTF8IsReportedAtItsByte(bytes: [UInt8], offset: Int) throws {
+        for check in [{ _ = try JSONText.decode(bytes) }, { try bytes.withUnsafeBufferPointer { try JSONText.validate($0) } }] {
+            do {
+                try check()
+                Issue.record("accepted \(bytes)")
+            } catch let error as JSONText.ParseError {
+                #expect(error.reason == "invalid UTF-8 in a string" && error.offset == offset, "\(error)")
+            }
+        }
+    }
+
     @Test func deepNestingIsAnErrorNotACrash() {
         let text = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
         #expect(throws: JSONText.ParseError.self) { try JSONText.decode(text) }

@@ -1,4 +1,5 @@
 import PipelineCore
+import SluiceTesting
 import Testing
 
 @Suite("ISO 8601 dates and timestamps")
@@ -46,5 +47,33 @@ struct TimestampsTests {
         #expect(Timestamps.formatDate(Int32(Timestamps.days(year: -1, month: 12, day: 31))) == "-0001-12-31")
         // Text read as a timestamp past 9999 (an offset carries it over) is written as the same instant.
         #expect(Timestamps.parse("9999-12-31T23:59:59-01:00") == .timestamp(micros(10000, 1, 1, seconds: 3599)))
+    }
+
+    /// The writer that keeps the last day's date writes what `formatTimestamp` writes, for runs of values
+    /// on one day, jumps between days (either way, across 1970 and year 0), and the extremes.
+    @Test func theWriterKeepingTheLastDateWritesTheSameText() {
+        var random = SplitMix64(seed: 11)
+        var writer = TimestampWriter()
+        var values: [Int64] = [.max, .min, 0, -1, .max, 86_400_000_000 - 1, 86_400_000_000, -86_400_000_000, -86_400_000_001]
+        for _ in 0..<20_000 {
+            switch random.next(4) {
+            case 0: values.append(values.last! + Int64(random.next(3_600_000_000)))  // later the same day, mostly
+            case 1: values.append(Int64(random.next(4_000_000_000_000_000)) - 2_000_000_000_000_000)
+            case 2: values.append(Int64(bitPattern: random.next()))
+            default: values.append(values.last! - Int64(random.next(1_000_000)))
+            }
+        }
+        var hits = 0
+        var lastDay = Int64.min
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Timestamps.maxTextLength) { p in
+            for v in values {
+                let n = writer.write(v, into: p.baseAddress!)
+                #expect(String(decoding: UnsafeBufferPointer(rebasing: p[0..<n]), as: UTF8.self) == Timestamps.formatTimestamp(v), "\(v)")
+                let day = Int64((Double(v) / 86_400_000_000).rounded(.down))
+                if day == lastDay { hits += 1 }
+                lastDay = day
+            }
+        }
+        #expect(hits > 5_000)  // the runs on one day were there to be kept
     }
 }

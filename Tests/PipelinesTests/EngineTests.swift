@@ -137,7 +137,7 @@ struct EngineTests {
             let e = error as! SluiceError
             // The file's rows are stored unchecked at extract and checked as they are normalized.
             return e.file == bad && e.line == 2 && e.stage == "normalize" && e.code == .badInput
-                && e.message.contains("unexpected end of input") && e.message.hasSuffix("nothing of the package was loaded")
+                && e.message.contains("unexpected end of input") && e.message.hasSuffix("nothing of the package was loaded, and it was removed: fix the file and run again")
         }
         // No package is kept: nothing in it could load (the fixed file is what to run again).
         let packages = t.dir + "/.sluice/test/packages"

@@ -167,6 +167,24 @@ struct CLISchemaTests {
     }
 }
 
+extension CLISchemaTests {
+    /// A full refresh drops a pipeline's data and state, not its definition: one made by `sluice load`
+    /// is still listed and runs again (its `load.json` was removed with the state).
+    @Test func aFullRefreshKeepsWhatSluiceLoadRecorded() throws {
+        let dir = try cli.scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = FileManager.default.createFile(atPath: dir + "/s.jsonl", contents: Data(#"{"x":1}"#.utf8 + [0x0A] + #"{"x":2}"#.utf8 + [0x0A]))
+        #expect(try cli.sluice(["load", "s.jsonl", "--table", "t"], in: dir).status == 0)
+        let refreshed = try cli.sluice(["run", "t", "--full-refresh"], in: dir)
+        #expect(refreshed.status == 0, "\(refreshed.output)")
+        let listed = try cli.sluice(["pipelines"], in: dir).output
+        #expect(listed.contains("t         sluice load  sqlite"), "\(listed)")
+        let again = try cli.sluice(["run", "t"], in: dir)
+        #expect(again.status == 0, "\(again.output)")
+        #expect(try cli.sqlite(dir + "/t.sqlite", "select count(*) from t") == "4")  // refreshed to 2, then 2 more
+    }
+}
+
 @Suite("sluice command: Postgres", .enabled(if: TestPostgres.available))
 struct CLIPostgresTests {
     let cli = CLITests()

@@ -11,6 +11,8 @@ import Darwin
 /// string) is quoted, quotes doubled; a null is an empty unquoted field. Records end with `\n`.
 final class CSVFileWriter: RowFileWriter {
     let sink: ByteSink
+    /// Timestamps as text, the date of the last day written kept.
+    private var timestamps = TimestampWriter()
     private let delimiter: UInt8
     private var slots: [FieldPayload]
 
@@ -85,7 +87,7 @@ final class CSVFileWriter: RowFileWriter {
             case .decimal(let p): sink.append(p)
             case .text(let p): appendField(p)
             case .date(let d): sink.append(Timestamps.formatDate(d))
-            case .timestamp(let t): TextForms.appendTimestamp(t, to: sink)
+            case .timestamp(let t): TextForms.appendTimestamp(t, to: sink, with: &timestamps)
             case .binary(let p):
                 var text = Base64.encode(Array(p))
                 text.withUTF8 { appendField($0) }

@@ -5,6 +5,8 @@ import PipelineCore
 /// timestamps and dates are ISO 8601 strings, binary is base64, json columns are their JSON text.
 final class JSONLinesFileWriter: RowFileWriter {
     let sink: ByteSink
+    /// Timestamps as text, the date of the last day written kept.
+    private var timestamps = TimestampWriter()
     /// `"name":` of each column, escaped once, one after another: column `c`'s is `keyBytes[keyStart[c]..<keyStart[c + 1]]`.
     private let keyBytes: [UInt8]
     private let keyStart: [Int]
@@ -58,7 +60,7 @@ final class JSONLinesFileWriter: RowFileWriter {
             case .date(let d): sink.append("\"" + Timestamps.formatDate(d) + "\"")
             case .timestamp(let t):
                 sink.append(0x22)
-                TextForms.appendTimestamp(t, to: sink)
+                TextForms.appendTimestamp(t, to: sink, with: &timestamps)
                 sink.append(0x22)
             case .binary(let p): sink.append("\"" + Base64.encode(Array(p)) + "\"")
             }

@@ -86,16 +86,18 @@ enum TextForms {
             // truncation and the fraction are exact below 2^53.
             let t = Double(Int64(x))
             let m = x - t >= 0.5 ? t + 1 : t
-            if m < 9_007_199_254_740_992, m / scale == a { return (Int64(m), k) }
+            // `a * scale` is within two units in the last place of `m` when `m / scale` is `a`: most
+            // scales are ruled out by that, without the division.
+            if (x - m).magnitude <= x * 0x1p-51, m < 9_007_199_254_740_992, m / scale == a { return (Int64(m), k) }
             scale *= 10
         }
         return nil
     }
 
-    /// Appends `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`.
-    @inline(__always) static func appendTimestamp(_ micros: Int64, to sink: ByteSink) {
+    /// Appends `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`, through a writer's ``TimestampWriter``.
+    @inline(__always) static func appendTimestamp(_ micros: Int64, to sink: ByteSink, with writer: inout TimestampWriter) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Timestamps.maxTextLength) { p in
-            let n = Timestamps.writeTimestamp(micros, into: p.baseAddress!)
+            let n = writer.write(micros, into: p.baseAddress!)
             sink.append(UnsafeBufferPointer(start: p.baseAddress!, count: n))
         }
     }

@@ -237,6 +237,7 @@ extension SQLiteConnection {
         arena.reserveCapacity(1 << 20)
         let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: perStatement * n * Timestamps.maxTextLength)
         defer { scratch.deallocate() }
+        var timestamps = TimestampWriter()
 
         func flush(_ stmt: SQLiteConnection.Statement) throws {
             if Task.isCancelled { throw CancellationError() }  // the transaction rolls back
@@ -259,7 +260,7 @@ extension SQLiteConnection {
                             sqlite3_bind_blob(stmt.handle, index, p.baseAddress, Int32(p.count), csqlite_static())
                         case .timestamp(let t):
                             let out = scratch + scratchUsed
-                            let len = Timestamps.writeTimestamp(t, into: out)
+                            let len = timestamps.write(t, into: out)
                             scratchUsed += Timestamps.maxTextLength
                             sqlite3_bind_text(stmt.handle, index, UnsafeRawPointer(out).assumingMemoryBound(to: CChar.self),
                                               Int32(len), csqlite_static())
