@@ -259,29 +259,48 @@ public enum Timestamps {
 }
 
 /// ``Timestamps/writeTimestamp(_:into:)`` for a stream of values that mostly share a few days (a load's
-/// rows): the date of the last day written is kept, so the calendar arithmetic runs once per day met,
-/// not per value (it was half the cost of writing a timestamp as text). Same text, byte for byte.
-public struct TimestampWriter {
-    private var day = Int64.min
-    /// `YYYY-MM-DDT` of ``day`` (at most 16 bytes: a sign and a year of up to ten digits).
-    private var date: (UInt64, UInt64) = (0, 0)
-    private var dateLength = 0
+/// rows): the dates of the last days met are kept (64 of them, by the day's low bits), so the calendar
+/// arithmetic runs once per day, not per value (it was half the cost of writing a timestamp as text).
+/// Same text, byte for byte. One per writer (not shared between threads).
+public final class TimestampWriter {
+    private static let slots = 64
+    /// Per slot: the day it holds (`Int64.min`: none), and that day's `YYYY-MM-DDT` (at most 16 bytes).
+    private let days: UnsafeMutablePointer<Int64>
+    private let dates: UnsafeMutablePointer<UInt8>
+    private let lengths: UnsafeMutablePointer<UInt8>
 
-    public init() {}
+    public init() {
+        days = .allocate(capacity: Self.slots)
+        days.initialize(repeating: .min, count: Self.slots)
+        dates = .allocate(capacity: Self.slots * 16)
+        lengths = .allocate(capacity: Self.slots)
+        lengths.initialize(repeating: 0, count: Self.slots)
+    }
+
+    deinit {
+        days.deallocate()
+        dates.deallocate()
+        lengths.deallocate()
+    }
 
     /// Writes `micros` into `out` (at least ``Timestamps/maxTextLength`` bytes) and returns the length.
     @inline(__always)
-    public mutating func write(_ micros: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
+    public func write(_ micros: Int64, into out: UnsafeMutablePointer<UInt8>) -> Int {
         let (day, second, fraction) = Timestamps.split(micros)
-        if day != self.day {
-            let n = Timestamps.writeDate(day, into: out)
-            guard n <= 16 else { return n + Timestamps.writeTime(second, fraction, into: out + n) }
-            withUnsafeMutableBytes(of: &date) { $0.baseAddress!.copyMemory(from: out, byteCount: n) }
-            dateLength = n
-            self.day = day
+        let slot = Int(truncatingIfNeeded: day) & (Self.slots - 1)
+        let date = dates + slot * 16
+        var n: Int
+        if days[slot] == day {
+            n = Int(lengths[slot])
+            out.update(from: date, count: n)
         } else {
-            withUnsafeBytes(of: date) { UnsafeMutableRawPointer(out).copyMemory(from: $0.baseAddress!, byteCount: dateLength) }
+            n = Timestamps.writeDate(day, into: out)
+            if n <= 16 {
+                date.update(from: out, count: n)
+                lengths[slot] = UInt8(n)
+                days[slot] = day
+            }
         }
-        return dateLength + Timestamps.writeTime(second, fraction, into: out + dateLength)
+        return n + Timestamps.writeTime(second, fraction, into: out + n)
     }
 }

@@ -34,6 +34,9 @@ public struct LoadInfo: Sendable, CustomStringConvertible {
     public var loadSeconds: Double
     /// Where the run's state came from; `nil` for a run that extracted nothing.
     public var stateOrigin: StateOrigin? = nil
+    /// Packages an earlier run left (killed before it normalized them) that held broken JSON from a file,
+    /// removed by this run before it extracted: the errors, naming the file and line.
+    public var removedBrokenPackages: [String] = []
 
     public var loadIds: [String] { packages.map(\.loadId) }
 
@@ -46,6 +49,9 @@ public struct LoadInfo: Sendable, CustomStringConvertible {
         var lines: [String] = []
         lines.append("Pipeline \(pipeline): \(packages.count) load package(s) loaded to \(destination) at \(location), dataset \(dataset)")
         lines += stateOrigin?.lines ?? []
+        for error in removedBrokenPackages {
+            lines.append("A package left by an earlier run was removed, not loaded: \(error)")
+        }
         for p in packages {
             lines.append("Load package \(p.loadId) is LOADED\(p.resumed ? " (left unfinished by an earlier run, completed now)" : "")")
             for (table, rows) in p.rowCounts {

@@ -78,7 +78,10 @@ public struct Pipeline: Sendable {
         let clock = ContinuousClock()
         let t0 = clock.now
         // Finish what an earlier run left, before new data is extracted (its cursor must be committed first).
-        try await normalize()
+        // A package of broken rows (stored unchecked, from a run killed before it reached them) is removed
+        // and reported: it can never load, and the file may have been fixed since.
+        var removedBroken: [SluiceError]? = []
+        try await normalize(removedBroken: &removedBroken)
         var dropped = try await dropStalePackages()
         var resumed = try await loadPackages()
         for k in resumed.indices { resumed[k].resumed = true }
@@ -102,7 +105,8 @@ public struct Pipeline: Sendable {
             pipeline: name, destination: destination.name, location: destination.location, dataset: dataset,
             packages: resumed + run.loaded, extractSeconds: run.extract, normalizeSeconds: run.normalize,
             loadSeconds: run.load + seconds(tResumed - t0),
-            stateOrigin: LoadInfo.StateOrigin(run.start, source: source, droppedPackages: dropped))
+            stateOrigin: LoadInfo.StateOrigin(run.start, source: source, droppedPackages: dropped),
+            removedBrokenPackages: (removedBroken ?? []).map(\.description))
     }
 
     // MARK: - extract
@@ -219,6 +223,14 @@ public struct Pipeline: Sendable {
     /// Normalizes every extracted package, oldest first.
     @discardableResult
     public func normalize() async throws -> [String] {
+        var throwing: [SluiceError]? = nil
+        return try await normalize(removedBroken: &throwing)
+    }
+
+    /// ``normalize()``; with `removedBroken` not `nil`, a package removed because rows its source file gave
+    /// were broken JSON (a file's rows are checked as they are normalized) adds its error, naming the file
+    /// and line, there instead of failing the call.
+    func normalize(removedBroken: inout [SluiceError]?) async throws -> [String] {
         var done: [String] = []
         for loadId in storage.packages(in: .extracted) {
             let source = storage.path(.extracted, loadId)
@@ -234,6 +246,11 @@ public struct Pipeline: Sendable {
                     normalizer = try normalizePass(manifest, from: source, schema: before, into: dir, superseded: plan)
                 }
                 try publishNormalized(normalizer, of: manifest, before: before, from: dir)
+            } catch let broken as BrokenSourcePackage {
+                try? FileManager.default.removeItem(atPath: dir)
+                guard removedBroken != nil else { throw broken.error }
+                removedBroken!.append(broken.error)
+                continue
             } catch {
                 try? FileManager.default.removeItem(atPath: dir)
                 throw error
@@ -328,6 +345,7 @@ public struct Pipeline: Sendable {
                         // file, nothing of the package loads, and there is nothing to retry but the fixed file.
                         storage.remove(.extracted, loadId)
                         error.message += "; nothing of the package was loaded, and it was removed: fix the file and run again"
+                        throw BrokenSourcePackage(error: error)
                     } else if setAside, error.code == .badInput || error.code == .schema {
                         // Retrying cannot help: set the package aside, visibly, so later runs proceed.
                         storage.setAside(loadId, from: .extracted, error: error)
@@ -368,4 +386,9 @@ public struct Pipeline: Sendable {
         try ManifestIO.write(schema, to: tmp)
         guard rename(tmp, schemaPath) == 0 else { throw SluiceError(.io, "cannot save schema to \(schemaPath)") }
     }
+}
+
+/// A package removed because a row its source file gave was broken JSON (see ``Pipeline/normalize(removedBroken:)``).
+struct BrokenSourcePackage: Error {
+    var error: SluiceError
 }

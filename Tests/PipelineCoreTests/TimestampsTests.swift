@@ -53,7 +53,7 @@ struct TimestampsTests {
     /// on one day, jumps between days (either way, across 1970 and year 0), and the extremes.
     @Test func theWriterKeepingTheLastDateWritesTheSameText() {
         var random = SplitMix64(seed: 11)
-        var writer = TimestampWriter()
+        let writer = TimestampWriter()
         var values: [Int64] = [.max, .min, 0, -1, .max, 86_400_000_000 - 1, 86_400_000_000, -86_400_000_000, -86_400_000_001]
         for _ in 0..<20_000 {
             switch random.next(4) {

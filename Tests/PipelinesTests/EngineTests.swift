@@ -177,6 +177,29 @@ struct EngineTests {
         #expect(try t.query("SELECT count(*), sum(amount) FROM rows").first == ["20000", "200020000.0"])
     }
 
+    /// A run killed after extracting a broken file (before normalize reached the broken line) leaves a
+    /// package of unchecked rows. The next run, with the file fixed, removes that package, says so with the
+    /// file and line, and loads the fixed file: it does not fail on a line the file no longer has.
+    @Test func aPendingPackageOfBrokenRowsIsRemovedAndTheFixedFileLoads() async throws {
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        let path = t.file("rows.jsonl", "{\"id\": 1}\n{\"id\": 2\n{\"id\": 3}\n")
+        let source = { Source(name: "f", resources: [try! FileResource.make(name: "rows", paths: [path])]) }
+        let pending = try await t.pipeline.extract(source())  // as a run killed after its extract stage
+        _ = t.file("rows.jsonl", "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3}\n")
+        let info = try await t.pipeline.run(source())
+        #expect(info.removedBrokenPackages.count == 1)
+        #expect(info.removedBrokenPackages.first?.contains("\(path):2: malformed JSON") == true, "\(info.removedBrokenPackages)")
+        #expect(info.removedBrokenPackages.first?.contains(pending) == true)
+        #expect(info.description.contains("A package left by an earlier run was removed, not loaded: normalize: \(path):2"))
+        #expect(!info.loadIds.contains(pending))
+        #expect(try t.query("SELECT count(*), sum(id) FROM rows").first == ["3", "6"])
+        let packages = t.dir + "/.sluice/test/packages"
+        for stage in ["extracted", "normalized", "failed"] {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: packages + "/" + stage).isEmpty, "\(stage)")
+        }
+    }
+
     @Test func restoresSchemaFromTheDestinationWhenLocalStateIsGone() async throws {
         let t = TestPipeline()
         try await t.run("t", [["id": 1, "v": 5]])

@@ -12,7 +12,7 @@ import Darwin
 final class CSVFileWriter: RowFileWriter {
     let sink: ByteSink
     /// Timestamps as text, the date of the last day written kept.
-    private var timestamps = TimestampWriter()
+    private let timestamps = TimestampWriter()
     private let delimiter: UInt8
     private var slots: [FieldPayload]
 
@@ -87,7 +87,7 @@ final class CSVFileWriter: RowFileWriter {
             case .decimal(let p): sink.append(p)
             case .text(let p): appendField(p)
             case .date(let d): sink.append(Timestamps.formatDate(d))
-            case .timestamp(let t): TextForms.appendTimestamp(t, to: sink, with: &timestamps)
+            case .timestamp(let t): TextForms.appendTimestamp(t, to: sink, with: timestamps)
             case .binary(let p):
                 var text = Base64.encode(Array(p))
                 text.withUTF8 { appendField($0) }

@@ -6,7 +6,7 @@ import PipelineCore
 final class JSONLinesFileWriter: RowFileWriter {
     let sink: ByteSink
     /// Timestamps as text, the date of the last day written kept.
-    private var timestamps = TimestampWriter()
+    private let timestamps = TimestampWriter()
     /// `"name":` of each column, escaped once, one after another: column `c`'s is `keyBytes[keyStart[c]..<keyStart[c + 1]]`.
     private let keyBytes: [UInt8]
     private let keyStart: [Int]
@@ -60,7 +60,7 @@ final class JSONLinesFileWriter: RowFileWriter {
             case .date(let d): sink.append("\"" + Timestamps.formatDate(d) + "\"")
             case .timestamp(let t):
                 sink.append(0x22)
-                TextForms.appendTimestamp(t, to: sink, with: &timestamps)
+                TextForms.appendTimestamp(t, to: sink, with: timestamps)
                 sink.append(0x22)
             case .binary(let p): sink.append("\"" + Base64.encode(Array(p)) + "\"")
             }

@@ -95,7 +95,7 @@ enum TextForms {
     }
 
     /// Appends `YYYY-MM-DDTHH:MM:SS[.ffffff]+00:00`, through a writer's ``TimestampWriter``.
-    @inline(__always) static func appendTimestamp(_ micros: Int64, to sink: ByteSink, with writer: inout TimestampWriter) {
+    @inline(__always) static func appendTimestamp(_ micros: Int64, to sink: ByteSink, with writer: TimestampWriter) {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Timestamps.maxTextLength) { p in
             let n = writer.write(micros, into: p.baseAddress!)
             sink.append(UnsafeBufferPointer(start: p.baseAddress!, count: n))

@@ -237,7 +237,7 @@ extension SQLiteConnection {
         arena.reserveCapacity(1 << 20)
         let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: perStatement * n * Timestamps.maxTextLength)
         defer { scratch.deallocate() }
-        var timestamps = TimestampWriter()
+        let timestamps = TimestampWriter()
 
         func flush(_ stmt: SQLiteConnection.Statement) throws {
             if Task.isCancelled { throw CancellationError() }  // the transaction rolls back
