@@ -58,6 +58,10 @@ extension Pipeline {
             storage.pruneLoaded(keep: configuration.keepLoadedPackages)
             return run
         }
+        if case .failure(let broken as BrokenSourcePackage) = normalized.result {
+            // Broken JSON in a file: the package goes without normalizing it again up to that row.
+            throw removeBroken(extracted.loadId, broken.error)
+        }
         var failedOnce: [String: any Error] = [:]
         if case .notLoaded(let busy, let error) = loadOutcome {
             run.load = busy

@@ -340,12 +340,10 @@ public struct Pipeline: Sendable {
                     if let (file, line) = reader.currentSource { error = error.placed(file: file, line: line) }
                     if error.file == nil { error.row = error.row ?? rowNumber }
                     error.loadId = loadId
-                    if setAside, brokenSourceRow {
+                    if brokenSourceRow {
                         // Broken JSON in a source file (stored unchecked, checked here): as when extract refuses a
                         // file, nothing of the package loads, and there is nothing to retry but the fixed file.
-                        storage.remove(.extracted, loadId)
-                        error.message += "; nothing of the package was loaded, and it was removed: fix the file and run again"
-                        throw BrokenSourcePackage(error: error)
+                        throw BrokenSourcePackage(error: setAside ? removeBroken(loadId, error) : error)
                     } else if setAside, error.code == .badInput || error.code == .schema {
                         // Retrying cannot help: set the package aside, visibly, so later runs proceed.
                         storage.setAside(loadId, from: .extracted, error: error)
@@ -360,6 +358,15 @@ public struct Pipeline: Sendable {
                 }
             }
         }
+    }
+
+    /// Removes the extracted package `loadId`, whose rows from a source file were broken JSON (`error`),
+    /// and returns the error saying so.
+    func removeBroken(_ loadId: String, _ error: SluiceError) -> SluiceError {
+        storage.remove(.extracted, loadId)
+        var error = error
+        error.message += "; nothing of the package was loaded, and it was removed: fix the file and run again"
+        return error
     }
 
     /// Fails, naming the table (and the first column past the limit), when a table is wider or its name
