@@ -395,7 +395,9 @@ public struct Pipeline: Sendable {
     }
 }
 
-/// A package removed because a row its source file gave was broken JSON (see ``Pipeline/normalize(removedBroken:)``).
+/// A package with a row its source file gave as broken JSON (stored unchecked, found as it was normalized):
+/// nothing of it can load. The whole-package path has removed it when this is thrown; the overlapped run
+/// removes it (see ``Pipeline/normalize(removedBroken:)`` and ``Pipeline/removeBroken(_:_:)``).
 struct BrokenSourcePackage: Error {
     var error: SluiceError
 }
