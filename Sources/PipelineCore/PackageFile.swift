@@ -80,8 +80,9 @@ public final class PackageFileWriter {
     /// Bytes handed to the file so far (whole frames only).
     public private(set) var bytesWritten = 0
     /// Called after every flush with ``bytesWritten``, once those bytes are readable by another reader of
-    /// the file: a stage that overlaps this one reads up to there (see ``PackageFileReader/gate``).
-    public var onFlush: ((Int) -> Void)?
+    /// the file: a stage that overlaps this one reads up to there (see ``PackageFileReader/gate``). What it
+    /// throws (the reading stage failed: writing on is pointless) the write throws.
+    public var onFlush: ((Int) throws(SluiceError) -> Void)?
     private var keyIds: [String: Int] = [:]
     /// The keys of the encoded rows written last, and their interned references (see ``writeEncodedRow(_:)``).
     var encodedKeys: (keys: EncodedRow.Keys, references: [UInt8], ends: [Int])?
@@ -196,7 +197,7 @@ public final class PackageFileWriter {
         buffer.removeAll(keepingCapacity: true)
         if let onFlush {
             guard fflush(handle) == 0 else { throw SluiceError(.io, "cannot write \(path): \(String(cString: strerror(errno)))") }
-            onFlush(bytesWritten)
+            try onFlush(bytesWritten)
         }
     }
 

@@ -43,7 +43,14 @@ extension Pipeline {
             } onCancel: { stop() }
         } catch {
             stop()
-            _ = await (normalizing.value, loading.value)
+            let (normalized, _) = await (normalizing.value, loading.value)
+            // Extract stopped because normalize found a broken row: that row is the error (the partial
+            // package is gone with the failed extract).
+            if case .failure(let broken as BrokenSourcePackage) = normalized.result {
+                var error = broken.error
+                error.message += Self.removedBrokenPackage
+                throw error
+            }
             throw error
         }
         let extractSeconds = seconds(clock.now - t0)
@@ -140,6 +147,8 @@ extension Pipeline {
             feed.push(.commit(normalized.package(in: storage.path(.normalized, loadId))))
             result = .success(normalized)
         } catch {
+            // A broken row in a file: the extract stage need not copy the rest of it.
+            if error is BrokenSourcePackage { progress.readerFailed() }
             feed.push(.stop)
             if let dir { try? FileManager.default.removeItem(atPath: dir) }
             result = .failure(error)

@@ -82,6 +82,17 @@ public struct Pipeline: Sendable {
         // and reported: it can never load, and the file may have been fixed since.
         var removedBroken: [SluiceError]? = []
         try await normalize(removedBroken: &removedBroken)
+        do {
+            return try await runAfterResuming(source, removedBroken: (removedBroken ?? []).map(\.description), since: t0)
+        } catch var error as SluiceError where removedBroken?.isEmpty == false {
+            // The run failed: its error says what happened before, or nothing would.
+            error.message += (removedBroken ?? []).map { "; before this, a package left by an earlier run was removed, not loaded: \($0)" }.joined()
+            throw error
+        }
+    }
+
+    private func runAfterResuming(_ source: Source, removedBroken: [String], since t0: ContinuousClock.Instant) async throws -> LoadInfo {
+        let clock = ContinuousClock()
         var dropped = try await dropStalePackages()
         var resumed = try await loadPackages()
         for k in resumed.indices { resumed[k].resumed = true }
@@ -106,7 +117,7 @@ public struct Pipeline: Sendable {
             packages: resumed + run.loaded, extractSeconds: run.extract, normalizeSeconds: run.normalize,
             loadSeconds: run.load + seconds(tResumed - t0),
             stateOrigin: LoadInfo.StateOrigin(run.start, source: source, droppedPackages: dropped),
-            removedBrokenPackages: (removedBroken ?? []).map(\.description))
+            removedBrokenPackages: removedBroken)
     }
 
     // MARK: - extract
@@ -178,7 +189,7 @@ public struct Pipeline: Sendable {
                 if let overlap {
                     // Opened now, before the package's folder is renamed: the reader follows the file, not the path.
                     try overlap.started(k, reader: PackageFileReader(path: dir + "/" + file))
-                    output.onFlush = { overlap.flushed(k, bytes: $0) }
+                    output.onFlush = { bytes throws(SluiceError) in try overlap.flushed(k, bytes: bytes) }
                 }
                 let writer = try ExtractWriter(output, hints: resource.hints,
                                                prior: state.resources[resource.name], salt: configuration.hashSalt,
@@ -365,9 +376,12 @@ public struct Pipeline: Sendable {
     func removeBroken(_ loadId: String, _ error: SluiceError) -> SluiceError {
         storage.remove(.extracted, loadId)
         var error = error
-        error.message += "; nothing of the package was loaded, and it was removed: fix the file and run again"
+        error.message += Self.removedBrokenPackage
         return error
     }
+
+    /// What the error of a package removed for a broken row of its file adds.
+    static let removedBrokenPackage = "; nothing of the package was loaded, and it was removed: fix the file and run again"
 
     /// Fails, naming the table (and the first column past the limit), when a table is wider or its name
     /// longer than the destination allows. Checked whenever columns were added (a new table adds some).

@@ -39,13 +39,26 @@ final class OverlapProgress: @unchecked Sendable {
 
     /// What the reading stage throws when the extract stage failed or the run was cancelled.
     static let stop = SluiceError(.package, "the extract stage stopped")
+    /// What the extract stage throws when the reading stage failed (a broken row found as it was normalized).
+    static let readerFailed = SluiceError(.package, "the normalize stage stopped")
+    private var failed = false
+
+    /// The reading stage failed: the extract stage stops at its next flush.
+    func readerFailed() { update { failed = true } }
 
     // The extract stage's side.
     func begin(loadId: String, schema: Schema, entries: [ExtractedManifest.Entry]) {
         update { header = (loadId, schema, entries) }
     }
     func started(_ k: Int, reader: PackageFileReader) { update { readers[k] = reader; bytes[k] = 0 } }
-    func flushed(_ k: Int, bytes n: Int) { update { bytes[k] = n } }
+    /// Throws ``readerFailed`` once the reading stage has failed (``readerFailed()``): the extract stage stops.
+    func flushed(_ k: Int, bytes n: Int) throws(SluiceError) {
+        condition.lock()
+        defer { condition.unlock() }
+        if failed { throw Self.readerFailed }
+        bytes[k] = n
+        condition.broadcast()
+    }
     func finished(_ k: Int, bytes n: Int) { update { bytes[k] = n; done.insert(k) } }
     func extracted(_ manifest: ExtractedManifest) { update { self.manifest = manifest } }
     /// The run stops: every wait throws ``stop``.

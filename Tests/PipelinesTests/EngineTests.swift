@@ -200,6 +200,48 @@ struct EngineTests {
         }
     }
 
+    /// When the run then fails too, its error tells of the package it removed first (else nothing would).
+    @Test func aRunThatFailsAfterRemovingABrokenPendingPackageSaysSo() async throws {
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        let a = t.file("a.jsonl", "{\"id\": 1}\n{\"id\": 2\n")
+        _ = try await t.pipeline.extract(Source(name: "f", resources: [try FileResource.make(name: "rows", paths: [a])]))
+        let b = t.file("b.jsonl", "{\"id\": 3}\n{\"id\": 4,\n")
+        await #expect {
+            try await t.pipeline.run(Source(name: "f", resources: [try FileResource.make(name: "rows", paths: [b])]))
+        } throws: { error in
+            let e = error as! SluiceError
+            return e.file == b && e.line == 2
+                && e.message.contains("; before this, a package left by an earlier run was removed, not loaded: normalize: \(a):2: malformed JSON")
+        }
+    }
+
+    /// Once normalize finds a broken row, the extract stage stops at its next flush instead of copying the
+    /// rest of the file into the package (a broken line 5 of a large file failed after copying all of it).
+    @Test func aBrokenRowStopsTheExtractStage() async throws {
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        let total = 3_000_000
+        let written = Counter()
+        let resource = Resource(name: "rows") { out in
+            let json = out as! any JSONRowWriter
+            for i in 1...total {
+                let text = Array((i == 3 ? #"{"id": 3, "name": "cut"# : #"{"id": \#(i), "name": "x"}"#).utf8)
+                _ = try text.withUnsafeBufferPointer { try json.writeNow(jsonObject: $0, file: "rows.jsonl", line: i) }
+                written.add()
+                if i % 10_000 == 0 { await Task.yield() }  // lets the normalize stage start on a busy pool
+            }
+        }
+        await #expect {
+            try await t.pipeline.run(Source(name: "s", resources: [resource]))
+        } throws: { error in
+            let e = error as! SluiceError
+            return e.file == "rows.jsonl" && e.line == 3 && e.message.contains("unterminated string")
+        }
+        #expect(written.value < total, "the extract stage copied every row before the error")
+        #expect(try !FileManager.default.fileExists(atPath: t.destination.path) || t.columns("rows").isEmpty)
+    }
+
     @Test func restoresSchemaFromTheDestinationWhenLocalStateIsGone() async throws {
         let t = TestPipeline()
         try await t.run("t", [["id": 1, "v": 5]])
@@ -240,4 +282,12 @@ struct HintTests {
         #expect(try await t.type("orders", "amount") == .decimal)
         #expect(try t.query("SELECT zip, amount FROM orders")[0] == ["1000", "12.50"])
     }
+}
+
+/// A count shared with a resource's closure.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var count = 0
+    func add() { lock.withLock { count += 1 } }
+    var value: Int { lock.withLock { count } }
 }
