@@ -98,18 +98,26 @@ public struct Pipeline: Sendable {
         for k in resumed.indices { resumed[k].resumed = true }
         let tResumed = clock.now
         var run: OverlappedRun?
-        for attempt in 1...Self.extractAttempts {
-            do {
-                run = try await runOverlapped(source)
-                break
-            } catch var error as SluiceError where error.code == .stateConflict {
-                // Another run committed since this one read the state: its package is gone; extract again.
-                dropped.append(error.loadId ?? "")
-                guard attempt < Self.extractAttempts else {
-                    error.message += "; extracted again \(attempt - 1) time(s), each time another run committed first: run again"
-                    throw error
+        do {
+            for attempt in 1...Self.extractAttempts {
+                do {
+                    run = try await runOverlapped(source)
+                    break
+                } catch var error as SluiceError where error.code == .stateConflict {
+                    // Another run committed since this one read the state: its package is gone; extract again.
+                    dropped.append(error.loadId ?? "")
+                    guard attempt < Self.extractAttempts else {
+                        error.message += "; extracted again \(attempt - 1) time(s), each time another run committed first: run again"
+                        throw error
+                    }
                 }
             }
+        } catch var error as SluiceError where !resumed.isEmpty {
+            // The run failed after completing what an earlier one left: its error says so, or nothing would.
+            let rows = resumed.reduce(0) { $0 + $1.rowCounts.reduce(0) { $0 + $1.rows } }
+            error.message += "; before this, \(resumed.count) load package(s) an earlier run left unfinished were completed "
+                + "(\(resumed.map(\.loadId).joined(separator: ", ")): \(rows) row(s) loaded)"
+            throw error
         }
         guard let run else { throw CancellationError() }  // unreachable: the last attempt returns or throws
         return LoadInfo(

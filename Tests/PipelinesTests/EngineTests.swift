@@ -216,6 +216,23 @@ struct EngineTests {
         }
     }
 
+    /// A run that completes a package an earlier run left, then fails on its own input, says in its error
+    /// that those rows were loaded (they were, and nothing else would tell).
+    @Test func aRunThatFailsAfterCompletingAPendingPackageSaysSo() async throws {
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        let good = t.file("good.jsonl", "{\"id\": 1}\n{\"id\": 2}\n")
+        let pending = try await t.pipeline.extract(Source(name: "f", resources: [try FileResource.make(name: "rows", paths: [good])]))
+        let bad = t.file("bad.jsonl", "{\"id\": 3}\n{\"id\": 4,\n")
+        await #expect {
+            try await t.pipeline.run(Source(name: "f", resources: [try FileResource.make(name: "rows", paths: [bad])]))
+        } throws: { error in
+            let e = error as! SluiceError
+            return e.file == bad && e.message.hasSuffix("; before this, 1 load package(s) an earlier run left unfinished were completed (\(pending): 2 row(s) loaded)")
+        }
+        #expect(try t.count("rows") == 2)
+    }
+
     /// Once normalize finds a broken row, the extract stage stops at its next flush instead of copying the
     /// rest of the file into the package (a broken line 5 of a large file failed after copying all of it).
     @Test func aBrokenRowStopsTheExtractStage() async throws {
