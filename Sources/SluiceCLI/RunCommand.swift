@@ -31,7 +31,13 @@ struct RunCommand: AsyncParsableCommand {
             }
             logger.info("running pipeline \(target.pipeline) into \(p.destination.name)")
             let progress = LoadProgress.forCommand(pipeline: target.pipeline, global: global, quiet: quiet, logger: logger)
-            print(try await progress.watch { try await p.run(progress.wrap(source)) })
+            do {
+                print(try await progress.watch { try await p.run(progress.wrap(source)) })
+            } catch var error as SluiceError where fullRefresh {
+                // The refresh dropped first (as its help says): a failed load leaves the tables gone.
+                error.message += "; the full refresh dropped the pipeline's tables and state before this run: they stay empty until a run succeeds"
+                throw error
+            }
         }
     }
 }

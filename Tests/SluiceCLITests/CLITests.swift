@@ -182,6 +182,15 @@ extension CLISchemaTests {
         let again = try cli.sluice(["run", "t"], in: dir)
         #expect(again.status == 0, "\(again.output)")
         #expect(try cli.sqlite(dir + "/t.sqlite", "select count(*) from t") == "4")  // refreshed to 2, then 2 more
+        // A refresh whose load then fails says that it dropped the tables first.
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/s.jsonl"))
+        handle.seekToEndOfFile()
+        handle.write(Data(#"{"x":"#.utf8 + [0x0A]))
+        try handle.close()
+        let failed = try cli.sluice(["run", "t", "--full-refresh"], in: dir)
+        #expect(failed.status != 0)
+        #expect(failed.output.contains("s.jsonl:3: malformed JSON") && failed.output.contains(
+            "the full refresh dropped the pipeline's tables and state before this run: they stay empty until a run succeeds"), "\(failed.output)")
     }
 }
 
