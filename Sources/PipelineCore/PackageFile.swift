@@ -342,17 +342,11 @@ public final class PackageFileReader {
                 jsonStart = 1
                 currentSource = nil
             case PackageFile.Tag.uncheckedJSONObject.rawValue:
-                var line = 0, shift = 0, i = 1
-                while i < frame.count, shift < 63 {
-                    let b = frame[i]
-                    i += 1
-                    line |= Int(b & 0x7f) << shift
-                    if b < 0x80 { break }
-                    shift += 7
-                }
+                var decoder = FrameDecoder(bytes: frame, offset: 1)
+                let line = try decoder.readVarint()
                 guard let sourceFile else { throw SluiceError(.package, "an unchecked JSON row before its source file in \(path)") }
                 lastRowWasJSON = true
-                jsonStart = i
+                jsonStart = decoder.offset
                 currentSource = (sourceFile, line)
             case PackageFile.Tag.sourceFile.rawValue:
                 sourceFile = String(decoding: frame[1...], as: UTF8.self)

@@ -430,8 +430,8 @@ extension Normalizer {
     }
 }
 
-/// Per key tree node of one table, the generation (row object) that met it last: raw memory, so marking a
-/// key costs no uniqueness check of nested arrays.
+/// Per key tree node of one table, the generation (row object) that met it last, and whether it is known
+/// not to be a json column: raw memory, so marking a key costs no uniqueness check of nested arrays.
 final class NodeMarks {
     private var marks = UnsafeMutablePointer<UInt32>.allocate(capacity: 1)
     /// Per node of a nested object or list: `addedColumns + 1` of the normalizer when the node was found
@@ -454,16 +454,15 @@ final class NodeMarks {
     /// Room for `nodes` nodes, the new ones unmarked.
     func grow(to nodes: Int) {
         guard nodes > count else { return }
-        let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: nodes)
-        bigger.update(from: marks, count: count)
-        (bigger + count).initialize(repeating: 0, count: nodes - count)
-        marks.deallocate()
-        marks = bigger
-        let stamps = UnsafeMutablePointer<UInt32>.allocate(capacity: nodes)
-        stamps.update(from: notJSONStamps, count: count)
-        (stamps + count).initialize(repeating: 0, count: nodes - count)
-        notJSONStamps.deallocate()
-        notJSONStamps = stamps
+        func grown(_ old: UnsafeMutablePointer<UInt32>) -> UnsafeMutablePointer<UInt32> {
+            let bigger = UnsafeMutablePointer<UInt32>.allocate(capacity: nodes)
+            bigger.update(from: old, count: count)
+            (bigger + count).initialize(repeating: 0, count: nodes - count)
+            old.deallocate()
+            return bigger
+        }
+        marks = grown(marks)
+        notJSONStamps = grown(notJSONStamps)
         count = nodes
     }
 
