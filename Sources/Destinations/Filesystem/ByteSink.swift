@@ -68,9 +68,25 @@ final class ByteSink {
 
     @inline(__always) func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let from = bytes.baseAddress else { return }
-        if bufferedCount + bytes.count > capacity { grow(to: bufferedCount + bytes.count) }
-        (base + bufferedCount).update(from: from, count: bytes.count)
-        bufferedCount += bytes.count
+        let n = bytes.count
+        if bufferedCount + n > capacity { grow(to: bufferedCount + n) }
+        let to = base + bufferedCount
+        // Most appends are a key or a value of a few bytes: overlapping 8-byte words, inline, where a call
+        // to `memmove` cost as much as the copy (2.6% of a JSON Lines load).
+        if n >= 8 && n <= 32 {
+            let src = UnsafeRawPointer(from), dst = UnsafeMutableRawPointer(to)
+            dst.storeBytes(of: src.loadUnaligned(as: UInt64.self), as: UInt64.self)
+            if n > 16 {
+                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: 8, as: UInt64.self), toByteOffset: 8, as: UInt64.self)
+                dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n - 16, as: UInt64.self), toByteOffset: n - 16, as: UInt64.self)
+            }
+            dst.storeBytes(of: src.loadUnaligned(fromByteOffset: n - 8, as: UInt64.self), toByteOffset: n - 8, as: UInt64.self)
+        } else if n < 8 {
+            for k in 0..<n { to[k] = from[k] }
+        } else {
+            to.update(from: from, count: n)
+        }
+        bufferedCount += n
     }
 
     @inline(__always) func append(_ bytes: [UInt8]) { bytes.withUnsafeBufferPointer { append($0) } }

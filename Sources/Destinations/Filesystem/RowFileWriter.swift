@@ -49,22 +49,34 @@ enum TextForms {
             return
         }
         if let (m, k) = scaledInteger(d) {
-            if d.sign == .minus { sink.append(0x2D) }
-            var divisor: Int64 = 1
-            for _ in 0..<k { divisor *= 10 }
-            appendInt(m / divisor, to: sink)
-            sink.append(0x2E)
-            if k == 0 {
-                sink.append(0x30)
-                return
-            }
-            var fraction = m % divisor
-            withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 6) { p in
-                for i in stride(from: k - 1, through: 0, by: -1) {
-                    p[i] = UInt8(48 + fraction % 10)
-                    fraction /= 10
+            // The digits of `m` from the last, the point `k` digits in ("0.05" for m 5, k 2; "3.0" for m 3,
+            // k 0): one loop of divisions by the constant 10 (multiplications), into 24 bytes of scratch.
+            var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+            withUnsafeMutableBytes(of: &scratch) { raw in
+                let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+                var i = 24
+                var rest = UInt64(m)
+                if k == 0 {
+                    i -= 2
+                    p[i] = 0x2E
+                    p[i + 1] = 0x30
                 }
-                sink.append(UnsafeBufferPointer(start: p.baseAddress!, count: k))
+                var written = 0
+                repeat {
+                    i -= 1
+                    p[i] = UInt8(truncatingIfNeeded: 48 &+ rest % 10)
+                    rest /= 10
+                    written += 1
+                    if written == k {
+                        i -= 1
+                        p[i] = 0x2E
+                    }
+                } while rest > 0 || written <= k
+                if d.sign == .minus {
+                    i -= 1
+                    p[i] = 0x2D
+                }
+                sink.append(UnsafeBufferPointer(start: p + i, count: 24 - i))
             }
             return
         }
