@@ -22,6 +22,9 @@ public enum PackageFile {
         case uncheckedJSONObject = 0xFD
         /// Not a row: the path of the file the ``uncheckedJSONObject`` rows after it were read from.
         case sourceFile = 0xFC
+        /// Rows of consecutive lines of the current source file, stored as ``uncheckedJSONObject`` stores
+        /// one: the varint of the first one's line, then the lines' text, each line ending with `\n`.
+        case uncheckedJSONLines = 0xFB
     }
 }
 
@@ -170,6 +173,18 @@ public final class PackageFileWriter {
         try endFrame()
     }
 
+    /// Writes the rows of consecutive lines read from the source file last given to ``writeSourceFile(_:)``,
+    /// the first from line `firstLine`, unchecked, as one frame (see ``JSONRowWriter/write(jsonLines:count:file:firstLine:)``
+    /// for what `lines` holds). ``PackageFileReader/advance()`` gives them one row at a time.
+    public func writeUncheckedJSONLines(_ lines: UnsafeBufferPointer<UInt8>, firstLine: Int) throws(SluiceError) {
+        beginFrame()
+        buffer.append(PackageFile.Tag.uncheckedJSONLines.rawValue)
+        writeVarint(firstLine)
+        buffer.append(contentsOf: lines)
+        if lines.last != 0x0A { buffer.append(0x0A) }
+        try endFrame()
+    }
+
     /// Names the file the unchecked JSON rows written next come from (a frame that is not a row).
     public func writeSourceFile(_ path: String) throws(SluiceError) {
         beginFrame()
@@ -236,8 +251,12 @@ public final class PackageFileReader {
     private let jsonKeys = JSONKeyTable()
     /// Whether the row ``nextRow(exactFloats:)`` returned last was stored as JSON text.
     public private(set) var lastRowWasJSON = false
-    /// Where the JSON text of the current frame starts (after its tag, and its line when unchecked).
-    private var jsonStart = 1
+    /// Where the JSON text of the current row starts in ``frame`` (after its tag, and its line when
+    /// unchecked) and ends.
+    private var jsonStart = 1, jsonEnd = 0
+    /// In an ``PackageFile/Tag/uncheckedJSONLines`` frame: where the next row's line starts (the frame's
+    /// end once all are read; 0 for other frames), and its line in the source file.
+    private var nextLine = 0, nextLineNumber = 0
     /// The source file of the unchecked JSON rows that follow (their ``PackageFile/Tag/sourceFile`` frame).
     private var sourceFile: String?
     /// The file and line the current row was read from, when it was stored unchecked: the place a broken
@@ -333,9 +352,15 @@ public final class PackageFileReader {
     /// decodes it, and ``withCurrentJSON(_:)`` gives a row stored as JSON text as its bytes. `false` at
     /// the end of the file.
     public func advance() throws(SluiceError) -> Bool {
+        if nextLine < frame.count, nextLine > 0 {
+            takeLine()
+            return true
+        }
         while true {
             frame.removeAll(keepingCapacity: true)
+            nextLine = 0
             guard try readFrame(appendingTo: &frame) != nil else { return false }
+            jsonEnd = frame.count
             switch frame.first {
             case PackageFile.Tag.jsonObject.rawValue:
                 lastRowWasJSON = true
@@ -348,6 +373,14 @@ public final class PackageFileReader {
                 lastRowWasJSON = true
                 jsonStart = decoder.offset
                 currentSource = (sourceFile, line)
+            case PackageFile.Tag.uncheckedJSONLines.rawValue:
+                var decoder = FrameDecoder(bytes: frame, offset: 1)
+                nextLineNumber = try decoder.readVarint()
+                guard sourceFile != nil else { throw SluiceError(.package, "unchecked JSON rows before their source file in \(path)") }
+                guard decoder.offset < frame.count, frame.last == 0x0A else { throw SluiceError(.package, "a frame of JSON lines without a whole line in \(path)") }
+                nextLine = decoder.offset
+                takeLine()
+                return true
             case PackageFile.Tag.sourceFile.rawValue:
                 sourceFile = String(decoding: frame[1...], as: UTF8.self)
                 continue
@@ -360,9 +393,26 @@ public final class PackageFileReader {
         }
     }
 
+    /// Makes the next line of the current ``PackageFile/Tag/uncheckedJSONLines`` frame the current row
+    /// (the frame ends with a line's `\n`, so every line has one).
+    private func takeLine() {
+        let end = frame.withUnsafeBufferPointer { p -> Int in
+            let base = p.baseAddress!
+            guard let hit = memchr(base + nextLine, 0x0A, p.count - nextLine) else { return p.count }
+            return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+        }
+        lastRowWasJSON = true
+        jsonStart = nextLine
+        jsonEnd = end > nextLine && frame[end - 1] == 0x0D ? end - 1 : end
+        currentSource = (sourceFile ?? "", nextLineNumber)
+        nextLine = end + 1
+        nextLineNumber += 1
+        frameKeyBase = keys.count
+    }
+
     /// The JSON text of the row ``advance()`` read (``lastRowWasJSON`` is `true`), valid inside `body` only.
     public func withCurrentJSON<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try frame.withUnsafeBufferPointer { p in try body(UnsafeBufferPointer(rebasing: p[jsonStart...])) }
+        try frame.withUnsafeBufferPointer { p in try body(UnsafeBufferPointer(rebasing: p[jsonStart..<jsonEnd])) }
     }
 
     /// Decodes the row ``advance()`` read. Call it once per frame of a file whose frames are not all JSON
@@ -372,7 +422,7 @@ public final class PackageFileReader {
             let value: Value
             do {
                 value = try frame.withUnsafeBufferPointer { p throws(JSONText.ParseError) in
-                    try JSONText.decode(UnsafeBufferPointer(rebasing: p[jsonStart...]), exactFloats: exactFloats, keys: jsonKeys)
+                    try JSONText.decode(UnsafeBufferPointer(rebasing: p[jsonStart..<jsonEnd]), exactFloats: exactFloats, keys: jsonKeys)
                 }
             } catch {
                 // A row stored unchecked is checked here: broken JSON in the source, at its file and line.
@@ -443,7 +493,7 @@ public struct FrameDecoder {
         }
         offset += 1
         switch tag {
-        case .jsonObject, .uncheckedJSONObject, .sourceFile: throw SluiceError(.package, "a JSON row inside a value")
+        case .jsonObject, .uncheckedJSONObject, .uncheckedJSONLines, .sourceFile: throw SluiceError(.package, "a JSON row inside a value")
         case .null: return .null
         case .falseValue: return .bool(false)
         case .trueValue: return .bool(true)

@@ -179,6 +179,20 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
         return true
     }
 
+    var takesJSONLines: Bool { privacy.isEmpty && tracker == nil && checks == nil }
+
+    /// Many rows of a file in one frame, unchecked (as ``writeNow(jsonObject:file:line:)`` stores one).
+    func write(jsonLines lines: UnsafeBufferPointer<UInt8>, count: Int, file path: String, firstLine: Int) throws {
+        guard takesJSONLines else { throw SluiceError(.package, "\(path):\(firstLine): rows of this resource are checked one at a time") }
+        try Task.checkCancellation()
+        if path != sourceFile {
+            try file.writeSourceFile(path)
+            sourceFile = path
+        }
+        try file.writeUncheckedJSONLines(lines, firstLine: firstLine)
+        rows += count
+    }
+
     func write(encoded row: EncodedRow) async throws {
         if tracker != nil || !privacy.isEmpty || (checks.map { !$0.keys.isEmpty || ($0.forbidsNUL && row.mayHoldNUL) } ?? false) {
             // The cursor, privacy hints and checks need the row's values.

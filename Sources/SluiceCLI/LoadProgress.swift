@@ -169,7 +169,7 @@ final class LoadProgress: Sendable {
 /// A row count shared by the writers of a run and the watch reading it.
 final class RowCounter: Sendable {
     let value = Atomic<Int>(0)
-    func add() { value.add(1, ordering: .relaxed) }
+    func add(_ n: Int = 1) { value.add(n, ordering: .relaxed) }
     var count: Int { value.load(ordering: .relaxed) }
 }
 
@@ -237,5 +237,13 @@ final class CountingJSONWriter: CountingWriter, JSONRowWriter, EncodedRowWriter 
         guard let jsonInner, try jsonInner.writeNow(jsonObject: bytes, file: file, line: line) else { return false }
         counter.add()
         return true
+    }
+
+    var takesJSONLines: Bool { jsonInner?.takesJSONLines ?? false }
+
+    func write(jsonLines lines: UnsafeBufferPointer<UInt8>, count: Int, file: String, firstLine: Int) throws {
+        guard let jsonInner else { throw SluiceError(.badInput, "the engine's writer does not take JSON text") }
+        try jsonInner.write(jsonLines: lines, count: count, file: file, firstLine: firstLine)
+        counter.add(count)
     }
 }

@@ -177,6 +177,45 @@ struct EngineTests {
         #expect(try t.query("SELECT count(*), sum(amount) FROM rows").first == ["20000", "200020000.0"])
     }
 
+    /// The lines of objects of a file go to the package many at a time (one frame per buffer read): every
+    /// other kind of line between them (blank, a scalar, CRLF, leading spaces, a line longer than the
+    /// 1 MiB the reader reads at once, no newline at the end) keeps its place, and a broken line after
+    /// them is reported at its own line.
+    @Test func linesOfObjectsGoInBatchesAndKeepTheirOrderAndLines() async throws {
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        var lines: [String] = []
+        var expected: [String] = []  // ids in order; "v" for a scalar's row
+        for i in 1...60_000 {
+            switch i % 9_973 {
+            case 1: lines.append("")
+            case 2: lines.append("  7"); expected.append("v")
+            case 3: lines.append(#"   {"id": \#(i), "note": "spaces first"}"#); expected.append("\(i)")
+            case 4: lines.append(#"{"id": \#(i), "note": "\#(String(repeating: "x", count: 1_200_000))"}"#); expected.append("\(i)")
+            default: lines.append(#"{"id": \#(i), "note": "row \#(i)"}"# + (i % 2 == 0 ? "\r" : "")); expected.append("\(i)")
+            }
+        }
+        func text(breakingLine broken: Int?) -> String {
+            var copy = lines
+            if let broken { copy[broken - 1] = #"{"id": 0, "note": "cut"# }
+            return "\u{FEFF}" + copy.joined(separator: "\n")  // a byte order mark, and no newline at the end
+        }
+        let path = t.file("rows.jsonl", text(breakingLine: 50_000))
+        let source = { Source(name: "f", resources: [try! FileResource.make(name: "rows", paths: [path])]) }
+        await #expect {
+            try await t.pipeline.run(source())
+        } throws: { error in
+            let e = error as! SluiceError
+            return e.file == path && e.line == 50_000 && e.message.contains("unterminated string at byte 23")
+        }
+        _ = t.file("rows.jsonl", text(breakingLine: nil))
+        _ = try await t.pipeline.run(source())
+        let rows = try t.query("SELECT id, value FROM rows ORDER BY rowid").map { $0[0] ?? ($0[1] == "7" ? "v" : "?") }
+        #expect(rows == expected)
+        #expect(try t.query("SELECT count(*) FROM rows WHERE note LIKE '%\r%'").first == ["0"])
+        #expect(try t.query("SELECT length(note) FROM rows WHERE id = 4").first == ["1200000"])
+    }
+
     /// A run killed after extracting a broken file (before normalize reached the broken line) leaves a
     /// package of unchecked rows. The next run, with the file fixed, removes that package, says so with the
     /// file and line, and loads the fixed file: it does not fail on a line the file no longer has.

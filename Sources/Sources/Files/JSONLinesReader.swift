@@ -21,6 +21,22 @@ public struct JSONLinesReader: JSONRecordReader {
         var records = 0
         var scanFrom = 0
         var first = true
+        // Consecutive lines of objects, gathered for one call when the writer takes them so
+        // (``JSONRowWriter/write(jsonLines:count:file:firstLine:)``): from `run.start` up to `buffer.start`.
+        let batches = json?.takesJSONLines ?? false
+        var run = (start: 0, count: 0, firstLine: 0)
+        func writeRun(_ bytes: [UInt8], upTo end: Int) throws {
+            guard run.count > 0, let json else { return }
+            try bytes.withUnsafeBufferPointer { p in
+                do {
+                    try json.write(jsonLines: UnsafeBufferPointer(rebasing: p[run.start..<end]), count: run.count, file: path, firstLine: run.firstLine)
+                } catch let error as SluiceError {
+                    throw error.placed(file: path, line: run.firstLine)
+                }
+            }
+            records += run.count
+            run.count = 0
+        }
         while true {
             let hasMore = try buffer.fill()
             if first {
@@ -41,14 +57,22 @@ public struct JSONLinesReader: JSONRecordReader {
                     break
                 }
                 line += 1
-                if let json, try writeNow(buffer.bytes, buffer.start, end, line: line, json) {
-                    records += 1
+                if batches, Self.content(buffer.bytes, buffer.start, end).first == UInt8(ascii: "{") {
+                    if run.count == 0 { run = (buffer.start, 0, line) }
+                    run.count += 1
                 } else {
-                    try await parseLine(buffer.bytes, buffer.start, end, line: line, records: &records, json, emit)
+                    try writeRun(buffer.bytes, upTo: buffer.start)
+                    if let json, try writeNow(buffer.bytes, buffer.start, end, line: line, json) {
+                        records += 1
+                    } else {
+                        try await parseLine(buffer.bytes, buffer.start, end, line: line, records: &records, json, emit)
+                    }
                 }
                 buffer.start = end + 1
                 scanFrom = buffer.start
             }
+            // The next fill moves the unread bytes: the lines gathered go first.
+            try writeRun(buffer.bytes, upTo: buffer.start)
             scanFrom -= buffer.start
             if !hasMore {
                 if buffer.start < buffer.bytes.count {
