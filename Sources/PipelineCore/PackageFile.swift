@@ -180,9 +180,27 @@ public final class PackageFileWriter {
         beginFrame()
         buffer.append(PackageFile.Tag.uncheckedJSONLines.rawValue)
         writeVarint(firstLine)
-        buffer.append(contentsOf: lines)
-        if lines.last != 0x0A { buffer.append(0x0A) }
-        try endFrame()
+        let closing: [UInt8] = lines.last == 0x0A ? [] : [0x0A]
+        guard lines.count >= 1 << 16 else {
+            buffer.append(contentsOf: lines)
+            buffer.append(contentsOf: closing)
+            try endFrame()
+            return
+        }
+        // Many lines: they go to the file from the caller's buffer, not copied into this one first (a copy
+        // of every byte of the file less). The frames before, and this one's head, go first.
+        let length = buffer.count - frameStart - 4 + lines.count + closing.count
+        for k in 0..<4 { buffer[frameStart + k] = UInt8(truncatingIfNeeded: length >> (8 * k)) }
+        let head = buffer.count
+        let written = buffer.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) }
+            + fwrite(lines.baseAddress, 1, lines.count, handle) + closing.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, handle) }
+        guard written == head + lines.count + closing.count else {
+            throw SluiceError(.io, "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+        bytesWritten += written
+        buffer.removeAll(keepingCapacity: true)
+        frames += 1
+        try flushed()
     }
 
     /// Names the file the unchecked JSON rows written next come from (a frame that is not a row).
@@ -210,6 +228,11 @@ public final class PackageFileWriter {
         }
         bytesWritten += buffer.count
         buffer.removeAll(keepingCapacity: true)
+        try flushed()
+    }
+
+    /// Tells a reader of the file (``onFlush``) that whole frames reach up to ``bytesWritten``.
+    private func flushed() throws(SluiceError) {
         if let onFlush {
             guard fflush(handle) == 0 else { throw SluiceError(.io, "cannot write \(path): \(String(cString: strerror(errno)))") }
             try onFlush(bytesWritten)
