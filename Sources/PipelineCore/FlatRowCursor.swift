@@ -21,6 +21,9 @@ public struct FlatRowCursor {
     private var offset: Int
     /// Number of fields in the row.
     public private(set) var count: Int = 0
+    /// Whether the text ``next()`` returned last is known to hold no `"`, `\` or control character (see
+    /// ``PackageFile/Tag/plainText``): a JSON writer copies it as it is.
+    public private(set) var textIsPlain = false
 
     public init(_ frame: UnsafeBufferPointer<UInt8>) {
         base = frame.baseAddress!
@@ -68,7 +71,12 @@ public struct FlatRowCursor {
         case PackageFile.Tag.bigint.rawValue: return (column, .bigint(Int64(bitPattern: readFixed64())))
         case PackageFile.Tag.double.rawValue: return (column, .double(Double(bitPattern: readFixed64())))
         case PackageFile.Tag.decimal.rawValue: return (column, .decimal(readSlice()))
-        case PackageFile.Tag.text.rawValue: return (column, .text(readSlice()))
+        case PackageFile.Tag.text.rawValue:
+            textIsPlain = false
+            return (column, .text(readSlice()))
+        case PackageFile.Tag.plainText.rawValue:
+            textIsPlain = true
+            return (column, .text(readSlice()))
         case PackageFile.Tag.date.rawValue: return (column, .date(Int32(truncatingIfNeeded: Int64(bitPattern: readFixed64()))))
         case PackageFile.Tag.timestamp.rawValue: return (column, .timestamp(Int64(bitPattern: readFixed64())))
         case PackageFile.Tag.binary.rawValue: return (column, .binary(readSlice()))
@@ -206,5 +214,10 @@ public struct FlatRowBuilder {
     /// Appends a text value of column `column` from its UTF-8 bytes (checked by the caller).
     @inline(__always) public mutating func append(column: Int, text: UnsafeBufferPointer<UInt8>) {
         bytes(column: column, .text, text)
+    }
+
+    /// Appends a text value that holds no `"`, `\` or control character (``PackageFile/Tag/plainText``).
+    @inline(__always) public mutating func append(column: Int, plainText text: UnsafeBufferPointer<UInt8>) {
+        bytes(column: column, .plainText, text)
     }
 }

@@ -167,6 +167,12 @@ public struct JSONCursor {
     /// Reads a string (``kind()`` is ``Kind/string``) and hands `body` its bytes, unescaped and checked
     /// as UTF-8; they are valid only inside `body`.
     public mutating func withString<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) throws(JSONText.ParseError) -> R {
+        try scanner.withString { p, _ in body(p) }
+    }
+
+    /// ``withString(_:)``, telling `body` whether the string was written without escapes: its bytes then
+    /// hold no `"`, `\` or control character (JSON allows none of them unescaped).
+    public mutating func withPlainString<R>(_ body: (UnsafeBufferPointer<UInt8>, _ plain: Bool) -> R) throws(JSONText.ParseError) -> R {
         try scanner.withString(body)
     }
 

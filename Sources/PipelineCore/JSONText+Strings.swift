@@ -17,13 +17,13 @@ extension JSONText.Scanner {
     @inline(__always) func plainRun(from start: Int) -> (end: Int, ascii: Bool) { JSONText.plainRun(p, from: start) }
 
     mutating func parseString() throws(JSONText.ParseError) -> String {
-        try withString { String(decoding: $0, as: UTF8.self) }
+        try withString { p, _ in String(decoding: p, as: UTF8.self) }
     }
 
     /// Reads the string at the scanner's position (its opening quote) and hands `body` its bytes,
     /// unescaped and checked as UTF-8: a slice of the input when the string has no escapes, else
     /// ``scratch``. The bytes are valid only inside `body`.
-    mutating func withString<R>(_ body: (UnsafeBufferPointer<UInt8>) -> R) throws(JSONText.ParseError) -> R {
+    mutating func withString<R>(_ body: (UnsafeBufferPointer<UInt8>, _ plain: Bool) -> R) throws(JSONText.ParseError) -> R {
         i += 1  // opening quote
         let start = i
         // Fast path: no escapes.
@@ -35,7 +35,7 @@ extension JSONText.Scanner {
             if !ascii, let bad = UTF8Text.firstInvalid(slice) {
                 throw JSONText.ParseError(reason: "invalid UTF-8 in a string", offset: start + bad)
             }
-            return body(slice)
+            return body(slice, true)
         }
         if i < p.count, p[i] < 0x20 { throw error("control character in a string") }
         scratch.removeAll(keepingCapacity: true)
@@ -49,7 +49,7 @@ extension JSONText.Scanner {
                     let bad = UTF8Text.firstInvalid(UnsafeBufferPointer(rebasing: p[start..<i - 1])) ?? 0
                     throw JSONText.ParseError(reason: "invalid UTF-8 in a string", offset: start + bad)
                 }
-                return scratch.withUnsafeBufferPointer { body($0) }
+                return scratch.withUnsafeBufferPointer { body($0, false) }
             }
             if c < 0x20 { throw error("control character in a string") }
             if c != UInt8(ascii: "\\") {

@@ -14,6 +14,9 @@ import Darwin
 public enum PackageFile {
     enum Tag: UInt8 {
         case null = 0, falseValue, trueValue, bigint, double, decimal, text, date, timestamp, binary, object, array
+        /// Text as ``text`` holds it, known to hold no `"`, `\` or control character (a JSON string that had
+        /// no escapes): a JSON writer copies it without looking for what to escape (normalized files only).
+        case plainText
         /// A whole row stored as validated JSON object text (extracted files only).
         case jsonObject = 0xFE
         /// A whole row stored as JSON object text not checked yet, after the varint of its line in the
@@ -523,7 +526,7 @@ public struct FrameDecoder {
         case .bigint: return .bigint(Int64(bitPattern: try readFixed64()))
         case .double: return .double(Double(bitPattern: try readFixed64()))
         case .decimal: return .decimal(try readString())
-        case .text: return .text(try readString())
+        case .text, .plainText: return .text(try readString())
         case .date: return .date(Int32(truncatingIfNeeded: Int64(bitPattern: try readFixed64())))
         case .timestamp: return .timestamp(Int64(bitPattern: try readFixed64()))
         case .binary:

@@ -63,7 +63,7 @@ extension PackageFileReader {
                 case .date: guard let v = fixed64() else { return false }; value = .date(Int32(truncatingIfNeeded: Int64(bitPattern: v)))
                 case .timestamp: guard let v = fixed64() else { return false }; value = .timestamp(Int64(bitPattern: v))
                 case .decimal: guard let s = slice() else { return false }; value = .decimal(s)
-                case .text: guard let s = slice() else { return false }; value = .text(s)
+                case .text, .plainText: guard let s = slice() else { return false }; value = .text(s)
                 case .binary: guard let s = slice() else { return false }; value = .binary(s)
                 case .object, .array, .jsonObject, .uncheckedJSONObject, .uncheckedJSONLines, .sourceFile: return false
                 }

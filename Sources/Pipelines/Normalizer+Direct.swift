@@ -377,7 +377,8 @@ extension Normalizer {
             guard column >= 0 else { return false }
             let type = types[t][column]
             if type == .text, key == nil {
-                try cursor.withString { row.append(column: column, text: $0) }
+                // Unescaped in the source, it needs no escaping in a JSON file either.
+                try cursor.withPlainString { p, plain in plain ? row.append(column: column, plainText: p) : row.append(column: column, text: p) }
                 return true
             }
             // ISO 8601 text into a date or timestamp column: parsed from its bytes, without a `String`.

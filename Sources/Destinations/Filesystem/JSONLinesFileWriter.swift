@@ -52,6 +52,10 @@ final class JSONLinesFileWriter: RowFileWriter {
             case .text(let p):
                 if isJSON[column] {
                     sink.append(p)
+                } else if cursor.textIsPlain {
+                    sink.append(0x22)
+                    sink.append(p)
+                    sink.append(0x22)
                 } else {
                     sink.append(0x22)
                     TextForms.appendJSONEscaped(p, to: sink)
