@@ -19,6 +19,8 @@ extension Normalizer {
         /// Per table, per key tree node: the row object that met it last (a key given twice takes the general path).
         var seen: [NodeMarks] = []
         var generation: UInt32 = 0
+        /// How many times ``generation`` wrapped (and every mark was forgotten).
+        var wraps = 0
         /// Per table: its hints as ``Normalizer/hints`` holds them (`.some(nil)`: none), looked up once.
         var tableHints: [ResolvedHints??] = []
         /// Per table: its system columns in the order the general path writes them (root: `_dlt_load_id`,
@@ -145,6 +147,7 @@ extension Normalizer {
         direct.stack.removeAll(keepingCapacity: true)
         direct.lists.removeAll(keepingCapacity: true)
         var cursor = JSONCursor(json)
+        let wraps = direct.wraps
         let complete: Bool
         do {
             if cursor.enterObject() {
@@ -156,7 +159,8 @@ extension Normalizer {
         } catch {
             complete = false  // broken JSON: the general path reports it
         }
-        guard complete else {
+        // Marks forgotten while the row was read (a key given twice would not be noticed): the general path.
+        guard complete, direct.wraps == wraps else {
             ids = idsBefore  // the general path makes the same root id
             return false
         }
@@ -170,8 +174,10 @@ extension Normalizer {
     }
 
     /// Reads one row object of table `t` (its `{` read; the cursor ends after its `}`): its fields into a
-    /// frame, then the rows of its lists, depth first. `id` is a child row's id (`nil`: a root row, whose
-    /// id is random); `parentId` and `index` place a child row in its parent's list.
+    /// frame, and the rows of its lists, depth first. `id` is a child row's id (`nil`: a root row, whose
+    /// id is random); `parentId` and `index` place a child row in its parent's list. A list's rows are read
+    /// where the list is, in one pass over its text, when the row's id is known by then (always but for a
+    /// root row under merge, whose id may be made of its key: its lists are read again after its fields).
     private func directRow(_ cursor: inout JSONCursor, table t: Int, hint: ResolvedHints?, id: String?,
                            parentId: String, index: Int) throws -> Bool
     {
@@ -184,14 +190,19 @@ extension Normalizer {
         var row = FlatRowBuilder(reserving: 0)
         swap(&row, &direct.rows[slot])
         let marks = direct.seen[t]
+        // Child rows read on the way take generations of their own: this row's keys keep this one.
+        let generation = direct.generation
+        let knownId = id ?? (hint?.disposition == .merge ? nil : ids.random())
         let fieldsRead = try nodes.withUnsafeBufferPointer { nodes throws -> Bool in
-            guard try directFields(&cursor, node: KeyTree.row, nodes: nodes, marks: marks, table: t, hint: hint, into: &row, keys: id == nil)
+            guard try directFields(&cursor, node: KeyTree.row, nodes: nodes, marks: marks, generation: generation, table: t, hint: hint,
+                                   into: &row, keys: id == nil, rowId: knownId)
             else { return false }
             let end = cursor.position
             while direct.stack.count > stackStart {
                 let (position, node) = direct.stack.removeLast()
                 cursor.position = position
-                guard cursor.enterObject(), try directFields(&cursor, node: node, nodes: nodes, marks: marks, table: t, hint: hint, into: &row, keys: false) else {
+                guard cursor.enterObject(), try directFields(&cursor, node: node, nodes: nodes, marks: marks, generation: generation, table: t,
+                                                             hint: hint, into: &row, keys: false, rowId: knownId) else {
                     return false
                 }
             }
@@ -202,7 +213,7 @@ extension Normalizer {
             swap(&row, &direct.rows[slot])
             return false
         }
-        let ownId = id ?? (direct.rootId.isEmpty ? ids.random() : direct.rootId)
+        let ownId = knownId ?? (direct.rootId.isEmpty ? ids.random() : direct.rootId)
         if id == nil {
             row.append(column: system[0], text: loadId)
         } else {
@@ -215,40 +226,47 @@ extension Normalizer {
         guard direct.lists.count > listsStart else { return true }
         // Child rows, list by list in the order the lists appeared, each list's items in order.
         let end = cursor.position
-        let lists = direct.lists[listsStart...]
-        for (position, node) in lists {
-            guard let name = trees[t].nodes[node].childTable, let child = tableIndex[name], registeredTables[name] == nil else {
-                return false
-            }
-            cursor.position = position + 1  // past the `[`
-            var item = 0
-            let childIds = RowIds.ChildIds(parent: ownId, table: name)
-            while try cursor.toItem(first: item == 0) {
-                let childId = childIds.id(item)
-                switch cursor.kind() {
-                case .object:
-                    _ = cursor.enterObject()
-                    guard try directRow(&cursor, table: child, hint: nil, id: childId, parentId: ownId, index: item) else { return false }
-                case .scalar, .string:
-                    // A scalar item is a row of one field, `value`.
-                    guard let system = directSystemColumns(child),
-                          let valueNode = trees[child].child(of: KeyTree.row, at: 0, raw: "value")
-                    else { return false }
-                    let itemSlot = directBeginRow(table: child)
-                    guard try directValue(&cursor, column: trees[child].nodes[valueNode].column, table: child, into: &direct.rows[itemSlot])
-                    else { return false }
-                    if system.count == 4 { direct.rows[itemSlot].append(column: system[0], text: direct.rootId) }
-                    direct.rows[itemSlot].append(column: system[system.count - 3], text: ownId)
-                    direct.rows[itemSlot].append(column: system[system.count - 2], .bigint(Int64(item)))
-                    direct.rows[itemSlot].append(column: system[system.count - 1], text: childId)
-                case .array, .invalid:
-                    return false  // a list of lists: its items are rows of a `list` field (the general path)
-                }
-                item += 1
-            }
+        for (position, node) in direct.lists[listsStart...] {
+            cursor.position = position
+            guard try directList(&cursor, node: node, table: t, rowId: ownId) else { return false }
         }
         direct.lists.removeSubrange(listsStart...)
         cursor.position = end
+        return true
+    }
+
+    /// Reads the rows of the list at the cursor (its `[`; the cursor ends after its `]`) into child table
+    /// rows of the row whose id is `rowId`; `node` is the list's key tree node in table `t`.
+    private func directList(_ cursor: inout JSONCursor, node: Int, table t: Int, rowId: String) throws -> Bool {
+        guard let name = trees[t].nodes[node].childTable, let child = tableIndex[name], registeredTables[name] == nil else {
+            return false
+        }
+        cursor.position += 1  // past the `[`
+        var item = 0
+        let childIds = RowIds.ChildIds(parent: rowId, table: name)
+        while try cursor.toItem(first: item == 0) {
+            let childId = childIds.id(item)
+            switch cursor.kind() {
+            case .object:
+                _ = cursor.enterObject()
+                guard try directRow(&cursor, table: child, hint: nil, id: childId, parentId: rowId, index: item) else { return false }
+            case .scalar, .string:
+                // A scalar item is a row of one field, `value`.
+                guard let system = directSystemColumns(child),
+                      let valueNode = trees[child].child(of: KeyTree.row, at: 0, raw: "value")
+                else { return false }
+                let itemSlot = directBeginRow(table: child)
+                guard try directValue(&cursor, column: trees[child].nodes[valueNode].column, table: child, into: &direct.rows[itemSlot])
+                else { return false }
+                if system.count == 4 { direct.rows[itemSlot].append(column: system[0], text: direct.rootId) }
+                direct.rows[itemSlot].append(column: system[system.count - 3], text: rowId)
+                direct.rows[itemSlot].append(column: system[system.count - 2], .bigint(Int64(item)))
+                direct.rows[itemSlot].append(column: system[system.count - 1], text: childId)
+            case .array, .invalid:
+                return false  // a list of lists: its items are rows of a `list` field (the general path)
+            }
+            item += 1
+        }
         return true
     }
 
@@ -293,6 +311,7 @@ extension Normalizer {
         if direct.generation == 0 {  // wrapped: forget every mark
             for marks in direct.seen { marks.clear() }
             direct.generation = 1
+            direct.wraps += 1
         }
         while direct.seen.count <= t { direct.seen.append(NodeMarks()) }
         direct.seen[t].grow(to: trees[t].nodes.count)
@@ -317,10 +336,11 @@ extension Normalizer {
 
     /// Reads the fields of the object the cursor is in (its `{` read), whose key path is `node`: scalars
     /// into the row's frame, nested objects onto the stack (dlt's order, as ``flatten(_:table:hint:)``),
-    /// lists onto the list of lists.
+    /// lists into child rows of the row whose id is `rowId`, or onto the list of lists when it is not known
+    /// yet. Keys are marked met by `generation`, the row's.
     private func directFields(_ cursor: inout JSONCursor, node parent: Int, nodes: UnsafeBufferPointer<KeyTree.Node>,
-                              marks: NodeMarks, table t: Int, hint: ResolvedHints?, into row: inout FlatRowBuilder,
-                              keys: Bool) throws -> Bool
+                              marks: NodeMarks, generation: UInt32, table t: Int, hint: ResolvedHints?, into row: inout FlatRowBuilder,
+                              keys: Bool, rowId: String?) throws -> Bool
     {
         let stamp = UInt32(truncatingIfNeeded: addedColumns &+ 1)
         @inline(__always) func isJSON(_ node: Int) -> Bool {
@@ -342,7 +362,7 @@ extension Normalizer {
                 guard let bytes = try cursor.readKey() else { return false }
                 found = trees[t].child(of: parent, at: index, bytes: bytes)
             }
-            guard let node = found, marks.mark(node, direct.generation) else { return false }
+            guard let node = found, marks.mark(node, generation) else { return false }
             index += 1
             switch cursor.kind() {
             case .object:
@@ -351,8 +371,12 @@ extension Normalizer {
                 try cursor.skipNested()  // read again, checked, from the stack
             case .array:
                 if isJSON(node) { return false }
-                // An empty list makes nothing; one with items makes child rows, after this row.
-                if !cursor.readEmptyList() {
+                // An empty list makes nothing; one with items makes child rows, read here when this row's id
+                // is known, else after this row's fields.
+                if cursor.readEmptyList() { break }
+                if let rowId {
+                    guard try directList(&cursor, node: node, table: t, rowId: rowId) else { return false }
+                } else {
                     direct.lists.append((cursor.position, node))
                     try cursor.skipNested()  // its items are read again, checked, as child rows
                 }
