@@ -287,7 +287,13 @@ public final class PackageFileReader {
     private var sourceFile: String?
     /// The file and line the current row was read from, when it was stored unchecked: the place a broken
     /// row, or any error in it, is reported at.
-    public private(set) var currentSource: (file: String, line: Int)?
+    public var currentSource: (file: String, line: Int)? {
+        guard currentLine > 0, let sourceFile else { return nil }
+        return (sourceFile, currentLine)
+    }
+    /// The line of ``currentSource`` (0: the current row was not stored unchecked): a number per row, where
+    /// the pair held the file's name, retained and released per row.
+    private var currentLine = 0
     /// Bytes of frames read so far.
     public private(set) var position = 0
     /// For a file another stage is still writing: called with ``position`` when the frames known to be
@@ -391,14 +397,14 @@ public final class PackageFileReader {
             case PackageFile.Tag.jsonObject.rawValue:
                 lastRowWasJSON = true
                 jsonStart = 1
-                currentSource = nil
+                currentLine = 0
             case PackageFile.Tag.uncheckedJSONObject.rawValue:
                 var decoder = FrameDecoder(bytes: frame, offset: 1)
                 let line = try decoder.readVarint()
-                guard let sourceFile else { throw SluiceError(.package, "an unchecked JSON row before its source file in \(path)") }
+                guard sourceFile != nil, line > 0 else { throw SluiceError(.package, "an unchecked JSON row before its source file in \(path)") }
                 lastRowWasJSON = true
                 jsonStart = decoder.offset
-                currentSource = (sourceFile, line)
+                currentLine = line
             case PackageFile.Tag.uncheckedJSONLines.rawValue:
                 var decoder = FrameDecoder(bytes: frame, offset: 1)
                 nextLineNumber = try decoder.readVarint()
@@ -412,7 +418,7 @@ public final class PackageFileReader {
                 continue
             default:
                 lastRowWasJSON = false
-                currentSource = nil
+                currentLine = 0
             }
             frameKeyBase = keys.count
             return true
@@ -430,7 +436,7 @@ public final class PackageFileReader {
         lastRowWasJSON = true
         jsonStart = nextLine
         jsonEnd = end > nextLine && frame[end - 1] == 0x0D ? end - 1 : end
-        currentSource = (sourceFile ?? "", nextLineNumber)
+        currentLine = nextLineNumber
         nextLine = end + 1
         nextLineNumber += 1
         frameKeyBase = keys.count
