@@ -85,7 +85,10 @@ extension JSONText.Scanner {
                 }
                 appendUTF8(scalar)
             default:
-                throw error("invalid escape '\\\(Unicode.Scalar(e))'")
+                // At the backslash, where the escape starts.
+                let reason = e >= 0x21 && e < 0x7F ? "invalid escape '\\\(UnicodeScalar(e))'"
+                    : "invalid escape: a backslash before \(JSONText.describeCharacter(at: i - 1, in: p))"
+                throw JSONText.ParseError(reason: reason, offset: i - 2)
             }
         }
         throw error("unterminated string")
@@ -129,6 +132,25 @@ extension JSONText.Scanner {
 }
 
 extension JSONText {
+    /// The character at byte `i` of `p` as an error names it: `character 's'`, `character 'é' (U+00E9)`
+    /// (decoded, not its first byte read as Latin-1), `control character U+0001`, or `byte 0xFF (not UTF-8)`.
+    static func describeCharacter(at i: Int, in p: UnsafeBufferPointer<UInt8>) -> String {
+        guard i >= 0, i < p.count else { return "end of input" }
+        let b = p[i]
+        if b < 0x20 || b == 0x7F { return "control character U+00" + (b < 0x10 ? "0" : "") + String(b, radix: 16, uppercase: true) }
+        if b < 0x80 { return "character '\(UnicodeScalar(b))'" }
+        let length = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1
+        if length > 1, i + length <= p.count {
+            let bytes = UnsafeBufferPointer(rebasing: p[i..<(i + length)])
+            if UTF8Text.firstInvalid(bytes) == nil, let scalar = String(decoding: bytes, as: UTF8.self).unicodeScalars.first {
+                let code = String(scalar.value, radix: 16, uppercase: true)
+                return "character '\(scalar)' (U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code))"
+            }
+        }
+        let hex = "byte 0x" + String(b, radix: 16, uppercase: true)
+        return b == 0xFF || b == 0xFE ? hex + " (not UTF-8: UTF-16 text starts with 0xFF 0xFE or 0xFE 0xFF)" : hex + " (not UTF-8)"
+    }
+
     /// The index of the first `"`, `\` or control character at or after `start` in `p` (or `p.count`),
     /// and whether every byte before it is ASCII: what a JSON string may hold as it is. Eight bytes at a
     /// time (the bit tricks of Anderson's "Bit Twiddling Hacks": a zero byte, a byte less than n).

@@ -39,19 +39,22 @@ public enum JSONText {
         scanner.skipSpace()
         let value = try scanner.parseValue(depth: 0)
         scanner.skipSpace()
-        guard scanner.i == bytes.count else { throw scanner.error("unexpected data after the JSON value") }
+        guard scanner.i == bytes.count else { throw scanner.error(trailingData) }
         return value
     }
 
     /// Checks that `bytes` hold exactly one valid JSON value (UTF-8, escapes, numbers, nesting depth)
     /// without building it: what ``decode(_:)-(UnsafeBufferPointer<UInt8>)`` would accept, at a
     /// fraction of the cost.
+    /// The reason of the error for text after a whole value (``decode(_:exactFloats:keys:)``, ``validate(_:)``).
+    public static let trailingData = "unexpected data after the JSON value"
+
     public static func validate(_ bytes: UnsafeBufferPointer<UInt8>) throws(ParseError) {
         var scanner = Scanner(bytes)
         scanner.skipSpace()
         try scanner.skipValue(depth: 0)
         scanner.skipSpace()
-        guard scanner.i == bytes.count else { throw scanner.error("unexpected data after the JSON value") }
+        guard scanner.i == bytes.count else { throw scanner.error(trailingData) }
     }
 
     public static func decode(_ text: String) throws(ParseError) -> Value {
@@ -168,7 +171,7 @@ public enum JSONText {
             case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
                 return try parseNumber()
             default:
-                throw error("unexpected character '\(Unicode.Scalar(p[i]))'")
+                throw error("unexpected \(JSONText.describeCharacter(at: i, in: p))")
             }
         }
 

@@ -68,6 +68,31 @@ struct JSONTextTests {
         }
     }
 
+    /// An error names the character as it is (decoded, with its code point), a control character by its
+    /// code point, a byte that is not UTF-8 as a byte; an invalid escape is placed at its backslash.
+    @Test(arguments: [
+        ([0x7B, 0x22, 0x61, 0x22, 0x3A, 0xC3, 0xA9, 0x7D], "unexpected character 'é' (U+00E9) at byte 6"),
+        ([0x7B, 0x22, 0x61, 0x22, 0x3A, 0xF0, 0x9F, 0x98, 0x80, 0x7D], "unexpected character '😀' (U+1F600) at byte 6"),
+        ([0xC2, 0xA0, 0x7B, 0x7D], "unexpected character '\u{A0}' (U+00A0) at byte 1"),
+        ([0x7B, 0x22, 0x61, 0x22, 0x3A, 0x1B, 0x7D], "unexpected control character U+001B at byte 6"),
+        ([0xFF, 0xFE, 0x7B, 0x00], "unexpected byte 0xFF (not UTF-8: UTF-16 text starts with 0xFF 0xFE or 0xFE 0xFF) at byte 1"),
+        ([0x7B, 0x22, 0x61, 0x22, 0x3A, 0x80, 0x7D], "unexpected byte 0x80 (not UTF-8) at byte 6"),
+        (Array(#"{"s":"\q"}"#.utf8), "invalid escape '\\q' at byte 7"),
+        ([0x5B, 0x22, 0x5C, 0xC3, 0xA9, 0x22, 0x5D], "invalid escape: a backslash before character 'é' (U+00E9) at byte 3"),
+    ] as [([UInt8], String)])
+    func errorsNameTheCharacterAsItIs(bytes: [UInt8], message: String) {
+        #expect {
+            _ = try JSONText.decode(bytes)
+        } throws: { error in
+            "\(error)" == message
+        }
+        #expect {
+            try bytes.withUnsafeBufferPointer { try JSONText.validate($0) }
+        } throws: { error in
+            "\(error)" == message
+        }
+    }
+
     @Test func rejectsInvalidUTF8() {
         let bytes: [UInt8] = [0x22, 0xC3, 0x28, 0x22]
         #expect(throws: JSONText.ParseError.self) { try JSONText.decode(bytes) }

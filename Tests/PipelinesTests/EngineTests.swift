@@ -216,6 +216,49 @@ struct EngineTests {
         #expect(try t.query("SELECT length(note) FROM rows WHERE id = 4").first == ["1200000"])
     }
 
+    /// Lines of objects go unchecked to normalize; a line that is not an object is read at extract. When
+    /// that one is broken, a broken object line before it is still the error: the first in the file (a
+    /// record split by a raw newline breaks both its lines). The file's last line, without a newline, is
+    /// checked where the others are. A pipe, which cannot be read twice, has its rows checked as read.
+    @Test func theFirstBrokenLineOfAFileIsTheOneReported() async throws {
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        func load(_ path: String) async throws {
+            try await t.pipeline.run(Source(name: "f", resources: [try FileResource.make(name: "rows", paths: [path])]))
+        }
+        let split = t.file("split.jsonl", "{\"id\": 1}\n{\"id\": 2, \"note\": \"first part\nsecond part\"}\n{\"id\": 3}\n")
+        await #expect { try await load(split) } throws: { error in
+            let e = error as! SluiceError
+            return e.file == split && e.line == 2 && e.message.contains("unterminated string at byte 30")
+        }
+        var lines = (1...60_000).map { #"{"id": \#($0)}"# }
+        lines[29_999] = #"{"id": 30000"#
+        lines[49_999] = "tru"
+        let far = t.file("far.jsonl", lines.joined(separator: "\n") + "\n")
+        await #expect { try await load(far) } throws: { error in
+            let e = error as! SluiceError
+            return e.file == far && e.line == 30_000 && e.message.contains("unexpected end of input in an object at byte 13")
+        }
+        let last = t.file("last.jsonl", "{\"id\": 1}\n{\"id\": 2")
+        await #expect { try await load(last) } throws: { error in
+            let e = error as! SluiceError
+            return e.file == last && e.line == 2 && e.stage == "normalize" && e.message.hasSuffix("fix the file and run again")
+        }
+        let pipe = t.dir + "/pipe.jsonl"
+        #expect(mkfifo(pipe, 0o600) == 0)
+        let writer = Thread {
+            let handle = FileHandle(forWritingAtPath: pipe)
+            handle?.write(Data("{\"id\": 1}\n{\"id\": 2\nxx\n".utf8))
+            try? handle?.close()
+        }
+        writer.start()
+        await #expect { try await load(pipe) } throws: { error in
+            let e = error as! SluiceError
+            return e.file == pipe && e.line == 2 && e.stage == "extract"
+        }
+        #expect(try !FileManager.default.fileExists(atPath: t.destination.path) || t.columns("rows").isEmpty)
+    }
+
     /// A run killed after extracting a broken file (before normalize reached the broken line) leaves a
     /// package of unchecked rows. The next run, with the file fixed, removes that package, says so with the
     /// file and line, and loads the fixed file: it does not fail on a line the file no longer has.

@@ -41,7 +41,7 @@ struct PackagesCLITests {
         _ = FileManager.default.createFile(atPath: dir + "/e.jsonl", contents: Data(#"{"a":1}"#.utf8 + [0x0A] + #"{"a":"#.utf8 + [0x1B, 0x7D, 0x0A]))
         let result = try cli.sluice(["load", "e.jsonl", "--table", "events"], in: dir)
         #expect(result.status != 0)
-        #expect(result.output.hasPrefix("Error: normalize: e.jsonl:2: malformed JSON: unexpected character '\\u{1b}' at byte 6; nothing of the package was loaded"), "\(result.output)")
+        #expect(result.output.hasPrefix("Error: normalize: e.jsonl:2: malformed JSON: unexpected control character U+001B at byte 6; nothing of the package was loaded"), "\(result.output)")
         #expect(!result.output.contains("error: "))
         #expect(!result.output.utf8.contains(0x1B))
     }

@@ -96,12 +96,25 @@ struct FileReaderTests {
 
     @Test func jsonLinesMalformedLineIsNamed() async throws {
         let dir = temporaryDirectory()
-        let path = write("{\"a\":1}\n\n{\"a\":2,}\n", to: "x.jsonl", in: dir)
+        let path = write("{\"a\":1}\n  \r \n{\"a\":2,}\n", to: "x.jsonl", in: dir)  // a line of white space is blank
         await #expect {
             _ = try await readAll(try FileResource.make(name: "x", paths: [path]))
         } throws: { error in
             let e = error as! SluiceError
             return e.file == path && e.line == 3 && "\(e)".contains("malformed JSON")
+        }
+    }
+
+    /// A file named .json that holds a value per line: the error says what it is and how to load it.
+    @Test func aJSONFileOfJSONLinesSaysHowToLoadIt() async throws {
+        let dir = temporaryDirectory()
+        let path = write("{\"a\":1}\n{\"a\":2}\n", to: "lines.json", in: dir)
+        await #expect {
+            _ = try await readAll(try FileResource.make(name: "x", paths: [path]))
+        } throws: { error in
+            let e = error as! SluiceError
+            return e.file == path && e.line == 2 && e.message.contains("unexpected data after the JSON value")
+                && e.message.contains("one JSON value per line is JSON Lines: name the file .jsonl, or give format jsonl")
         }
     }
 

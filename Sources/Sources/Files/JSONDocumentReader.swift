@@ -37,7 +37,13 @@ public struct JSONDocumentReader: JSONRecordReader {
             } catch let error as JSONText.ParseError {
                 let lineOfError = line + buffer.bytes[buffer.start..<min(buffer.bytes.count, buffer.start + error.offset)]
                     .reduce(0) { $0 + ($1 == 0x0A ? 1 : 0) }
-                throw SluiceError(.badInput, error.message(offset: false), file: path, line: lineOfError)
+                var message = error.message(offset: false)
+                if error.reason == JSONText.trailingData, lineOfError > line {
+                    // A value per line, in a file named .json: the commonest cause.
+                    message += " (one JSON value per line is JSON Lines: name the file .jsonl, or give format jsonl "
+                        + "(`sluice load --format jsonl`, or format = \"jsonl\" in sluice.toml))"
+                }
+                throw SluiceError(.badInput, message, file: path, line: lineOfError)
             }
             try await placing(file: path, line: line) { try await emit(JSONLinesReader.row(from: value)) }
             return

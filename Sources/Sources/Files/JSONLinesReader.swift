@@ -23,7 +23,10 @@ public struct JSONLinesReader: JSONRecordReader {
         var first = true
         // Consecutive lines of objects, gathered for one call when the writer takes them so
         // (``JSONRowWriter/write(jsonLines:count:file:firstLine:)``): from `run.start` up to `buffer.start`.
-        let batches = json?.takesJSONLines ?? false
+        // Rows go unchecked only from a file that can be read again to find the first broken one (a pipe's
+        // are checked here, as they are read).
+        let rereadable = Self.isRegularFile(path)
+        let batches = rereadable && json?.takesJSONLines ?? false
         var run = (start: 0, count: 0, firstLine: 0)
         func writeRun(_ bytes: [UInt8], upTo end: Int) throws {
             guard run.count > 0, let json else { return }
@@ -36,6 +39,22 @@ public struct JSONLinesReader: JSONRecordReader {
             }
             records += run.count
             run.count = 0
+            unchecked = true
+        }
+        // Rows went to the writer unchecked (normalize checks them): a line refused here is not the first
+        // broken one if one of those is broken, and the first is the one to report.
+        var unchecked = false
+        func writeLine(upTo end: Int) async throws {
+            do {
+                if let json, try writeNow(buffer.bytes, buffer.start, end, line: line, unchecked: rereadable, json) {
+                    records += 1
+                    unchecked = rereadable
+                } else {
+                    try await parseLine(buffer.bytes, buffer.start, end, line: line, records: &records, json, emit)
+                }
+            } catch let error as SluiceError where unchecked && error.code == .badInput {
+                throw firstBrokenLine(before: line) ?? error
+            }
         }
         while true {
             let hasMore = try buffer.fill()
@@ -62,11 +81,7 @@ public struct JSONLinesReader: JSONRecordReader {
                     run.count += 1
                 } else {
                     try writeRun(buffer.bytes, upTo: buffer.start)
-                    if let json, try writeNow(buffer.bytes, buffer.start, end, line: line, json) {
-                        records += 1
-                    } else {
-                        try await parseLine(buffer.bytes, buffer.start, end, line: line, records: &records, json, emit)
-                    }
+                    try await writeLine(upTo: end)
                 }
                 buffer.start = end + 1
                 scanFrom = buffer.start
@@ -76,22 +91,67 @@ public struct JSONLinesReader: JSONRecordReader {
             scanFrom -= buffer.start
             if !hasMore {
                 if buffer.start < buffer.bytes.count {
-                    line += 1
-                    try await parseLine(buffer.bytes, buffer.start, buffer.bytes.count, line: line, records: &records, json, emit)
+                    line += 1  // the last line, without a newline
+                    try await writeLine(upTo: buffer.bytes.count)
                 }
                 break
             }
         }
     }
 
+    /// The first line before line `stop` that holds a broken object, read again from the file: the error
+    /// to report in place of one found at `stop` (`nil` when there is none, or the file cannot be read
+    /// again: a pipe).
+    private func firstBrokenLine(before stop: Int) -> SluiceError? {
+        guard Self.isRegularFile(path), let stream = try? openByteStream(path: path) else { return nil }
+        var buffer = ChunkBuffer(stream)
+        var line = 0
+        var first = true
+        while let hasMore = try? buffer.fill() {
+            if first, buffer.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.start = 3 }
+            first = false
+            while true {
+                let end: Int? = buffer.bytes.withUnsafeBufferPointer { p in
+                    guard buffer.start < p.count, let hit = memchr(p.baseAddress! + buffer.start, 0x0A, p.count - buffer.start) else {
+                        return hasMore ? nil : (buffer.start < p.count ? p.count : nil)
+                    }
+                    return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - p.baseAddress!
+                }
+                guard let end else { break }
+                line += 1
+                if line >= stop { return nil }
+                let (to, firstByte) = Self.content(buffer.bytes, buffer.start, end)
+                if firstByte == UInt8(ascii: "{") {
+                    do {
+                        try buffer.bytes.withUnsafeBufferPointer { p throws(JSONText.ParseError) in
+                            try JSONText.validate(UnsafeBufferPointer(rebasing: p[buffer.start..<to]))
+                        }
+                    } catch {
+                        return SluiceError(.badInput, error.message(), file: path, line: line)
+                    }
+                }
+                buffer.start = end + 1
+            }
+            if !hasMore { return nil }
+        }
+        return nil
+    }
+
+    static func isRegularFile(_ path: String) -> Bool {
+        var info = stat()
+        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
+    }
+
     /// Hands the line to `json` without suspending when it holds an object and the writer can take it at
     /// once (``JSONRowWriter/writeNow(jsonObject:)``); `false`, having done nothing, otherwise.
-    private func writeNow(_ bytes: [UInt8], _ from: Int, _ to: Int, line: Int, _ json: any JSONRowWriter) throws -> Bool {
+    /// `unchecked`: the writer may store it unchecked (``JSONRowWriter/writeNow(jsonObject:file:line:)``).
+    private func writeNow(_ bytes: [UInt8], _ from: Int, _ to: Int, line: Int, unchecked: Bool, _ json: any JSONRowWriter) throws -> Bool {
         let (to, first) = Self.content(bytes, from, to)
         guard first == UInt8(ascii: "{") else { return false }
         return try bytes.withUnsafeBufferPointer { p in
             do {
-                return try json.writeNow(jsonObject: UnsafeBufferPointer(rebasing: p[from..<to]), file: path, line: line)
+                let text = UnsafeBufferPointer(rebasing: p[from..<to])
+                return try unchecked ? json.writeNow(jsonObject: text, file: path, line: line) : json.writeNow(jsonObject: text)
             } catch let error as JSONText.ParseError {
                 throw SluiceError(.badInput, error.message(), file: path, line: line)
             } catch let error as SluiceError {
@@ -100,12 +160,12 @@ public struct JSONLinesReader: JSONRecordReader {
         }
     }
 
-    /// The end of the line `bytes[from..<to]` without a final `\r`, and its first byte that is not a space
-    /// or a tab (`nil` for a blank line).
+    /// The end of the line `bytes[from..<to]` without a final `\r`, and its first byte that is not JSON's
+    /// white space (a space, a tab, a `\r`; `nil` for a blank line).
     private static func content(_ bytes: [UInt8], _ from: Int, _ to: Int) -> (end: Int, first: UInt8?) {
         let end = to > from && bytes[to - 1] == 0x0D ? to - 1 : to
         var k = from
-        while k < end, bytes[k] == 0x20 || bytes[k] == 0x09 { k += 1 }
+        while k < end, bytes[k] == 0x20 || bytes[k] == 0x09 || bytes[k] == 0x0D { k += 1 }
         return (end, k < end ? bytes[k] : nil)
     }
 
