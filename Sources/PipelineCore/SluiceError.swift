@@ -85,12 +85,14 @@ extension SluiceError {
 }
 
 extension JSONText.ParseError {
-    /// What a reader reports: a number beyond a 64-bit float is out of range, not malformed. `offset`
+    /// What a reader reports: a number beyond a 64-bit float is out of range, and nesting beyond
+    /// ``JSONText/maxDepth`` is the limit, not malformed. `offset`
     /// adds the byte, when it counts from the start of the line.
     public func message(_ malformed: String = "malformed JSON", offset showOffset: Bool = true) -> String {
         let at = showOffset ? " at byte \(offset + 1)" : ""
-        return reason.hasPrefix("number out of range")
-            ? "a number is out of range (beyond a 64-bit float)\(at)"
-            : "\(malformed): \(reason)\(at)"
+        if reason.hasPrefix("number out of range") { return "a number is out of range (beyond a 64-bit float)\(at)" }
+        // A limit, not broken JSON.
+        if reason.hasPrefix("nesting deeper than") { return "JSON \(reason) (the limit)\(at)" }
+        return "\(malformed): \(reason)\(at)"
     }
 }

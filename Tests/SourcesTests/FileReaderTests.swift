@@ -105,6 +105,18 @@ struct FileReaderTests {
         }
     }
 
+    /// Nesting beyond the parser's limit is named as the limit, not as broken JSON.
+    @Test func nestingBeyondTheLimitIsNamedSo() async throws {
+        let dir = temporaryDirectory()
+        let path = write("{\"a\":1}\n{\"a\":" + String(repeating: "[", count: 600) + String(repeating: "]", count: 600) + "}\n", to: "deep.jsonl", in: dir)
+        await #expect {
+            _ = try await readAll(try FileResource.make(name: "x", paths: [path]))
+        } throws: { error in
+            let e = error as! SluiceError
+            return e.file == path && e.line == 2 && e.message.hasPrefix("JSON nesting deeper than 512 levels (the limit) at byte")
+        }
+    }
+
     /// A file named .json that holds a value per line: the error says what it is and how to load it.
     @Test func aJSONFileOfJSONLinesSaysHowToLoadIt() async throws {
         let dir = temporaryDirectory()
