@@ -404,8 +404,9 @@ public struct Pipeline: Sendable {
         }
         if let limit = limits.maxTableNameBytes, let table = schema.tables.first(where: { $0.name.utf8.count > limit }) {
             throw SluiceError(.badInput, "the table name is \(table.name.utf8.count) bytes, longer than \(destination.name) allows (\(limit)); "
-                + "lists nested many levels deep make long child-table names: keep the outer list whole as a json column "
-                + "(a column type hint) or load it into sqlite or postgres", table: String(table.name.prefix(60)) + "...")
+                + "a child table's name joins its parent's with the keys down to its list (long keys, or lists nested deep): "
+                + "keep the outer list whole as a json column (a column type hint) or load it into sqlite or postgres",
+                table: String(table.name.prefix(60)) + "...")
         }
     }
 
