@@ -207,6 +207,13 @@ public struct Pipeline: Sendable {
                     if let changed = try writer.finalState() { next.resources[resource.name] = changed }
                 } catch var error as SluiceError {
                     error.stage = error.stage ?? "extract"
+                    // Rows stored unchecked before this error came first: a broken one is the error to report.
+                    output.onFlush = nil
+                    _ = try? output.flushForReaders()
+                    if var broken = Self.firstBrokenUncheckedRow(in: (0...k).map { dir + "/\($0).items" }) {
+                        broken.stage = "extract"
+                        throw broken
+                    }
                     throw error
                 }
                 try writer.file.sync()
@@ -224,6 +231,27 @@ public struct Pipeline: Sendable {
             throw error
         }
         return (loadId, start)
+    }
+
+    /// The first row stored unchecked in the package files at `paths` (read in order) that is not valid
+    /// JSON, as the error at its source file and line; `nil` when there is none. When the extract stage
+    /// fails, the rows it stored unchecked before the failure were read first: a broken one among them is
+    /// the first error in the input, as it would have been had each row been checked as it was read.
+    static func firstBrokenUncheckedRow(in paths: [String]) -> SluiceError? {
+        for path in paths {
+            guard let reader = try? PackageFileReader(path: path) else { continue }
+            while (try? reader.advance()) == true {
+                guard reader.lastRowWasJSON, let (file, line) = reader.currentSource else { continue }
+                do {
+                    try reader.withCurrentJSON { try JSONText.validate($0) }
+                } catch let error as JSONText.ParseError {
+                    return SluiceError(.badInput, error.message(), file: file, line: line)
+                } catch {
+                    return nil
+                }
+            }
+        }
+        return nil
     }
 
     // MARK: - normalize

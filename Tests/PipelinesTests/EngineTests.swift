@@ -217,14 +217,15 @@ struct EngineTests {
     }
 
     /// Lines of objects go unchecked to normalize; a line that is not an object is read at extract. When
-    /// that one is broken, a broken object line before it is still the error: the first in the file (a
-    /// record split by a raw newline breaks both its lines). The file's last line, without a newline, is
-    /// checked where the others are. A pipe, which cannot be read twice, has its rows checked as read.
+    /// extract fails (that line is broken, a later file is missing, a gzip stream is corrupt), a broken row
+    /// stored unchecked before it is still the error: the first in the input (a record split by a raw
+    /// newline breaks both its lines). The file's last line, without a newline, is checked where the others
+    /// are; a pipe's rows as a file's.
     @Test func theFirstBrokenLineOfAFileIsTheOneReported() async throws {
         let t = TestPipeline()
         defer { try? FileManager.default.removeItem(atPath: t.dir) }
-        func load(_ path: String) async throws {
-            try await t.pipeline.run(Source(name: "f", resources: [try FileResource.make(name: "rows", paths: [path])]))
+        func load(_ paths: String...) async throws {
+            try await t.pipeline.run(Source(name: "f", resources: [try FileResource.make(name: "rows", paths: paths)]))
         }
         let split = t.file("split.jsonl", "{\"id\": 1}\n{\"id\": 2, \"note\": \"first part\nsecond part\"}\n{\"id\": 3}\n")
         await #expect { try await load(split) } throws: { error in
@@ -244,6 +245,24 @@ struct EngineTests {
             let e = error as! SluiceError
             return e.file == last && e.line == 2 && e.stage == "normalize" && e.message.hasSuffix("fix the file and run again")
         }
+        // Several files: a later file's error does not hide a broken line of an earlier one.
+        let a = t.file("a.jsonl", "{\"id\": 1}\n{\"id\": 2,}\n{\"id\": 3}\n")
+        let b = t.file("b.jsonl", "{\"id\": 4}\ntru\n")
+        for later in [b, t.dir + "/missing.jsonl"] {
+            await #expect { try await load(a, later) } throws: { error in
+                let e = error as! SluiceError
+                return e.file == a && e.line == 2 && e.message.contains("expected a string key at byte 10")
+            }
+        }
+        // A gzip stream corrupt after a broken line.
+        let gzip = CSVTypedPathTests().gzip(t.file("c.jsonl", "{\"id\": 1}\n{\"id\": 2,}\n{\"id\": 3}\n"))
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: gzip))
+        bytes.append(contentsOf: [1, 2, 3, 4, 5])
+        try bytes.write(to: URL(fileURLWithPath: gzip))
+        await #expect { try await load(gzip) } throws: { error in
+            let e = error as! SluiceError
+            return e.file == gzip && e.line == 2 && e.message.contains("expected a string key")
+        }
         let pipe = t.dir + "/pipe.jsonl"
         #expect(mkfifo(pipe, 0o600) == 0)
         let writer = Thread {
@@ -254,7 +273,7 @@ struct EngineTests {
         writer.start()
         await #expect { try await load(pipe) } throws: { error in
             let e = error as! SluiceError
-            return e.file == pipe && e.line == 2 && e.stage == "extract"
+            return e.file == pipe && e.line == 2 && e.message.contains("unexpected end of input")
         }
         #expect(try !FileManager.default.fileExists(atPath: t.destination.path) || t.columns("rows").isEmpty)
     }

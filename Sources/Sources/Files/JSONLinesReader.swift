@@ -23,10 +23,7 @@ public struct JSONLinesReader: JSONRecordReader {
         var first = true
         // Consecutive lines of objects, gathered for one call when the writer takes them so
         // (``JSONRowWriter/write(jsonLines:count:file:firstLine:)``): from `run.start` up to `buffer.start`.
-        // Rows go unchecked only from a file that can be read again to find the first broken one (a pipe's
-        // are checked here, as they are read).
-        let rereadable = Self.isRegularFile(path)
-        let batches = rereadable && json?.takesJSONLines ?? false
+        let batches = json?.takesJSONLines ?? false
         var run = (start: 0, count: 0, firstLine: 0)
         func writeRun(_ bytes: [UInt8], upTo end: Int) throws {
             guard run.count > 0, let json else { return }
@@ -39,21 +36,14 @@ public struct JSONLinesReader: JSONRecordReader {
             }
             records += run.count
             run.count = 0
-            unchecked = true
         }
-        // Rows went to the writer unchecked (normalize checks them): a line refused here is not the first
-        // broken one if one of those is broken, and the first is the one to report.
-        var unchecked = false
+        // A line not gathered in a run (not an object, or the writer takes rows one at a time). When it is
+        // refused here, the engine reports a broken row stored unchecked before it instead (the first).
         func writeLine(upTo end: Int) async throws {
-            do {
-                if let json, try writeNow(buffer.bytes, buffer.start, end, line: line, unchecked: rereadable, json) {
-                    records += 1
-                    unchecked = rereadable
-                } else {
-                    try await parseLine(buffer.bytes, buffer.start, end, line: line, records: &records, json, emit)
-                }
-            } catch let error as SluiceError where unchecked && error.code == .badInput {
-                throw firstBrokenLine(before: line) ?? error
+            if let json, try writeNow(buffer.bytes, buffer.start, end, line: line, json) {
+                records += 1
+            } else {
+                try await parseLine(buffer.bytes, buffer.start, end, line: line, records: &records, json, emit)
             }
         }
         while true {
@@ -99,59 +89,14 @@ public struct JSONLinesReader: JSONRecordReader {
         }
     }
 
-    /// The first line before line `stop` that holds a broken object, read again from the file: the error
-    /// to report in place of one found at `stop` (`nil` when there is none, or the file cannot be read
-    /// again: a pipe).
-    private func firstBrokenLine(before stop: Int) -> SluiceError? {
-        guard Self.isRegularFile(path), let stream = try? openByteStream(path: path) else { return nil }
-        var buffer = ChunkBuffer(stream)
-        var line = 0
-        var first = true
-        while let hasMore = try? buffer.fill() {
-            if first, buffer.bytes.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.start = 3 }
-            first = false
-            while true {
-                let end: Int? = buffer.bytes.withUnsafeBufferPointer { p in
-                    guard buffer.start < p.count, let hit = memchr(p.baseAddress! + buffer.start, 0x0A, p.count - buffer.start) else {
-                        return hasMore ? nil : (buffer.start < p.count ? p.count : nil)
-                    }
-                    return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - p.baseAddress!
-                }
-                guard let end else { break }
-                line += 1
-                if line >= stop { return nil }
-                let (to, firstByte) = Self.content(buffer.bytes, buffer.start, end)
-                if firstByte == UInt8(ascii: "{") {
-                    do {
-                        try buffer.bytes.withUnsafeBufferPointer { p throws(JSONText.ParseError) in
-                            try JSONText.validate(UnsafeBufferPointer(rebasing: p[buffer.start..<to]))
-                        }
-                    } catch {
-                        return SluiceError(.badInput, error.message(), file: path, line: line)
-                    }
-                }
-                buffer.start = end + 1
-            }
-            if !hasMore { return nil }
-        }
-        return nil
-    }
-
-    static func isRegularFile(_ path: String) -> Bool {
-        var info = stat()
-        return stat(path, &info) == 0 && info.st_mode & S_IFMT == S_IFREG
-    }
-
     /// Hands the line to `json` without suspending when it holds an object and the writer can take it at
     /// once (``JSONRowWriter/writeNow(jsonObject:)``); `false`, having done nothing, otherwise.
-    /// `unchecked`: the writer may store it unchecked (``JSONRowWriter/writeNow(jsonObject:file:line:)``).
-    private func writeNow(_ bytes: [UInt8], _ from: Int, _ to: Int, line: Int, unchecked: Bool, _ json: any JSONRowWriter) throws -> Bool {
+    private func writeNow(_ bytes: [UInt8], _ from: Int, _ to: Int, line: Int, _ json: any JSONRowWriter) throws -> Bool {
         let (to, first) = Self.content(bytes, from, to)
         guard first == UInt8(ascii: "{") else { return false }
         return try bytes.withUnsafeBufferPointer { p in
             do {
-                let text = UnsafeBufferPointer(rebasing: p[from..<to])
-                return try unchecked ? json.writeNow(jsonObject: text, file: path, line: line) : json.writeNow(jsonObject: text)
+                return try json.writeNow(jsonObject: UnsafeBufferPointer(rebasing: p[from..<to]), file: path, line: line)
             } catch let error as JSONText.ParseError {
                 throw SluiceError(.badInput, error.message(), file: path, line: line)
             } catch let error as SluiceError {
