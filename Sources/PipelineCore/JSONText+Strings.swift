@@ -148,7 +148,8 @@ extension JSONText {
             }
         }
         let hex = "byte 0x" + String(b, radix: 16, uppercase: true)
-        return b == 0xFF || b == 0xFE ? hex + " (not UTF-8: UTF-16 text starts with 0xFF 0xFE or 0xFE 0xFF)" : hex + " (not UTF-8)"
+        // At the start of the text, the byte order mark of UTF-16 (or UTF-32) text.
+        return i == 0 && (b == 0xFF || b == 0xFE) ? hex + " (not UTF-8: UTF-16 text starts with 0xFF 0xFE or 0xFE 0xFF)" : hex + " (not UTF-8)"
     }
 
     /// The index of the first `"`, `\` or control character at or after `start` in `p` (or `p.count`),

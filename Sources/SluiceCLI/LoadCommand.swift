@@ -168,11 +168,16 @@ struct CLIError: Error, CustomStringConvertible {
     var description: String { Self.escapingControls("\(error)") }
 
     /// `text` with control characters (from the data: NUL, escapes that would drive the terminal) written
-    /// as `\u{..}`, so an error is one line of plain text.
+    /// as `\u{..}`, so an error is one line of plain text; and so are the invisible characters that would
+    /// change how the rest of the line reads: zero-width ones, line and paragraph separators, the
+    /// bidirectional overrides and isolates (U+202A-202E, U+2066-2069: "Trojan Source"), the BOM.
     static func escapingControls(_ text: String) -> String {
         var out = ""
         for scalar in text.unicodeScalars {
-            if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) {
+            let v = scalar.value
+            if v < 0x20 || (0x7F...0x9F).contains(v) || (0x200B...0x200F).contains(v) || (0x2028...0x202E).contains(v)
+                || (0x2060...0x2069).contains(v) || v == 0xFEFF
+            {
                 out += "\\u{" + String(scalar.value, radix: 16) + "}"
             } else {
                 out.unicodeScalars.append(scalar)

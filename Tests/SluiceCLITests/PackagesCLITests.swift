@@ -46,6 +46,18 @@ struct PackagesCLITests {
         #expect(!result.output.utf8.contains(0x1B))
     }
 
+    /// Characters that would change how the rest of the line reads (a right-to-left override, a zero-width
+    /// space) are printed escaped too.
+    @Test func invisibleCharactersInErrorsArePrintedEscaped() throws {
+        let dir = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        _ = FileManager.default.createFile(atPath: dir + "/e.jsonl", contents: Data("{\"a\":\u{202E}1}\n{\"b\":\u{200B}}\n".utf8))
+        let result = try cli.sluice(["load", "e.jsonl", "--table", "events"], in: dir)
+        #expect(result.status != 0)
+        #expect(result.output.contains("unexpected character '\\u{202e}' (U+202E) at byte 6"), "\(result.output)")
+        #expect(!result.output.unicodeScalars.contains { $0.value == 0x202E || $0.value == 0x200B })
+    }
+
     @Test func aSemicolonCSVLoadsWithAndWithoutTheDelimiterFlag() throws {
         let dir = try scratch()
         defer { try? FileManager.default.removeItem(atPath: dir) }

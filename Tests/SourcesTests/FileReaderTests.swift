@@ -126,7 +126,7 @@ struct FileReaderTests {
         } throws: { error in
             let e = error as! SluiceError
             return e.file == path && e.line == 2 && e.message.contains("unexpected data after the JSON value")
-                && e.message.contains("one JSON value per line is JSON Lines: name the file .jsonl, or give format jsonl")
+                && e.message.contains("if the file holds one JSON value per line, it is JSON Lines: name it .jsonl, or give format jsonl")
         }
     }
 

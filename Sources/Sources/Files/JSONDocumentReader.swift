@@ -7,6 +7,10 @@ public struct JSONDocumentReader: JSONRecordReader {
 
     public init(path: String) { self.path = path }
 
+    /// Added to an error for data after the document on a later line: the commonest cause.
+    static let jsonLinesHint = " (if the file holds one JSON value per line, it is JSON Lines: name it .jsonl, or give format jsonl "
+        + "(`sluice load --format jsonl`, or format = \"jsonl\" in sluice.toml))"
+
     func read(json: (any JSONRowWriter)?, _ emit: (Row) async throws -> Void) async throws {
         var buffer = ChunkBuffer(try openByteStream(path: path))
         _ = try buffer.fill()
@@ -40,8 +44,7 @@ public struct JSONDocumentReader: JSONRecordReader {
                 var message = error.message(offset: false)
                 if error.reason == JSONText.trailingData, lineOfError > line {
                     // A value per line, in a file named .json: the commonest cause.
-                    message += " (one JSON value per line is JSON Lines: name the file .jsonl, or give format jsonl "
-                        + "(`sluice load --format jsonl`, or format = \"jsonl\" in sluice.toml))"
+                    message += Self.jsonLinesHint
                 }
                 throw SluiceError(.badInput, message, file: path, line: lineOfError)
             }
@@ -123,7 +126,7 @@ public struct JSONDocumentReader: JSONRecordReader {
         }
         try skipSpace(&buffer, &line)
         if buffer.start < buffer.bytes.count {
-            throw SluiceError(.badInput, "malformed JSON: unexpected data after the top-level list", file: path, line: line)
+            throw SluiceError(.badInput, "malformed JSON: unexpected data after the top-level list" + Self.jsonLinesHint, file: path, line: line)
         }
     }
 }
