@@ -38,7 +38,7 @@ public struct JSONCursor {
     public mutating func toKey(first: Bool) throws(JSONText.ParseError) -> Bool {
         guard try step(first: first, close: UInt8(ascii: "}"), in: "an object") else { return false }
         guard scanner.i < scanner.p.count, scanner.p[scanner.i] == UInt8(ascii: "\"") else {
-            throw scanner.error("expected a string key")
+            throw scanner.expected("a string key")
         }
         return true
     }
@@ -59,7 +59,7 @@ public struct JSONCursor {
         }
         if !first {
             guard scanner.p[scanner.i] == UInt8(ascii: ",") else {
-                throw scanner.error("expected ',' or '\(Unicode.Scalar(close))' in \(container)")
+                throw scanner.expected("',' or '\(Unicode.Scalar(close))' in \(container)")
             }
             scanner.i += 1
             scanner.skipSpace()
@@ -115,7 +115,7 @@ public struct JSONCursor {
         scanner.i = j + 1
         scanner.skipSpace()
         guard scanner.i < scanner.p.count, scanner.p[scanner.i] == UInt8(ascii: ":") else {
-            throw scanner.error("expected ':' after a key")
+            throw scanner.expected("':' after a key")
         }
         scanner.i += 1
         scanner.skipSpace()

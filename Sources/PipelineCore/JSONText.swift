@@ -82,6 +82,11 @@ public enum JSONText {
 
         func error(_ reason: String) -> ParseError { ParseError(reason: reason, offset: i) }
 
+        /// `expected <what>, found <the character at the position>` (see ``JSONText/describeCharacter(at:in:)``).
+        func expected(_ what: String) -> ParseError {
+            ParseError(reason: "expected \(what), found \(JSONText.describeCharacter(at: i, in: p))", offset: i)
+        }
+
         @inline(__always) mutating func skipSpace() {
             while i < p.count {
                 let c = p[i]
@@ -113,11 +118,11 @@ public enum JSONText {
                 var previous: Int32 = -1
                 while true {
                     skipSpace()
-                    guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                    guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw expected("a string key") }
                     let slot = JSONKeyTable.token(after: row.fields.isEmpty ? parent : previous, first: row.fields.isEmpty)
                     let (key, id) = try parseKey(guess: slot)
                     skipSpace()
-                    guard i < p.count, p[i] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
+                    guard i < p.count, p[i] == UInt8(ascii: ":") else { throw expected("':' after a key") }
                     i += 1
                     skipSpace()
                     let v = try parseValue(depth: depth + 1, parent: id)
@@ -137,7 +142,7 @@ public enum JSONText {
                     guard i < p.count else { throw error("unexpected end of input in an object") }
                     if p[i] == UInt8(ascii: ",") { i += 1; continue }
                     if p[i] == UInt8(ascii: "}") { i += 1; return .object(row) }
-                    throw error("expected ',' or '}' in an object")
+                    throw expected("',' or '}' in an object")
                 }
             case UInt8(ascii: "["):
                 guard depth < JSONText.maxDepth else { throw error("nesting deeper than \(JSONText.maxDepth) levels") }
@@ -155,7 +160,7 @@ public enum JSONText {
                     guard i < p.count else { throw error("unexpected end of input in a list") }
                     if p[i] == UInt8(ascii: ",") { i += 1; continue }
                     if p[i] == UInt8(ascii: "]") { i += 1; return .array(items) }
-                    throw error("expected ',' or ']' in a list")
+                    throw expected("',' or ']' in a list")
                 }
             case UInt8(ascii: "\""):
                 return .text(try parseString())
@@ -189,10 +194,10 @@ public enum JSONText {
                 }
                 while true {
                     skipSpace()
-                    guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw error("expected a string key") }
+                    guard i < p.count, p[i] == UInt8(ascii: "\"") else { throw expected("a string key") }
                     try skipString()
                     skipSpace()
-                    guard i < p.count, p[i] == UInt8(ascii: ":") else { throw error("expected ':' after a key") }
+                    guard i < p.count, p[i] == UInt8(ascii: ":") else { throw expected("':' after a key") }
                     i += 1
                     skipSpace()
                     // Strings and numbers, most values, without a call and a dispatch each.
@@ -207,7 +212,7 @@ public enum JSONText {
                     guard i < p.count else { throw error("unexpected end of input in an object") }
                     if p[i] == UInt8(ascii: ",") { i += 1; continue }
                     if p[i] == UInt8(ascii: "}") { i += 1; return }
-                    throw error("expected ',' or '}' in an object")
+                    throw expected("',' or '}' in an object")
                 }
             case UInt8(ascii: "["):
                 guard depth < JSONText.maxDepth else { throw error("nesting deeper than \(JSONText.maxDepth) levels") }
@@ -224,7 +229,7 @@ public enum JSONText {
                     guard i < p.count else { throw error("unexpected end of input in a list") }
                     if p[i] == UInt8(ascii: ",") { i += 1; continue }
                     if p[i] == UInt8(ascii: "]") { i += 1; return }
-                    throw error("expected ',' or ']' in a list")
+                    throw expected("',' or ']' in a list")
                 }
             case UInt8(ascii: "\""):
                 try skipString()

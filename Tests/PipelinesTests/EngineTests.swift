@@ -251,7 +251,7 @@ struct EngineTests {
         for later in [b, t.dir + "/missing.jsonl"] {
             await #expect { try await load(a, later) } throws: { error in
                 let e = error as! SluiceError
-                return e.file == a && e.line == 2 && e.message.contains("expected a string key at byte 10")
+                return e.file == a && e.line == 2 && e.message.contains("expected a string key, found character '}' at byte 10")
             }
         }
         // A gzip stream corrupt after a broken line.
