@@ -17,6 +17,8 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
     private var checks: ExtractChecks?
     /// The file the unchecked JSON rows written last came from (named once in the package file per change).
     private var sourceFile: String?
+    /// Whether some rows were stored unchecked (``writeNow(jsonObject:file:line:)``).
+    var storedUnchecked: Bool { sourceFile != nil }
 
     init(_ file: PackageFileWriter, hints: ResourceHints, prior: ResourceState?, salt: String?,
          checks: ExtractChecks? = nil) throws

@@ -185,6 +185,7 @@ public struct Pipeline: Sendable {
         }
         let dir = try storage.beginTemporary(.extracted, loadId)
         var entries: [ExtractedManifest.Entry] = []
+        var unchecked: [String] = []  // the package files holding rows stored unchecked, in order
         do {
             overlap?.begin(loadId: loadId, schema: schema, entries: source.resources.enumerated().map { k, resource in
                 ExtractedManifest.Entry(resource: resource.name, table: resource.tableName, hints: resource.hints, file: "\(k).items", rows: 0)
@@ -210,13 +211,15 @@ public struct Pipeline: Sendable {
                     // Rows stored unchecked before this error came first: a broken one is the error to report.
                     output.onFlush = nil
                     _ = try? output.flushForReaders()
-                    if var broken = Self.firstBrokenUncheckedRow(in: (0...k).map { dir + "/\($0).items" }) {
+                    if writer.storedUnchecked { unchecked.append(dir + "/" + file) }
+                    if var broken = Self.firstBrokenUncheckedRow(in: unchecked) {
                         broken.stage = "extract"
                         throw broken
                     }
                     throw error
                 }
                 try writer.file.sync()
+                if writer.storedUnchecked { unchecked.append(dir + "/" + file) }
                 overlap?.finished(k, bytes: writer.file.bytesWritten)
                 entries.append(.init(resource: resource.name, table: resource.tableName, hints: resource.hints,
                                      file: file, rows: writer.rows, skipped: writer.skipped))
