@@ -92,6 +92,10 @@ struct FileReaderTests {
         let rows = try await readAll(try FileResource.make(name: "big", paths: [path]))
         #expect(rows.count == 50_000)
         #expect(rows.last?["n"] == .bigint(49_999))
+        // A name in capitals (as some exports write it) is gzip too.
+        let upper = dir + "/BIG.CSV.GZ"
+        try FileManager.default.moveItem(atPath: path, toPath: upper)
+        #expect(try await readAll(try FileResource.make(name: "big", paths: [upper])).count == 50_000)
     }
 
     @Test func jsonLinesMalformedLineIsNamed() async throws {

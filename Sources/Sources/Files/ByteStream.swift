@@ -13,10 +13,11 @@ public protocol ByteStream: AnyObject {
     func read(into buffer: UnsafeMutableRawBufferPointer) throws -> Int
 }
 
-/// Opens `path` for streaming, inflating it when its name ends in `.gz`.
+/// Opens `path` for streaming, inflating it when its name ends in `.gz` (in any case, as ``FileFormat/infer(path:)``
+/// reads the name).
 public func openByteStream(path: String) throws -> any ByteStream {
     let file = try FileByteStream(path: path)
-    return path.hasSuffix(".gz") ? GzipByteStream(file) : file
+    return path.lowercased().hasSuffix(".gz") ? GzipByteStream(file) : file
 }
 
 /// A file read with `read(2)`: a plain file, or a pipe or device that may block.
