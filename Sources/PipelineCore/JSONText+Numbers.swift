@@ -127,7 +127,7 @@ extension JSONText.Scanner {
             // 1e-400 reads as 0 in a double: a value changed silently unless it is 0 as written.
             var k = start
             while k < i, p[k] != UInt8(ascii: "e"), p[k] != UInt8(ascii: "E") {
-                if p[k] >= 49, p[k] <= 57 { throw JSONText.ParseError(reason: "number out of range", offset: start) }
+                if p[k] >= 49, p[k] <= 57 { throw JSONText.ParseError(reason: "number out of range: too close to zero", offset: start) }
                 k += 1
             }
         }

@@ -5,7 +5,7 @@ extension JSONText.Scanner {
         let (j, ascii) = plainRun(from: start)
         if j < p.count, p[j] == UInt8(ascii: "\"") {
             if !ascii, let bad = UTF8Text.firstInvalid(UnsafeBufferPointer(rebasing: p[start..<j])) {
-                throw JSONText.ParseError(reason: "invalid UTF-8 in a string", offset: start + bad)
+                throw invalidUTF8(at: start + bad)
             }
             i = j + 1
             return
@@ -33,7 +33,7 @@ extension JSONText.Scanner {
             let slice = UnsafeBufferPointer(rebasing: p[start..<i])
             i += 1
             if !ascii, let bad = UTF8Text.firstInvalid(slice) {
-                throw JSONText.ParseError(reason: "invalid UTF-8 in a string", offset: start + bad)
+                throw invalidUTF8(at: start + bad)
             }
             return body(slice, true)
         }
@@ -47,7 +47,7 @@ extension JSONText.Scanner {
                 guard scratch.withUnsafeBufferPointer({ UTF8Text.isValid($0) }) else {
                     // Escapes are ASCII: the invalid byte is in the text as written, at the same offset.
                     let bad = UTF8Text.firstInvalid(UnsafeBufferPointer(rebasing: p[start..<i - 1])) ?? 0
-                    throw JSONText.ParseError(reason: "invalid UTF-8 in a string", offset: start + bad)
+                    throw invalidUTF8(at: start + bad)
                 }
                 return scratch.withUnsafeBufferPointer { body($0, false) }
             }

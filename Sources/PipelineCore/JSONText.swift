@@ -82,6 +82,12 @@ public enum JSONText {
 
         func error(_ reason: String) -> ParseError { ParseError(reason: reason, offset: i) }
 
+        /// Invalid UTF-8 in a string, at the byte `offset`, named by its value.
+        func invalidUTF8(at offset: Int) -> ParseError {
+            let value = offset < p.count ? " (0x" + String(p[offset], radix: 16, uppercase: true) + ")" : ""
+            return ParseError(reason: "invalid UTF-8 in a string" + value, offset: offset)
+        }
+
         /// `expected <what>, found <the character at the position>` (see ``JSONText/describeCharacter(at:in:)``).
         func expected(_ what: String) -> ParseError {
             ParseError(reason: "expected \(what), found \(JSONText.describeCharacter(at: i, in: p))", offset: i)
@@ -252,7 +258,7 @@ public enum JSONText {
                 if c == UInt8(ascii: "\"") {
                     let slice = UnsafeBufferPointer(rebasing: p[start..<j])
                     guard let id = keys.id(of: slice, guess: slot, valid: false) else {
-                        throw ParseError(reason: "invalid UTF-8 in a string", offset: start + (UTF8Text.firstInvalid(slice) ?? 0))
+                        throw invalidUTF8(at: start + (UTF8Text.firstInvalid(slice) ?? 0))
                     }
                     if id < 0 { return (try parseString(), -1) }
                     i = j + 1

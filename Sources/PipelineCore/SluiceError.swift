@@ -90,6 +90,7 @@ extension JSONText.ParseError {
     /// adds the byte, when it counts from the start of the line.
     public func message(_ malformed: String = "malformed JSON", offset showOffset: Bool = true) -> String {
         let at = showOffset ? " at byte \(offset + 1)" : ""
+        if reason.hasSuffix("too close to zero") { return "a number is too close to zero for a 64-bit float (it would read as 0)\(at)" }
         if reason.hasPrefix("number out of range") { return "a number is out of range (beyond a 64-bit float)\(at)" }
         // A limit, not broken JSON.
         if reason.hasPrefix("nesting deeper than") { return "JSON \(reason) (the limit)\(at)" }

@@ -80,6 +80,11 @@ struct ReaderInputTests {
             let e = error as! SluiceError
             return e.file == json && e.line == 3 && e.message.hasPrefix("a number is out of range")
         }
+        // One too close to zero would read as 0: a value changed silently, and named so.
+        let tiny = write(#"{"x":1e-400}"# + "\n", to: "t.jsonl", in: dir)
+        await #expect { _ = try await readAll(try FileResource.make(name: "t", paths: [tiny])) } throws: { error in
+            (error as! SluiceError).message == "a number is too close to zero for a 64-bit float (it would read as 0) at byte 6"
+        }
     }
 
     @Test func anErrorOfThePipelineGetsTheReadersFileAndLine() async throws {
