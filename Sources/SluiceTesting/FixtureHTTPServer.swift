@@ -16,7 +16,10 @@ import Glibc
 /// ```
 ///
 /// Plain POSIX sockets: one thread accepts, one thread serves each connection (keep-alive), each read
-/// times out after 10 s, so a test that forgets to stop it leaves no thread behind for long.
+/// times out after 60 s, so a test that forgets to stop it leaves no thread behind for long. 60 s, as the
+/// tests' clients wait for an answer: on a loaded machine a client was seen to send its request more than
+/// 10 s after it connected, and a shorter wait here closed the connection under it (a retry the test did not
+/// expect: `RetryTests` failed 2 in about 40 runs).
 public final class FixtureHTTPServer: Sendable {
     /// A request as the server read it.
     public struct Request: Sendable {
@@ -44,7 +47,7 @@ public final class FixtureHTTPServer: Sendable {
         case respond(status: Int, headers: [String: String], body: Data)
         /// The connection is closed without a response.
         case drop
-        /// No response: the connection is held until the client gives up (its timeout) or 10 s pass.
+        /// No response: the connection is held until the client gives up (its timeout) or 60 s pass.
         case stall
         /// The head announces `body` whole (`Content-Length`), then only its first `sent` bytes go and the
         /// connection is closed.
@@ -139,7 +142,7 @@ public final class FixtureHTTPServer: Sendable {
                 close(client)
             }
         }
-        var timeout = timeval(tv_sec: 10, tv_usec: 0)
+        var timeout = timeval(tv_sec: 60, tv_usec: 0)
         setsockopt(client, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
         var pending = Data()
         var buffer = [UInt8](repeating: 0, count: 16_384)
