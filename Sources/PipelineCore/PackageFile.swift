@@ -19,14 +19,12 @@ public enum PackageFile {
         case plainText
         /// A whole row stored as validated JSON object text (extracted files only).
         case jsonObject = 0xFE
-        /// A whole row stored as JSON object text not checked yet, after the varint of its line in the
-        /// current source file (extracted files only): normalize parses every row anyway, and reports a
-        /// broken one at that file and line.
-        case uncheckedJSONObject = 0xFD
-        /// Not a row: the path of the file the ``uncheckedJSONObject`` rows after it were read from.
+        /// Not a row: the path of the file the ``uncheckedJSONLines`` rows after it were read from.
         case sourceFile = 0xFC
-        /// Rows of consecutive lines of the current source file, stored as ``uncheckedJSONObject`` stores
-        /// one: the varint of the first one's line, then the lines' text, each line ending with `\n`.
+        /// Rows of consecutive lines of the current source file (one or many), stored as JSON object text
+        /// not checked yet (extracted files only): the varint of the first one's line, then the lines' text,
+        /// each line ending with `\n`. Normalize parses every row anyway, and reports a broken one at its
+        /// file and line.
         case uncheckedJSONLines = 0xFB
     }
 }
@@ -165,20 +163,10 @@ public final class PackageFileWriter {
         try endFrame()
     }
 
-    /// Writes a row given as JSON object text not checked yet, read from line `line` of the source file
-    /// last given to ``writeSourceFile(_:)``, as one frame (extracted files). The normalize stage checks
-    /// it as it parses it (``PackageFileReader/currentSource``).
-    public func writeUncheckedJSONRow(_ json: UnsafeBufferPointer<UInt8>, line: Int) throws(SluiceError) {
-        beginFrame()
-        buffer.append(PackageFile.Tag.uncheckedJSONObject.rawValue)
-        writeVarint(line)
-        buffer.append(contentsOf: json)
-        try endFrame()
-    }
-
     /// Writes the rows of consecutive lines read from the source file last given to ``writeSourceFile(_:)``,
     /// the first from line `firstLine`, unchecked, as one frame (see ``JSONRowWriter/write(jsonLines:count:file:firstLine:)``
-    /// for what `lines` holds). ``PackageFileReader/advance()`` gives them one row at a time.
+    /// for what `lines` holds; a last line without its `\n` gets one). ``PackageFileReader/advance()`` gives
+    /// them one row at a time, and the normalize stage checks each as it parses it (``PackageFileReader/currentSource``).
     public func writeUncheckedJSONLines(_ lines: UnsafeBufferPointer<UInt8>, firstLine: Int) throws(SluiceError) {
         beginFrame()
         buffer.append(PackageFile.Tag.uncheckedJSONLines.rawValue)
@@ -398,13 +386,6 @@ public final class PackageFileReader {
                 lastRowWasJSON = true
                 jsonStart = 1
                 currentLine = 0
-            case PackageFile.Tag.uncheckedJSONObject.rawValue:
-                var decoder = FrameDecoder(bytes: frame, offset: 1)
-                let line = try decoder.readVarint()
-                guard sourceFile != nil, line > 0 else { throw SluiceError(.package, "an unchecked JSON row before its source file in \(path)") }
-                lastRowWasJSON = true
-                jsonStart = decoder.offset
-                currentLine = line
             case PackageFile.Tag.uncheckedJSONLines.rawValue:
                 var decoder = FrameDecoder(bytes: frame, offset: 1)
                 nextLineNumber = try decoder.readVarint()
@@ -525,7 +506,7 @@ public struct FrameDecoder {
         }
         offset += 1
         switch tag {
-        case .jsonObject, .uncheckedJSONObject, .uncheckedJSONLines, .sourceFile: throw SluiceError(.package, "a JSON row inside a value")
+        case .jsonObject, .uncheckedJSONLines, .sourceFile: throw SluiceError(.package, "a JSON row inside a value")
         case .null: return .null
         case .falseValue: return .bool(false)
         case .trueValue: return .bool(true)

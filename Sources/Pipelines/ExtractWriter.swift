@@ -169,14 +169,11 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
     /// Unchecked, when nothing needs the row's values now (no cursor, privacy hint or check): normalize
     /// parses every row anyway, and reports broken JSON at `file` and `line` (checking here too was 8% of
     /// the CPU of a JSON Lines load).
+    /// A row is a frame of one line (text holding a newline, not a line of a file, is checked now).
     func writeNow(jsonObject p: UnsafeBufferPointer<UInt8>, file path: String, line: Int) throws -> Bool {
-        guard privacy.isEmpty, tracker == nil, checks == nil else { return try writeNow(jsonObject: p) }
+        guard takesJSONLines, p.firstIndex(of: 0x0A) == nil else { return try writeNow(jsonObject: p) }
         if rows & 1023 == 1023 { try Task.checkCancellation() }
-        if path != sourceFile {
-            try file.writeSourceFile(path)
-            sourceFile = path
-        }
-        try file.writeUncheckedJSONRow(p, line: line)
+        try writeLines(p, file: path, firstLine: line)
         rows += 1
         return true
     }
@@ -187,12 +184,16 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
     func write(jsonLines lines: UnsafeBufferPointer<UInt8>, count: Int, file path: String, firstLine: Int) throws {
         guard takesJSONLines else { throw SluiceError(.package, "\(path):\(firstLine): rows of this resource are checked one at a time") }
         try Task.checkCancellation()
+        try writeLines(lines, file: path, firstLine: firstLine)
+        rows += count
+    }
+
+    private func writeLines(_ lines: UnsafeBufferPointer<UInt8>, file path: String, firstLine: Int) throws {
         if path != sourceFile {
             try file.writeSourceFile(path)
             sourceFile = path
         }
         try file.writeUncheckedJSONLines(lines, firstLine: firstLine)
-        rows += count
     }
 
     func write(encoded row: EncodedRow) async throws {

@@ -208,11 +208,12 @@ public struct Pipeline: Sendable {
                     if let changed = try writer.finalState() { next.resources[resource.name] = changed }
                 } catch var error as SluiceError {
                     error.stage = error.stage ?? "extract"
-                    // Rows stored unchecked before this error came first: a broken one is the error to report.
+                    // Rows stored unchecked before this error came first: a broken one is the error to report
+                    // (unless normalize found it already, and stopped this stage).
                     output.onFlush = nil
                     _ = try? output.flushForReaders()
                     if writer.storedUnchecked { unchecked.append(dir + "/" + file) }
-                    if var broken = Self.firstBrokenUncheckedRow(in: unchecked) {
+                    if !OverlapProgress.isReaderFailed(error), var broken = Self.firstBrokenUncheckedRow(in: unchecked) {
                         broken.stage = "extract"
                         throw broken
                     }

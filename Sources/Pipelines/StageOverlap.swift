@@ -41,6 +41,7 @@ final class OverlapProgress: @unchecked Sendable {
     static let stop = SluiceError(.package, "the extract stage stopped")
     /// What the extract stage throws when the reading stage failed (a broken row found as it was normalized).
     static let readerFailed = SluiceError(.package, "the normalize stage stopped")
+    static func isReaderFailed(_ error: SluiceError) -> Bool { error.code == .package && error.message == readerFailed.message }
     private var failed = false
 
     /// The reading stage failed: the extract stage stops at its next flush.
