@@ -213,7 +213,7 @@ extension Normalizer {
             swap(&row, &direct.rows[slot])
             return false
         }
-        let ownId = knownId ?? (direct.rootId.isEmpty ? ids.random() : direct.rootId)
+        let ownId = knownId ?? direct.rootId  // under merge, ``directRootId(_:)`` made it
         if id == nil {
             row.append(column: system[0], text: loadId)
         } else {
