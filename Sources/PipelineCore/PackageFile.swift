@@ -26,6 +26,16 @@ public enum PackageFile {
         /// each line ending with `\n`. Normalize parses every row anyway, and reports a broken one at its
         /// file and line.
         case uncheckedJSONLines = 0xFB
+        /// Not a row: ``sourceFile`` for a file the package holds a hard link to (in the package file's
+        /// folder), so that ``linkedJSONLines`` rows can be read from it: the varint of the link's name's
+        /// length, the name, then the file's path.
+        case linkedSourceFile = 0xFA
+        /// ``uncheckedJSONLines`` rows kept in the current linked source file rather than copied: varints of
+        /// the first one's line, the lines' byte offset in the file and their length (whole lines, the last
+        /// ending with `\n`). A package holds a local file by a hard link (when its folder is on the same
+        /// file system), as dlt's file import links a file into its package: a JSON Lines file is not
+        /// written again as it is extracted (7% of the CPU of a load of one).
+        case linkedJSONLines = 0xF9
     }
 }
 
@@ -202,6 +212,31 @@ public final class PackageFileWriter {
         try endFrame()
     }
 
+    /// Names the file the unchecked JSON rows written next come from, and the hard link to it in this
+    /// file's folder (`link`, a name) that ``writeLinkedJSONLines(offset:length:firstLine:)`` rows are read from.
+    public func writeLinkedSourceFile(_ path: String, link: String) throws(SluiceError) {
+        beginFrame()
+        buffer.append(PackageFile.Tag.linkedSourceFile.rawValue)
+        writeVarint(link.utf8.count)
+        buffer.append(contentsOf: Array(link.utf8))
+        buffer.append(contentsOf: Array(path.utf8))
+        try endFrame()
+    }
+
+    /// ``writeUncheckedJSONLines(_:firstLine:)`` for lines that stay in the linked source file named last
+    /// (``writeLinkedSourceFile(_:link:)``): `length` bytes from `offset`, whole lines.
+    public func writeLinkedJSONLines(offset: Int, length: Int, firstLine: Int) throws(SluiceError) {
+        beginFrame()
+        buffer.append(PackageFile.Tag.linkedJSONLines.rawValue)
+        writeVarint(firstLine)
+        writeVarint(offset)
+        writeVarint(length)
+        try endFrame()
+        // A reader of the file while it is written (the overlapped normalize stage) reads these lines now,
+        // not once a megabyte of such small frames has gathered.
+        if onFlush != nil { try flush() }
+    }
+
     /// Writes a nested row as one frame (extracted files).
     public func writeRow(_ row: Row) throws(SluiceError) {
         beginFrame()
@@ -266,11 +301,20 @@ public final class PackageFileReader {
     /// Whether the row ``nextRow(exactFloats:)`` returned last was stored as JSON text.
     public private(set) var lastRowWasJSON = false
     /// Where the JSON text of the current row starts in ``frame`` (after its tag, and its line when
-    /// unchecked) and ends.
+    /// unchecked), or in ``linked`` when `rowIsLinked`, and ends.
     private var jsonStart = 1, jsonEnd = 0
-    /// In an ``PackageFile/Tag/uncheckedJSONLines`` frame: where the next row's line starts (the frame's
-    /// end once all are read; 0 for other frames), and its line in the source file.
-    private var nextLine = 0, nextLineNumber = 0
+    /// In an ``PackageFile/Tag/uncheckedJSONLines`` frame or lines read for a
+    /// ``PackageFile/Tag/linkedJSONLines`` one: where the next row's line starts (`linesEnd` once all are
+    /// read; 0 for other frames), its line in the source file, and where the lines end.
+    private var nextLine = 0, nextLineNumber = 0, linesEnd = 0
+    /// The package file's folder, open: a linked source file is opened in it (it follows the folder's renames).
+    private let folder: Int32
+    /// The linked source file named last (-1: none), and the lines of a ``PackageFile/Tag/linkedJSONLines``
+    /// frame read from it (`linkedCapacity` bytes at `linked`).
+    private var linkedFile: Int32 = -1
+    private var linked: UnsafeMutablePointer<UInt8>?
+    private var linkedCapacity = 0
+    private var rowIsLinked = false
     /// The source file of the unchecked JSON rows that follow (their ``PackageFile/Tag/sourceFile`` frame).
     private var sourceFile: String?
     /// The file and line the current row was read from, when it was stored unchecked: the place a broken
@@ -301,11 +345,16 @@ public final class PackageFileReader {
         }
         self.fd = fd
         self.path = path
+        let slash = path.lastIndex(of: "/")
+        folder = open(slash.map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         buffer = .allocate(capacity: Self.bufferCapacity)
     }
 
     deinit {
         close(fd)
+        if folder >= 0 { close(folder) }
+        if linkedFile >= 0 { close(linkedFile) }
+        linked?.deallocate()
         buffer.deallocate()
     }
 
@@ -372,13 +421,15 @@ public final class PackageFileReader {
     /// decodes it, and ``withCurrentJSON(_:)`` gives a row stored as JSON text as its bytes. `false` at
     /// the end of the file.
     public func advance() throws(SluiceError) -> Bool {
-        if nextLine < frame.count, nextLine > 0 {
+        if nextLine < linesEnd, nextLine > 0 {
             takeLine()
             return true
         }
         while true {
             frame.removeAll(keepingCapacity: true)
             nextLine = 0
+            linesEnd = 0
+            rowIsLinked = false
             guard try readFrame(appendingTo: &frame) != nil else { return false }
             jsonEnd = frame.count
             switch frame.first {
@@ -392,10 +443,32 @@ public final class PackageFileReader {
                 guard sourceFile != nil else { throw SluiceError(.package, "unchecked JSON rows before their source file in \(path)") }
                 guard decoder.offset < frame.count, frame.last == 0x0A else { throw SluiceError(.package, "a frame of JSON lines without a whole line in \(path)") }
                 nextLine = decoder.offset
+                linesEnd = frame.count
+                takeLine()
+                return true
+            case PackageFile.Tag.linkedJSONLines.rawValue:
+                var decoder = FrameDecoder(bytes: frame, offset: 1)
+                nextLineNumber = try decoder.readVarint()
+                let offset = try decoder.readVarint(), length = try decoder.readVarint()
+                try readLinked(length, at: offset)
+                rowIsLinked = true
+                linesEnd = length
                 takeLine()
                 return true
             case PackageFile.Tag.sourceFile.rawValue:
                 sourceFile = String(decoding: frame[1...], as: UTF8.self)
+                continue
+            case PackageFile.Tag.linkedSourceFile.rawValue:
+                var decoder = FrameDecoder(bytes: frame, offset: 1)
+                let nameLength = try decoder.readVarint()
+                guard decoder.offset + nameLength <= frame.count else { throw SluiceError(.package, "a truncated linked file's name in \(path)") }
+                let name = String(decoding: frame[decoder.offset..<(decoder.offset + nameLength)], as: UTF8.self)
+                sourceFile = String(decoding: frame[(decoder.offset + nameLength)...], as: UTF8.self)
+                if linkedFile >= 0 { close(linkedFile) }
+                linkedFile = folder < 0 ? -1 : openat(folder, name, O_RDONLY | O_CLOEXEC)
+                guard linkedFile >= 0 else {
+                    throw SluiceError(.package, "cannot open \(name), the package's link to \(sourceFile!), beside \(path): \(String(cString: strerror(errno)))")
+                }
                 continue
             default:
                 lastRowWasJSON = false
@@ -406,26 +479,57 @@ public final class PackageFileReader {
         }
     }
 
-    /// Makes the next line of the current ``PackageFile/Tag/uncheckedJSONLines`` frame the current row
-    /// (the frame ends with a line's `\n`, so every line has one).
+    /// Reads `length` bytes of the linked source file from `offset` into ``linked``: whole lines, as the
+    /// extract stage read them. A file cut shorter since, or whose lines moved, is an error at its first line.
+    private func readLinked(_ length: Int, at offset: Int) throws(SluiceError) {
+        guard linkedFile >= 0, let source = sourceFile else { throw SluiceError(.package, "linked JSON rows before their source file in \(path)") }
+        guard length > 0 else { throw SluiceError(.package, "an empty frame of linked JSON lines in \(path)") }
+        if linkedCapacity < length {
+            linked?.deallocate()
+            linkedCapacity = max(length, 1 << 20)
+            linked = .allocate(capacity: linkedCapacity)
+        }
+        var done = 0
+        while done < length {
+            let n = pread(linkedFile, linked! + done, length - done, off_t(offset + done))
+            if n < 0, errno == EINTR { continue }
+            if n < 0 { throw SluiceError(.io, "cannot read: \(String(cString: strerror(errno)))", file: source) }
+            if n == 0 { break }
+            done += n
+        }
+        guard done == length, linked![length - 1] == 0x0A else {
+            throw SluiceError(.badInput, "the file changed while it was being loaded (it is \(done < length ? "shorter" : "not the same") "
+                + "from this line on than when it was read): run again once it is complete", file: source, line: nextLineNumber)
+        }
+    }
+
+    /// Makes the next line of the current ``PackageFile/Tag/uncheckedJSONLines`` frame, or of the lines read
+    /// for a ``PackageFile/Tag/linkedJSONLines`` one, the current row (they end with a line's `\n`, so every
+    /// line has one).
     private func takeLine() {
-        let end = frame.withUnsafeBufferPointer { p -> Int in
+        withLines { p in
             let base = p.baseAddress!
-            guard let hit = memchr(base + nextLine, 0x0A, p.count - nextLine) else { return p.count }
-            return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self)) - base
+            let end = memchr(base + nextLine, 0x0A, linesEnd - nextLine)
+                .map { UnsafePointer($0.assumingMemoryBound(to: UInt8.self)) - base } ?? linesEnd
+            jsonStart = nextLine
+            jsonEnd = end > nextLine && base[end - 1] == 0x0D ? end - 1 : end
+            nextLine = end + 1
         }
         lastRowWasJSON = true
-        jsonStart = nextLine
-        jsonEnd = end > nextLine && frame[end - 1] == 0x0D ? end - 1 : end
         currentLine = nextLineNumber
-        nextLine = end + 1
         nextLineNumber += 1
         frameKeyBase = keys.count
     }
 
+    /// The bytes the current row's JSON text is in: ``linked`` or ``frame``.
+    @inline(__always) private func withLines<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        if rowIsLinked { return try body(UnsafeBufferPointer(start: linked!, count: linesEnd)) }
+        return try frame.withUnsafeBufferPointer(body)
+    }
+
     /// The JSON text of the row ``advance()`` read (``lastRowWasJSON`` is `true`), valid inside `body` only.
-    public func withCurrentJSON<R>(_ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
-        try frame.withUnsafeBufferPointer { p in try body(UnsafeBufferPointer(rebasing: p[jsonStart..<jsonEnd])) }
+    public func withCurrentJSON<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
+        try withLines { p throws(E) in try body(UnsafeBufferPointer(rebasing: p[jsonStart..<jsonEnd])) }
     }
 
     /// Decodes the row ``advance()`` read. Call it once per frame of a file whose frames are not all JSON
@@ -434,8 +538,8 @@ public final class PackageFileReader {
         if lastRowWasJSON {
             let value: Value
             do {
-                value = try frame.withUnsafeBufferPointer { p throws(JSONText.ParseError) in
-                    try JSONText.decode(UnsafeBufferPointer(rebasing: p[jsonStart..<jsonEnd]), exactFloats: exactFloats, keys: jsonKeys)
+                value = try withCurrentJSON { p throws(JSONText.ParseError) in
+                    try JSONText.decode(p, exactFloats: exactFloats, keys: jsonKeys)
                 }
             } catch {
                 // A row stored unchecked is checked here: broken JSON in the source, at its file and line.
@@ -506,7 +610,8 @@ public struct FrameDecoder {
         }
         offset += 1
         switch tag {
-        case .jsonObject, .uncheckedJSONLines, .sourceFile: throw SluiceError(.package, "a JSON row inside a value")
+        case .jsonObject, .uncheckedJSONLines, .sourceFile, .linkedSourceFile, .linkedJSONLines:
+            throw SluiceError(.package, "a JSON row inside a value")
         case .null: return .null
         case .falseValue: return .bool(false)
         case .trueValue: return .bool(true)

@@ -49,7 +49,26 @@ public protocol JSONRowWriter: RowWriter {
     /// or a tab is `{`). Stored unchecked, as ``writeNow(jsonObject:file:line:)`` stores one row: one call
     /// for a buffer of lines spares a reader a call per row through every writer between it and the
     /// engine (5% of the CPU of a JSON Lines load). Call it only when ``takesJSONLines`` is `true`.
-    func write(jsonLines lines: UnsafeBufferPointer<UInt8>, count: Int, file: String, firstLine: Int) throws
+    ///
+    /// `place` says where `lines` are in `file` when it is a regular file read as it is on disk (not
+    /// decompressed): the writer may then keep a hard link to the file and the lines' byte range instead of
+    /// a copy of them (see ``LocalFilePlace``); `nil` otherwise.
+    func write(jsonLines lines: UnsafeBufferPointer<UInt8>, count: Int, file: String, firstLine: Int, place: LocalFilePlace?) throws
+}
+
+/// Where bytes a reader hands over are in the regular local file they were read from: the file's device and
+/// inode (`st_dev`, `st_ino` of the file the reader has open, so a link to its path can be checked to be the
+/// same file) and the bytes' offset from its start.
+public struct LocalFilePlace: Sendable, Equatable {
+    public var device: UInt64
+    public var inode: UInt64
+    public var offset: Int
+
+    public init(device: UInt64, inode: UInt64, offset: Int) {
+        self.device = device
+        self.inode = inode
+        self.offset = offset
+    }
 }
 
 extension JSONRowWriter {
@@ -62,7 +81,7 @@ extension JSONRowWriter {
     /// Rows one at a time.
     public var takesJSONLines: Bool { false }
     /// Never: ``takesJSONLines`` is `false`.
-    public func write(jsonLines lines: UnsafeBufferPointer<UInt8>, count: Int, file: String, firstLine: Int) throws {
+    public func write(jsonLines lines: UnsafeBufferPointer<UInt8>, count: Int, file: String, firstLine: Int, place: LocalFilePlace?) throws {
         throw SluiceError(.package, "\(file):\(firstLine): this writer takes JSON rows one at a time (takesJSONLines is false)")
     }
 }

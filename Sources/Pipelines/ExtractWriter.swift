@@ -1,5 +1,11 @@
 import PipelineCore
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The engine's ``RowWriter``: appends rows to the extracted package file as they come, applying the
 /// resource's incremental cursor and keeping the values it asks to remember.
 final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
@@ -15,10 +21,16 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
     private let salt: String
     /// What the destination could not hold, checked while the reader still knows the file and line.
     private var checks: ExtractChecks?
-    /// The file the unchecked JSON rows written last came from (named once in the package file per change).
+    /// The file the unchecked JSON rows written last came from (named once in the package file per change),
+    /// and whether it was named with its link.
     private var sourceFile: String?
+    private var sourceFileLinked = false
     /// Whether some rows were stored unchecked (``writeNow(jsonObject:file:line:)``).
     var storedUnchecked: Bool { sourceFile != nil }
+    /// The hard links to source files in the package's folder, by the files' paths (a path that could not
+    /// be linked is in `unlinkable`, its lines copied).
+    private(set) var links: [String: String] = [:]
+    private var unlinkable: Set<String> = []
 
     init(_ file: PackageFileWriter, hints: ResourceHints, prior: ResourceState?, salt: String?,
          checks: ExtractChecks? = nil) throws
@@ -180,11 +192,21 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
 
     var takesJSONLines: Bool { privacy.isEmpty && tracker == nil && checks == nil }
 
-    /// Many rows of a file in one frame, unchecked (as ``writeNow(jsonObject:file:line:)`` stores one).
-    func write(jsonLines lines: UnsafeBufferPointer<UInt8>, count: Int, file path: String, firstLine: Int) throws {
+    /// Many rows of a file in one frame, unchecked (as ``writeNow(jsonObject:file:line:)`` stores one): by
+    /// their place in the file when it is linked into the package (``link(_:_:)``), else copied.
+    func write(jsonLines lines: UnsafeBufferPointer<UInt8>, count: Int, file path: String, firstLine: Int, place: LocalFilePlace?) throws {
         guard takesJSONLines else { throw SluiceError(.package, "\(path):\(firstLine): rows of this resource are checked one at a time") }
         try Task.checkCancellation()
-        try writeLines(lines, file: path, firstLine: firstLine)
+        if let place, lines.last == 0x0A, let link = link(path, place) {
+            if path != sourceFile || !sourceFileLinked {
+                try file.writeLinkedSourceFile(path, link: link)
+                sourceFile = path
+                sourceFileLinked = true
+            }
+            try file.writeLinkedJSONLines(offset: place.offset, length: lines.count, firstLine: firstLine)
+        } else {
+            try writeLines(lines, file: path, firstLine: firstLine)
+        }
         rows += count
     }
 
@@ -192,8 +214,29 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
         if path != sourceFile {
             try file.writeSourceFile(path)
             sourceFile = path
+            sourceFileLinked = false
         }
         try file.writeUncheckedJSONLines(lines, firstLine: firstLine)
+    }
+
+    /// The name of a hard link to the file at `path` in the package's folder, made on the first call for the
+    /// path: `nil` when it cannot be made (another file system, a file the user may not link) or the path
+    /// names another file than the one the reader has open now (replaced since it was opened).
+    private func link(_ path: String, _ place: LocalFilePlace) -> String? {
+        if let name = links[path] { return name }
+        guard !unlinkable.contains(path) else { return nil }
+        let folder = file.path.lastIndex(of: "/").map { String(file.path[..<$0]) } ?? "."
+        let name = (file.path.split(separator: "/").last.map(String.init) ?? "items") + ".\(links.count + 1).link"
+        var info = stat()
+        if linkat(AT_FDCWD, path, AT_FDCWD, folder + "/" + name, AT_SYMLINK_FOLLOW) == 0 {
+            if stat(folder + "/" + name, &info) == 0, UInt64(info.st_dev) == place.device, UInt64(info.st_ino) == place.inode {
+                links[path] = name
+                return name
+            }
+            unlink(folder + "/" + name)
+        }
+        unlinkable.insert(path)
+        return nil
     }
 
     func write(encoded row: EncodedRow) async throws {

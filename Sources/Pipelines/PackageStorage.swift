@@ -130,6 +130,29 @@ struct ExtractedManifest: Codable {
         var rows: Int
         /// Rows the incremental cursor dropped.
         var skipped: Int?
+        /// Source files the entry's rows are read from through hard links in the package's folder.
+        var links: [LinkedFile]?
+    }
+    /// A source file held by a hard link in the package (``PackageFile/Tag/linkedJSONLines`` rows are read
+    /// from it), as it was when the extract stage ended: a run that finishes the package of an earlier one
+    /// loads it only if the file is still so (a file rewritten in place since would give other rows).
+    struct LinkedFile: Codable, Equatable {
+        /// The link's name in the package's folder, and the path it was made from.
+        var name: String
+        var path: String
+        /// Bytes, and the modification time in nanoseconds since 1970.
+        var size: Int
+        var modified: Int
+
+        /// The link `name` in `folder` as it is now; `nil` when it cannot be read.
+        init?(name: String, path: String, in folder: String) {
+            var info = stat()
+            guard stat(folder + "/" + name, &info) == 0 else { return nil }
+            self.name = name
+            self.path = path
+            size = Int(info.st_size)
+            modified = Int(info.st_mtim.tv_sec) * 1_000_000_000 + Int(info.st_mtim.tv_nsec)
+        }
     }
     var loadId: String
     var source: String

@@ -222,8 +222,14 @@ public struct Pipeline: Sendable {
                 try writer.file.sync()
                 if writer.storedUnchecked { unchecked.append(dir + "/" + file) }
                 overlap?.finished(k, bytes: writer.file.bytesWritten)
+                let links = try writer.links.sorted { $0.value < $1.value }.map { path, name in
+                    guard let linked = ExtractedManifest.LinkedFile(name: name, path: path, in: dir) else {
+                        throw SluiceError(.io, "cannot read \(dir)/\(name), the package's link to \(path)")
+                    }
+                    return linked
+                }
                 entries.append(.init(resource: resource.name, table: resource.tableName, hints: resource.hints,
-                                     file: file, rows: writer.rows, skipped: writer.skipped))
+                                     file: file, rows: writer.rows, skipped: writer.skipped, links: links.isEmpty ? nil : links))
             }
             let manifest = ExtractedManifest(loadId: loadId, source: source.name, entries: entries,
                                              state: start.next(with: next.resources))
@@ -286,6 +292,20 @@ public struct Pipeline: Sendable {
         for loadId in storage.packages(in: .extracted) {
             let source = storage.path(.extracted, loadId)
             let manifest = try ManifestIO.read(ExtractedManifest.self, from: source + "/manifest.json")
+            if let changed = manifest.entries.lazy.flatMap({ $0.links ?? [] }).first(where: {
+                ExtractedManifest.LinkedFile(name: $0.name, path: $0.path, in: source) != $0
+            }) {
+                // Its rows would be read from the file as it is now, not as extracted: nothing of it can load.
+                storage.remove(.extracted, loadId)
+                var error = SluiceError(.badInput, "the file changed after it was extracted and before it was loaded "
+                    + "(the package holds it by a hard link): nothing of the package was loaded, and it was removed; "
+                    + "a run extracts the file again", file: changed.path)
+                error.stage = "normalize"
+                error.loadId = loadId
+                guard removedBroken != nil else { throw error }
+                removedBroken!.append(error)
+                continue
+            }
             let before = try await currentSchema()
             var dir = try storage.beginTemporary(.normalized, loadId)
             do {

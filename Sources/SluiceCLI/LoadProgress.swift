@@ -241,9 +241,9 @@ final class CountingJSONWriter: CountingWriter, JSONRowWriter, EncodedRowWriter 
 
     var takesJSONLines: Bool { jsonInner?.takesJSONLines ?? false }
 
-    func write(jsonLines lines: UnsafeBufferPointer<UInt8>, count: Int, file: String, firstLine: Int) throws {
+    func write(jsonLines lines: UnsafeBufferPointer<UInt8>, count: Int, file: String, firstLine: Int, place: LocalFilePlace?) throws {
         guard let jsonInner else { throw SluiceError(.badInput, "the engine's writer does not take JSON text") }
-        try jsonInner.write(jsonLines: lines, count: count, file: file, firstLine: firstLine)
+        try jsonInner.write(jsonLines: lines, count: count, file: file, firstLine: firstLine, place: place)
         counter.add(count)
     }
 }

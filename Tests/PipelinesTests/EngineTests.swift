@@ -301,6 +301,120 @@ struct EngineTests {
         }
     }
 
+    /// A JSON Lines file on the file system of the pipeline's working folder is held by its extracted
+    /// package through a hard link and the lines' byte ranges, not copied: the package's item file is a few
+    /// bytes a megabyte of the file, and the package still loads every row once the file is gone (the link
+    /// keeps its data, as a copy would).
+    @Test func aPackageHoldsALocalFileByALinkAndLoadsItAfterTheFileIsRemoved() async throws {
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        let path = t.file("rows.jsonl", (1...20_000).map { #"{"id": \#($0), "note": "row \#($0)"}"# }.joined(separator: "\n") + "\n")
+        let pending = try await t.pipeline.extract(Source(name: "f", resources: [try FileResource.make(name: "rows", paths: [path])]))
+        let folder = t.dir + "/.sluice/test/packages/extracted/" + pending
+        let names = try FileManager.default.contentsOfDirectory(atPath: folder)
+        let links = names.filter { $0.hasSuffix(".link") }
+        var file = stat(), link = stat(), items = stat()
+        #expect(stat(path, &file) == 0 && links.count == 1 && stat(folder + "/" + links[0], &link) == 0)
+        #expect(link.st_ino == file.st_ino && link.st_dev == file.st_dev)
+        #expect(stat(folder + "/0.items", &items) == 0 && items.st_size < 200, "\(items.st_size) bytes for a \(file.st_size)-byte file")
+        try FileManager.default.removeItem(atPath: path)
+        try await t.pipeline.normalize()
+        #expect(try await t.pipeline.load() == [pending])
+        #expect(try t.query("SELECT count(*), sum(id), max(note) FROM rows").first == ["20000", "200010000", "row 9999"])
+        #expect(!FileManager.default.fileExists(atPath: folder))
+    }
+
+    /// A file changed in place after a run extracted it (killed before loading it) would give other rows
+    /// than were extracted: the next run removes that package, says so naming the file, and loads the file
+    /// as it is now, once. Rewritten and appended to, both.
+    @Test func aPendingPackageWhoseLinkedFileChangedIsRemovedAndTheFileLoadsOnce() async throws {
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        let path = t.file("rows.jsonl", "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3}\n")
+        let source = { Source(name: "f", resources: [try! FileResource.make(name: "rows", paths: [path])]) }
+        func rewrite(_ text: String, append: Bool) throws {
+            let handle = try #require(FileHandle(forWritingAtPath: path))
+            if append { try handle.seekToEnd() } else { try handle.truncate(atOffset: 0) }
+            try handle.write(contentsOf: Data(text.utf8))
+            try handle.close()
+        }
+        var pending = try await t.pipeline.extract(source())
+        try rewrite("{\"id\": 10}\n{\"id\": 20}\n", append: false)  // the same file (inode), other rows
+        var info = try await t.pipeline.run(source())
+        #expect(info.removedBrokenPackages.count == 1)
+        #expect(info.removedBrokenPackages.first?.contains("\(path): the file changed after it was extracted and before it was loaded") == true,
+                "\(info.removedBrokenPackages)")
+        #expect(info.removedBrokenPackages.first?.contains(pending) == true)
+        #expect(!info.loadIds.contains(pending))
+        #expect(try t.query("SELECT count(*), sum(id) FROM rows").first == ["2", "30"])
+        pending = try await t.pipeline.extract(source())
+        try rewrite("{\"id\": 30}\n", append: true)
+        info = try await t.pipeline.run(source())
+        #expect(info.removedBrokenPackages.count == 1 && !info.loadIds.contains(pending))
+        #expect(try t.query("SELECT count(*), sum(id) FROM rows").first == ["5", "90"])
+        for stage in ["extracted", "normalized", "failed"] {
+            #expect(try FileManager.default.contentsOfDirectory(atPath: t.dir + "/.sluice/test/packages/" + stage).isEmpty, "\(stage)")
+        }
+    }
+
+    /// A package's lines read from a linked file that was cut shorter since (or whose lines moved): an error
+    /// at the file and the first line of the range, not rows made of other bytes.
+    @Test func linkedLinesOfAFileCutShorterAreAnErrorAtTheirLine() throws {
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        let text = "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3}\n"
+        let path = t.file("rows.jsonl", text)
+        #expect(link(path, t.dir + "/rows.link") == 0)
+        let writer = try PackageFileWriter(path: t.dir + "/0.items")
+        try writer.writeLinkedSourceFile(path, link: "rows.link")
+        try writer.writeLinkedJSONLines(offset: 0, length: 10, firstLine: 1)
+        try writer.writeLinkedJSONLines(offset: 10, length: text.utf8.count - 10, firstLine: 2)
+        try writer.sync()
+        func rows() throws -> [String] {
+            let reader = try PackageFileReader(path: t.dir + "/0.items")
+            var ids: [String] = []
+            while try reader.advance() {
+                ids.append(reader.withCurrentJSON { String(decoding: $0, as: UTF8.self) } + "@\(reader.currentSource!.line)")
+            }
+            return ids
+        }
+        #expect(try rows() == ["{\"id\": 1}@1", "{\"id\": 2}@2", "{\"id\": 3}@3"])
+        #expect(truncate(path, 25) == 0)
+        #expect { try rows() } throws: { error in
+            let e = error as! SluiceError
+            return e.file == path && e.line == 2 && e.message.contains("the file changed while it was being loaded (it is shorter")
+        }
+        let handle = try #require(FileHandle(forWritingAtPath: path))  // the same file, its second line longer
+        try handle.write(contentsOf: Data("{\"id\": 1}\n{\"id\": 22222}\n{\"id\": 3}\n".utf8))
+        try handle.close()
+        #expect { try rows() } throws: { error in
+            (error as! SluiceError).message.contains("(it is not the same from this line on")
+        }
+    }
+
+    /// A file on another file system than the pipeline's working folder cannot be linked: its lines are
+    /// copied into the package, as before links, and load the same.
+    @Test func aFileOnAnotherFileSystemIsCopiedIntoThePackage() async throws {
+        var shm = stat(), tmp = stat()
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        guard stat("/dev/shm", &shm) == 0, stat(t.dir, &tmp) == 0, shm.st_dev != tmp.st_dev, access("/dev/shm", W_OK) == 0 else {
+            print("skipped: no writable /dev/shm on another file system than \(t.dir) here")
+            return
+        }
+        let path = "/dev/shm/sluice-test-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).jsonl"
+        defer { unlink(path) }
+        _ = FileManager.default.createFile(atPath: path, contents: Data((1...5_000).map { #"{"id": \#($0)}"# }.joined(separator: "\n").utf8))
+        let pending = try await t.pipeline.extract(Source(name: "f", resources: [try FileResource.make(name: "rows", paths: [path])]))
+        let folder = t.dir + "/.sluice/test/packages/extracted/" + pending
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".link") }.isEmpty)
+        var items = stat()
+        #expect(stat(folder + "/0.items", &items) == 0 && items.st_size > 5_000 * 9)
+        try await t.pipeline.normalize()
+        _ = try await t.pipeline.load()
+        #expect(try t.query("SELECT count(*), sum(id) FROM rows").first == ["5000", "12502500"])
+    }
+
     /// When the run then fails too, its error tells of the package it removed first (else nothing would).
     @Test func aRunThatFailsAfterRemovingABrokenPendingPackageSaysSo() async throws {
         let t = TestPipeline()

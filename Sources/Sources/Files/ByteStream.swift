@@ -29,6 +29,9 @@ public final class FileByteStream: ByteStream {
     public let path: String
     /// Not a regular file: data may be slow to come, or never come.
     let mayBlock: Bool
+    /// The device and inode of a regular file (`nil` for a pipe or a device): a byte read is at its offset
+    /// in this file.
+    let identity: (device: UInt64, inode: UInt64)?
 
     public init(path: String) throws {
         fd = open(path, O_RDONLY | O_NONBLOCK)
@@ -39,7 +42,10 @@ public final class FileByteStream: ByteStream {
         // poll says there is data or the writer left.
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
         var info = stat()
-        mayBlock = fstat(fd, &info) == 0 && (info.st_mode & S_IFMT) != S_IFREG
+        let known = fstat(fd, &info) == 0
+        let regular = known && (info.st_mode & S_IFMT) == S_IFREG
+        mayBlock = known && !regular
+        identity = regular ? (UInt64(info.st_dev), UInt64(info.st_ino)) : nil
         self.path = path
     }
 

@@ -7,6 +7,8 @@ struct ChunkBuffer {
     var bytes: [UInt8] = []
     /// First unconsumed byte.
     var start = 0
+    /// The stream's offset of `bytes[0]` (the bytes read before it and dropped).
+    private(set) var offset = 0
     private(set) var atEnd = false
     let chunkSize: Int
 
@@ -34,6 +36,7 @@ struct ChunkBuffer {
         }
         if let failure { throw failure }
         let n = next.count - keep
+        offset += bytes.count - keep
         bytes = next
         start = 0
         if n == 0 { atEnd = true }

@@ -24,12 +24,16 @@ public struct JSONLinesReader: JSONRecordReader {
         // Consecutive lines of objects, gathered for one call when the writer takes them so
         // (``JSONRowWriter/write(jsonLines:count:file:firstLine:)``): from `run.start` up to `buffer.start`.
         let batches = json?.takesJSONLines ?? false
+        // A regular file, read as it is: the lines' place in it goes with them.
+        let identity = (buffer.stream as? FileByteStream)?.identity
         var run = (start: 0, count: 0, firstLine: 0)
         func writeRun(_ bytes: [UInt8], upTo end: Int) throws {
             guard run.count > 0, let json else { return }
+            let place = identity.map { LocalFilePlace(device: $0.device, inode: $0.inode, offset: buffer.offset + run.start) }
             try bytes.withUnsafeBufferPointer { p in
                 do {
-                    try json.write(jsonLines: UnsafeBufferPointer(rebasing: p[run.start..<end]), count: run.count, file: path, firstLine: run.firstLine)
+                    try json.write(jsonLines: UnsafeBufferPointer(rebasing: p[run.start..<end]), count: run.count, file: path,
+                                   firstLine: run.firstLine, place: place)
                 } catch let error as SluiceError {
                     throw error.placed(file: path, line: run.firstLine)
                 }
