@@ -24,6 +24,10 @@ public struct FlatRowCursor {
     /// Whether the text ``next()`` returned last is known to hold no `"`, `\` or control character (see
     /// ``PackageFile/Tag/plainText``): a JSON writer copies it as it is.
     public private(set) var textIsPlain = false
+    /// For the double ``next()`` returned last, when it was stored as the short decimal it was read from
+    /// (``PackageFile/Tag/scaledDouble``): its digits, decimals and sign, whose text is the double's
+    /// `description` (`m` with a point `k` digits from the right, `.0` when `k` is 0); `k` is -1 otherwise.
+    public private(set) var scaledDouble: (m: UInt64, k: Int, negative: Bool) = (0, -1, false)
 
     public init(_ frame: UnsafeBufferPointer<UInt8>) {
         base = frame.baseAddress!
@@ -69,7 +73,15 @@ public struct FlatRowCursor {
         case PackageFile.Tag.falseValue.rawValue: return (column, .bool(false))
         case PackageFile.Tag.trueValue.rawValue: return (column, .bool(true))
         case PackageFile.Tag.bigint.rawValue: return (column, .bigint(Int64(bitPattern: readFixed64())))
-        case PackageFile.Tag.double.rawValue: return (column, .double(Double(bitPattern: readFixed64())))
+        case PackageFile.Tag.double.rawValue:
+            scaledDouble.k = -1
+            return (column, .double(Double(bitPattern: readFixed64())))
+        case PackageFile.Tag.scaledDouble.rawValue:
+            let m = UInt64(readVarint())
+            let k = offset < end ? base[offset] : 0
+            offset += 1
+            scaledDouble = (m, Int(k & 0x7F), k & 0x80 != 0)
+            return (column, .double(PackageFile.scaledDouble(m, k)))
         case PackageFile.Tag.decimal.rawValue: return (column, .decimal(readSlice()))
         case PackageFile.Tag.text.rawValue:
             textIsPlain = false
@@ -176,6 +188,20 @@ public struct FlatRowBuilder {
     /// Appends a double value of column `column`.
     @inline(__always) public mutating func append(column: Int, double: Double) {
         fixed64(column: column, .double, double.bitPattern)
+    }
+
+    /// Appends a double read from a short decimal, as its digits `m` and decimals `k` (see
+    /// ``PackageFile/Tag/scaledDouble`` for what they must be).
+    @inline(__always) public mutating func append(column: Int, scaled m: UInt64, decimals k: Int, negative: Bool) {
+        count += 1
+        write(atMost: 22) { p in
+            var n = Self.varint(column, at: p)
+            p[n] = PackageFile.Tag.scaledDouble.rawValue
+            n += 1
+            n += Self.varint(Int(m), at: p + n)
+            p[n] = UInt8(k) | (negative ? 0x80 : 0)
+            return n + 1
+        }
     }
 
     /// Appends a scalar value of column `column`.

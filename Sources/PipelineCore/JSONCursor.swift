@@ -159,6 +159,15 @@ public struct JSONCursor {
         }
     }
 
+    /// Reads the number at the cursor when it is a short decimal a double holds as its shortest text (see
+    /// ``PackageFile/Tag/scaledDouble``): its digits (trailing zeros dropped), decimals and sign; `nil`,
+    /// having read nothing, otherwise (then ``readNumber()`` or ``readScalar()`` reads it). Its double is
+    /// the one ``readNumber()`` gives, `m / 10^k`: the direct path's way into a double column.
+    @inline(__always)
+    public mutating func readScaledDecimal() -> (m: UInt64, k: Int, negative: Bool)? {
+        scanner.parseScaledDecimal()
+    }
+
     /// Reads a number, `true`, `false` or `null` (``kind()`` is ``Kind/scalar``), as the decoder would.
     public mutating func readScalar() throws(JSONText.ParseError) -> Value {
         try scanner.parseValue(depth: 1)

@@ -38,6 +38,54 @@ extension JSONText {
 }
 
 extension JSONText.Scanner {
+    /// Reads the number at `i` when it is a short plain decimal whose double's shortest text is the
+    /// decimal itself (``PackageFile/Tag/scaledDouble``): `-`, integer digits, `.`, fraction digits, no
+    /// exponent; at most 15 significant digits and 6 decimals once trailing zeros are dropped; 0, or at
+    /// least 0.001. Returns its digits `m` (trailing zeros dropped), decimals `k` and sign; `nil`, having
+    /// read nothing, for anything else (an integer, an exponent, more digits, or text that is not a JSON
+    /// number, which ``parseNumber()`` then reads, or reports, as it would any number).
+    @inline(__always)
+    mutating func parseScaledDecimal() -> (m: UInt64, k: Int, negative: Bool)? {
+        let n = p.count
+        var j = i
+        let negative = j < n && p[j] == UInt8(ascii: "-")
+        if negative { j += 1 }
+        guard j < n else { return nil }
+        var m: UInt64 = 0
+        if p[j] == UInt8(ascii: "0") {
+            j += 1
+        } else {
+            let start = j
+            while j < n, p[j] &- 48 < 10 {
+                guard m < 100_000_000_000_000 else { return nil }  // a 16th integer digit
+                m = m &* 10 &+ UInt64(p[j] &- 48)
+                j += 1
+            }
+            guard j > start else { return nil }
+        }
+        guard j < n, p[j] == UInt8(ascii: ".") else { return nil }
+        j += 1
+        let fraction = j
+        while j < n, p[j] &- 48 < 10 {
+            guard m < 100_000_000_000_000_000 else { return nil }  // too many digits for 64 bits: see below
+            m = m &* 10 &+ UInt64(p[j] &- 48)
+            j += 1
+        }
+        var k = j - fraction
+        guard k > 0, j == n || (p[j] | 0x20) != UInt8(ascii: "e") else { return nil }
+        if m == 0 {
+            k = 0
+        } else {
+            while k > 0, m % 10 == 0 {
+                m /= 10
+                k -= 1
+            }
+        }
+        guard k <= 6, m < 1_000_000_000_000_000, m == 0 || k <= 3 || m >= UInt64(JSONText.powerOfTen(k - 3)) else { return nil }
+        i = j
+        return (m, k, negative)
+    }
+
     mutating func parseNumber() throws(JSONText.ParseError) -> Value {
         let start = i
         var negative = false

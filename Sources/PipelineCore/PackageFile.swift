@@ -17,6 +17,13 @@ public enum PackageFile {
         /// Text as ``text`` holds it, known to hold no `"`, `\` or control character (a JSON string that had
         /// no escapes): a JSON writer copies it without looking for what to escape (normalized files only).
         case plainText
+        /// A double read from a short decimal (normalized files only): the varint of its digits `m`, then a
+        /// byte of its decimals `k` (0...6), 0x80 added when negative; the double is `m / 10^k`, correctly
+        /// rounded (as parsing the text gave it). `m` has at most 15 digits and no trailing zero after the
+        /// point, and the value is 0 or at least 0.001, so the digits are the text Swift's `description`
+        /// writes for the double (its shortest round trip): a JSON or CSV writer copies them (see
+        /// ``FlatRowCursor/scaledDouble``) instead of finding them again, and the parse needs no division.
+        case scaledDouble
         /// A whole row stored as validated JSON object text (extracted files only).
         case jsonObject = 0xFE
         /// Not a row: the path of the file the ``uncheckedJSONLines`` rows after it were read from.
@@ -40,6 +47,12 @@ public enum PackageFile {
 }
 
 extension PackageFile {
+    /// The double of a ``Tag/scaledDouble`` value: digits `m`, and `k` decimals with 0x80 for a minus sign.
+    @inline(__always) static func scaledDouble(_ m: UInt64, _ k: UInt8) -> Double {
+        let d = Double(m) / JSONText.powerOfTen(Int(k & 0x7F))
+        return k & 0x80 == 0 ? d : -d
+    }
+
     /// Appends a scalar value, tagged (objects and lists are written by ``PackageFileWriter/writeValue(_:)``).
     @inline(__always)
     static func appendScalar(_ value: Value, to buffer: inout [UInt8]) {
@@ -619,6 +632,12 @@ public struct FrameDecoder {
         case .double: return .double(Double(bitPattern: try readFixed64()))
         case .decimal: return .decimal(try readString())
         case .text, .plainText: return .text(try readString())
+        case .scaledDouble:
+            let m = try readVarint()
+            guard offset < bytes.count else { throw SluiceError(.package, "truncated value") }
+            let k = bytes[offset]
+            offset += 1
+            return .double(PackageFile.scaledDouble(UInt64(m), k))
         case .date: return .date(Int32(truncatingIfNeeded: Int64(bitPattern: try readFixed64())))
         case .timestamp: return .timestamp(Int64(bitPattern: try readFixed64()))
         case .binary:

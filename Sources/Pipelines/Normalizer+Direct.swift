@@ -425,6 +425,11 @@ extension Normalizer {
         if key == nil, column >= 0 {
             // A number into a number column of its own type: no `Value` on the way.
             let type = types[t][column]
+            // A decimal into a double column: its digits, for a text writer to copy (no division here).
+            if type == .double, let (m, k, negative) = cursor.readScaledDecimal() {
+                row.append(column: column, scaled: m, decimals: k, negative: negative)
+                return true
+            }
             if type == .double || type == .bigint, let number = try cursor.readNumber() {
                 switch (number, type) {
                 case (.double(let d), .double): row.append(column: column, double: d)

@@ -23,12 +23,19 @@ struct TextFormsTests {
                                 1.0, 100, 0.30000000000000004, 123_456.123456, 1e-7, 9.007199254740993e15, .nan, .infinity,
                                 // halves and values next to them (the rounding of the scaled value)
                                 0.5, 1.5, 0.49999999999999994, 0.5000000000000001, 4_503_599_627_370_495.5, 0.0015, 0.0025,
-                                1.0000005, 999_999.9999995, 8_999_999_999.999_999]
+                                1.0000005, 999_999.9999995, 8_999_999_999.999_999,
+                                // either side of 2^31, where one step at six decimals stops being exact
+                                2_147_483_647.999_999, 2_147_483_648, 2_147_483_648.000_001, 2_147_483_647.5, 0x1p31.nextDown,
+                                0x1p31.nextUp, 0.001_000_5, 0.999_999_5, 1e-3.nextDown, 1e-3.nextUp]
         for _ in 0..<20_000 {
             let digits = random.next(7)
             let scale = (0..<digits).reduce(1.0) { a, _ in a * 10 }
             values.append(Double(Int64(random.next(2_000_000_000)) - 1_000_000_000) / scale)
             values.append(Double(bitPattern: random.next()))
+            // up to six decimals from 10^-3 to 10^10, and the doubles next to them
+            let wide = Double(Int64(random.next(10_000_000_000_000_000))) / 1_000_000 / Double(1 << random.next(24))
+            let rounded = (wide * scale).rounded() / scale
+            values += [rounded, rounded.nextUp, rounded.nextDown]
         }
         var fast = 0
         for d in values {

@@ -5,6 +5,53 @@ import Testing
 
 @Suite("JSON scanner")
 struct JSONTextTests {
+    /// A number into a double column goes as its digits when they are the double's shortest text (the
+    /// normalized package's `scaledDouble`, which the JSON Lines writer copies). Over numbers of every
+    /// shape: whenever the digits are given, they make the same double the parser reads (bit for bit) and
+    /// the text Swift's `description` writes for it, and the whole number was read; otherwise nothing was.
+    @Test func shortDecimalsGiveTheDoubleAndItsShortestText() throws {
+        var random = SplitMix64(seed: 17)
+        var texts = ["0.0", "-0.0", "1.50", "0.001", "0.0010", "0.0009", "0.000999", "123456789012345.0", "123456789012345.5",
+                     "1234567890123456.0", "99999999999999.99", "1.1234567", "1.123456", "1.5e2", "1.5E2", "01.5", "1.", "-.5",
+                     "-", "7", "-7", "0", "63.71", "-51.58", "0.1", "0.30000000000000004", "1e-3", "18446744073709551615.5",
+                     "0.000000000000000000001", "1.000000000000000000000000000000"]
+        for _ in 0..<50_000 {
+            var text = random.next(4) == 0 ? "-" : ""
+            text += random.next(3) == 0 ? "0" : String(1 + random.next(9)) + (0..<random.next(17)).map { _ in String(random.next(10)) }.joined()
+            if random.next(8) > 0 {
+                text += "." + (0..<(1 + random.next(9))).map { _ in String(random.next(10)) }.joined() + String(repeating: "0", count: random.next(3))
+            }
+            if random.next(10) == 0 { text += "e" + String(random.next(5)) }
+            texts.append(text)
+        }
+        var scaled = 0
+        for text in texts {
+            let bytes = Array(text.utf8)
+            try bytes.withUnsafeBufferPointer { p in
+                var cursor = JSONCursor(p)
+                guard let (m, k, negative) = cursor.readScaledDecimal() else {
+                    #expect(cursor.position == 0, "\(text)")
+                    return
+                }
+                scaled += 1
+                let atEnd = cursor.isAtEnd()
+                #expect(atEnd, "\(text)")
+                guard case .double(let d) = try JSONText.decode(p) else {
+                    Issue.record("\(text) is not a double")
+                    return
+                }
+                let digits = String(m)
+                let padded = String(repeating: "0", count: max(0, k + 1 - digits.count)) + digits
+                let written = (negative ? "-" : "") + (k == 0 ? padded + ".0" : padded.dropLast(k) + "." + padded.suffix(k))
+                #expect(written == d.description, "\(text)")
+                let value = Double(m) / JSONText.powerOfTen(k)
+                #expect((negative ? -value : value).bitPattern == d.bitPattern, "\(text)")
+            }
+        }
+        #expect(scaled > 10_000)
+        #expect(scaled < texts.count - 10_000)
+    }
+
     /// Converts Foundation's parse into a Value for comparison (numbers by their text, so exactness shows).
     func foundationValue(_ any: Any) -> Value {
         switch any {

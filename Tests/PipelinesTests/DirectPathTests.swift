@@ -151,16 +151,19 @@ struct DirectPathTests {
                 #expect(differ == nil, "\(file) differs (seed \(seed)) at field \(differ ?? 0): \(x.fields.dropFirst(differ ?? 0).prefix(3)) against \(y.fields.dropFirst(differ ?? 0).prefix(3))")
                 #expect(x.plainWithSpecials == 0 && y.plainTexts == 0, "\(file)")
                 if !binary && file == "rows.rows" && hints.columns.isEmpty { #expect(x.plainTexts > 0, "\(file)") }
+                // Decimals into a double column go as their digits on the direct path (the same doubles, above).
+                if !binary && file == "rows.rows" { #expect(x.scaledDoubles > 0 && y.scaledDoubles == 0, "\(file)") }
             }
         }
     }
 
     /// Every field of every frame of a normalized file, as text; and how many texts were marked plain, and
-    /// how many of those hold a `"`, a `\` or a control character (a JSON file would hold them unescaped).
-    static func fields(_ path: String) throws -> (fields: [String], plainTexts: Int, plainWithSpecials: Int) {
+    /// how many of those hold a `"`, a `\` or a control character (a JSON file would hold them unescaped);
+    /// and how many doubles were stored as their digits (``PackageFile/Tag/scaledDouble``).
+    static func fields(_ path: String) throws -> (fields: [String], plainTexts: Int, plainWithSpecials: Int, scaledDoubles: Int) {
         let reader = try PackageFileReader(path: path)
         var out: [String] = []
-        var plain = 0, wrong = 0
+        var plain = 0, wrong = 0, scaled = 0
         var frame: [UInt8] = []
         while try reader.readFrame(appendingTo: &frame) != nil {
             frame.withUnsafeBufferPointer { p in
@@ -175,6 +178,9 @@ struct DirectPathTests {
                         out.append("\(column) text \(Array(t))")
                     case .decimal(let t): out.append("\(column) decimal \(Array(t))")
                     case .binary(let t): out.append("\(column) binary \(Array(t))")
+                    case .double:
+                        if cursor.scaledDouble.k >= 0 { scaled += 1 }
+                        out.append("\(column) \(value)")
                     default: out.append("\(column) \(value)")
                     }
                 }
@@ -182,7 +188,7 @@ struct DirectPathTests {
             }
             frame.removeAll(keepingCapacity: true)
         }
-        return (out, plain, wrong)
+        return (out, plain, wrong, scaled)
     }
 
     /// The extract stage stores a file's JSON Lines unchecked: normalize is the check. The direct path must

@@ -49,38 +49,44 @@ enum TextForms {
             return
         }
         if let (m, k) = scaledInteger(d) {
-            // The digits of `m` from the last, the point `k` digits in ("0.05" for m 5, k 2; "3.0" for m 3,
-            // k 0): one loop of divisions by the constant 10 (multiplications), into 24 bytes of scratch.
-            var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
-            withUnsafeMutableBytes(of: &scratch) { raw in
-                let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
-                var i = 24
-                var rest = UInt64(m)
-                if k == 0 {
-                    i -= 2
-                    p[i] = 0x2E
-                    p[i + 1] = 0x30
-                }
-                var written = 0
-                repeat {
-                    i -= 1
-                    p[i] = UInt8(truncatingIfNeeded: 48 &+ rest % 10)
-                    rest /= 10
-                    written += 1
-                    if written == k {
-                        i -= 1
-                        p[i] = 0x2E
-                    }
-                } while rest > 0 || written <= k
-                if d.sign == .minus {
-                    i -= 1
-                    p[i] = 0x2D
-                }
-                sink.append(UnsafeBufferPointer(start: p + i, count: 24 - i))
-            }
+            appendScaled(UInt64(m), decimals: k, negative: d.sign == .minus, to: sink)
             return
         }
         sink.append(d.description)
+    }
+
+    /// Appends `m` with a point `k` digits from the right ("0.05" for m 5, k 2; "3.0" for m 3, k 0), after a
+    /// minus sign when `negative`: the text of a double that is `m / 10^k` exactly as ``scaledInteger(_:)``
+    /// finds it, or as a ``PipelineCore/FlatRowCursor/scaledDouble`` gives it. One loop of divisions by the
+    /// constant 10 (multiplications), into 24 bytes of scratch.
+    @inline(__always) static func appendScaled(_ m: UInt64, decimals k: Int, negative: Bool, to sink: ByteSink) {
+        var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &scratch) { raw in
+            let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
+            var i = 24
+            var rest = m
+            if k == 0 {
+                i -= 2
+                p[i] = 0x2E
+                p[i + 1] = 0x30
+            }
+            var written = 0
+            repeat {
+                i -= 1
+                p[i] = UInt8(truncatingIfNeeded: 48 &+ rest % 10)
+                rest /= 10
+                written += 1
+                if written == k {
+                    i -= 1
+                    p[i] = 0x2E
+                }
+            } while rest > 0 || written <= k
+            if negative {
+                i -= 1
+                p[i] = 0x2D
+            }
+            sink.append(UnsafeBufferPointer(start: p + i, count: 24 - i))
+        }
     }
 
     /// `|d|` as `m / 10^k` with the fewest decimals `k` (at most 6) that give `|d|` back exactly, for zero
