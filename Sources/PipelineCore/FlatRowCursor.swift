@@ -6,11 +6,23 @@ public enum FieldPayload {
     case bool(Bool)
     case bigint(Int64)
     case double(Double)
+    /// A double stored as the short decimal it was read from (``PackageFile/Tag/scaledDouble``): its digits
+    /// `m`, and its decimals `k` (0...6) plus 0x80 when negative. ``scaledDouble(_:_:)`` gives the double
+    /// (`m / 10^k`, as the parse gave it); its shortest text, what `description` writes, is `m` with a point
+    /// `k` digits from the right (`.0` after it when `k` is 0), so a text writer copies the digits.
+    case scaledDouble(UInt64, UInt8)
     case decimal(UnsafeBufferPointer<UInt8>)
     case text(UnsafeBufferPointer<UInt8>)
     case date(Int32)
     case timestamp(Int64)
     case binary(UnsafeBufferPointer<UInt8>)
+}
+
+extension FieldPayload {
+    /// The double of a ``scaledDouble(_:_:)`` payload.
+    @inline(__always) public static func scaledDouble(_ m: UInt64, _ k: UInt8) -> Double {
+        PackageFile.scaledDouble(m, k)
+    }
 }
 
 /// Walks the `(column index, value)` pairs of a normalized row frame without allocating:
@@ -24,10 +36,6 @@ public struct FlatRowCursor {
     /// Whether the text ``next()`` returned last is known to hold no `"`, `\` or control character (see
     /// ``PackageFile/Tag/plainText``): a JSON writer copies it as it is.
     public private(set) var textIsPlain = false
-    /// For the double ``next()`` returned last, when it was stored as the short decimal it was read from
-    /// (``PackageFile/Tag/scaledDouble``): its digits, decimals and sign, whose text is the double's
-    /// `description` (`m` with a point `k` digits from the right, `.0` when `k` is 0); `k` is -1 otherwise.
-    public private(set) var scaledDouble: (m: UInt64, k: Int, negative: Bool) = (0, -1, false)
 
     public init(_ frame: UnsafeBufferPointer<UInt8>) {
         base = frame.baseAddress!
@@ -73,15 +81,12 @@ public struct FlatRowCursor {
         case PackageFile.Tag.falseValue.rawValue: return (column, .bool(false))
         case PackageFile.Tag.trueValue.rawValue: return (column, .bool(true))
         case PackageFile.Tag.bigint.rawValue: return (column, .bigint(Int64(bitPattern: readFixed64())))
-        case PackageFile.Tag.double.rawValue:
-            scaledDouble.k = -1
-            return (column, .double(Double(bitPattern: readFixed64())))
+        case PackageFile.Tag.double.rawValue: return (column, .double(Double(bitPattern: readFixed64())))
         case PackageFile.Tag.scaledDouble.rawValue:
             let m = UInt64(readVarint())
-            let k = offset < end ? base[offset] : 0
+            guard offset < end else { return nil }
             offset += 1
-            scaledDouble = (m, Int(k & 0x7F), k & 0x80 != 0)
-            return (column, .double(PackageFile.scaledDouble(m, k)))
+            return (column, .scaledDouble(m, base[offset - 1]))
         case PackageFile.Tag.decimal.rawValue: return (column, .decimal(readSlice()))
         case PackageFile.Tag.text.rawValue:
             textIsPlain = false

@@ -94,6 +94,7 @@ extension Normalizer {
             case .bool(let b): value = .bool(b)
             case .bigint(let i): value = .bigint(i)
             case .double(let d): value = .double(d)
+            case .scaledDouble(let m, let k): value = .double(FieldPayload.scaledDouble(m, k))
             case .date(let d): value = .date(d)
             case .timestamp(let ts): value = .timestamp(ts)
             case .decimal(let bytes): value = .decimal(String(decoding: bytes, as: UTF8.self))

@@ -97,6 +97,7 @@ public final class InMemoryDestination: Destination, Sendable {
         case .bool(let b): return .bool(b)
         case .bigint(let i): return .bigint(i)
         case .double(let d): return .double(d)
+        case .scaledDouble(let m, let k): return .double(FieldPayload.scaledDouble(m, k))
         case .decimal(let p): return .decimal(text(p))
         case .text(let p): return .text(text(p))
         case .date(let d): return .date(d)

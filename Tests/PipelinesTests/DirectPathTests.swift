@@ -178,9 +178,9 @@ struct DirectPathTests {
                         out.append("\(column) text \(Array(t))")
                     case .decimal(let t): out.append("\(column) decimal \(Array(t))")
                     case .binary(let t): out.append("\(column) binary \(Array(t))")
-                    case .double:
-                        if cursor.scaledDouble.k >= 0 { scaled += 1 }
-                        out.append("\(column) \(value)")
+                    case .scaledDouble(let m, let k):
+                        scaled += 1
+                        out.append("\(column) \(FieldPayload.double(FieldPayload.scaledDouble(m, k)))")
                     default: out.append("\(column) \(value)")
                     }
                 }

@@ -84,6 +84,7 @@ final class CSVFileWriter: RowFileWriter {
             case .bool(let b): sink.append(b ? "true" : "false")
             case .bigint(let i): TextForms.appendInt(i, to: sink)
             case .double(let d): TextForms.appendDouble(d, to: sink, nonFinite: "")
+            case .scaledDouble(let m, let k): TextForms.appendScaled(m, decimals: Int(k & 0x7F), negative: k & 0x80 != 0, to: sink)
             case .decimal(let p): sink.append(p)
             case .text(let p): appendField(p)
             case .date(let d): sink.append(Timestamps.formatDate(d))

@@ -47,13 +47,8 @@ final class JSONLinesFileWriter: RowFileWriter {
             case .null: sink.append("null")
             case .bool(let b): sink.append(b ? "true" : "false")
             case .bigint(let i): TextForms.appendInt(i, to: sink)
-            case .double(let d):
-                let scaled = cursor.scaledDouble
-                if scaled.k >= 0 {
-                    TextForms.appendScaled(scaled.m, decimals: scaled.k, negative: scaled.negative, to: sink)
-                } else {
-                    TextForms.appendDouble(d, to: sink, nonFinite: "null")
-                }
+            case .double(let d): TextForms.appendDouble(d, to: sink, nonFinite: "null")
+            case .scaledDouble(let m, let k): TextForms.appendScaled(m, decimals: Int(k & 0x7F), negative: k & 0x80 != 0, to: sink)
             case .decimal(let p): sink.append(p)
             case .text(let p):
                 if isJSON[column] {

@@ -57,7 +57,7 @@ enum TextForms {
 
     /// Appends `m` with a point `k` digits from the right ("0.05" for m 5, k 2; "3.0" for m 3, k 0), after a
     /// minus sign when `negative`: the text of a double that is `m / 10^k` exactly as ``scaledInteger(_:)``
-    /// finds it, or as a ``PipelineCore/FlatRowCursor/scaledDouble`` gives it. One loop of divisions by the
+    /// finds it, or as a ``PipelineCore/FieldPayload/scaledDouble(_:_:)`` holds it. One loop of divisions by the
     /// constant 10 (multiplications), into 24 bytes of scratch.
     @inline(__always) static func appendScaled(_ m: UInt64, decimals k: Int, negative: Bool, to sink: ByteSink) {
         var scratch: (UInt64, UInt64, UInt64) = (0, 0, 0)

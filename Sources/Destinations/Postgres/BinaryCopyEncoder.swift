@@ -55,6 +55,7 @@ struct BinaryCopyEncoder {
         case (.bigint(let i), .double): int32(8); int64(Int64(bitPattern: Double(i).bitPattern))
         case (.bigint(let i), _): int32(8); int64(i)
         case (.double(let d), _): int32(8); int64(Int64(bitPattern: d.bitPattern))
+        case (.scaledDouble(let m, let k), _): int32(8); int64(Int64(bitPattern: FieldPayload.scaledDouble(m, k).bitPattern))
         case (.date(let d), _): int32(4); int32(d - 10957)  // days since 2000-01-01
         case (.timestamp(let t), _): int32(8); int64(t - 946_684_800_000_000)  // microseconds since 2000-01-01
         case (.text(let p), .json):

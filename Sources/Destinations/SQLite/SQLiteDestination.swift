@@ -253,6 +253,7 @@ extension SQLiteConnection {
                         case .bool(let b): sqlite3_bind_int64(stmt.handle, index, b ? 1 : 0)
                         case .bigint(let i): sqlite3_bind_int64(stmt.handle, index, i)
                         case .double(let d): sqlite3_bind_double(stmt.handle, index, d)
+                        case .scaledDouble(let m, let k): sqlite3_bind_double(stmt.handle, index, FieldPayload.scaledDouble(m, k))
                         case .text(let p), .decimal(let p):
                             sqlite3_bind_text(stmt.handle, index, UnsafeRawPointer(p.baseAddress!).assumingMemoryBound(to: CChar.self),
                                               Int32(p.count), csqlite_static())

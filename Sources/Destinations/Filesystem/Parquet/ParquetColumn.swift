@@ -92,6 +92,7 @@ struct ParquetColumn {
         case (.int64, .bigint(let i)), (.int64, .timestamp(let i)): addFixed(UInt64(bitPattern: i))
         case (.int32, .date(let d)): addFixed(UInt64(UInt32(bitPattern: d)))
         case (.double, .double(let d)): addFixed(d.bitPattern)
+        case (.double, .scaledDouble(let m, let k)): addFixed(FieldPayload.scaledDouble(m, k).bitPattern)
         case (.double, .bigint(let i)): addFixed(Double(i).bitPattern)
         case (.boolean, .bool(let b)): plain.append(b ? 1 : 0)
         case (.byteArray, .text(let p)), (.byteArray, .binary(let p)): add(p)
