@@ -78,7 +78,7 @@ extension Pipeline {
         let t1 = clock.now
         do {
             if Task.isCancelled { throw CancellationError() }
-            try await normalize()
+            try await normalizeOwn()
             let t2 = clock.now
             // A session that failed was the load's first attempt: the retry policy counts it.
             run.loaded = try await loadPackages(failedOnce: failedOnce)
@@ -101,7 +101,7 @@ extension Pipeline {
         try saveLocalState(extracted.start.base)
         let t1 = clock.now
         do {
-            try await normalize()
+            try await normalizeOwn()
             let t2 = clock.now
             let loaded = try await loadPackages()
             return OverlappedRun(loadId: extracted.loadId, start: extracted.start, loaded: loaded, extract: seconds(t1 - t0),

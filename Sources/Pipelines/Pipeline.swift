@@ -284,15 +284,24 @@ public struct Pipeline: Sendable {
         return try await normalize(removedBroken: &throwing)
     }
 
+    /// ``normalize()`` for a run's own packages, once those of earlier runs are finished: the files they
+    /// link were read by this run, so a change since (a file still being written to) is no reason to
+    /// drop them (their lines are read as extracted, or are an error if no longer there).
+    func normalizeOwn() async throws {
+        var throwing: [SluiceError]? = nil
+        _ = try await normalize(removedBroken: &throwing, own: true)
+    }
+
     /// ``normalize()``; with `removedBroken` not `nil`, a package removed because rows its source file gave
-    /// were broken JSON (a file's rows are checked as they are normalized) adds its error, naming the file
-    /// and line, there instead of failing the call.
-    func normalize(removedBroken: inout [SluiceError]?) async throws -> [String] {
+    /// were broken JSON (a file's rows are checked as they are normalized), or because a file it holds by a
+    /// link changed since an earlier run extracted it (not when `own`: see ``normalizeOwn()``), adds its
+    /// error, naming the file, there instead of failing the call.
+    func normalize(removedBroken: inout [SluiceError]?, own: Bool = false) async throws -> [String] {
         var done: [String] = []
         for loadId in storage.packages(in: .extracted) {
             let source = storage.path(.extracted, loadId)
             let manifest = try ManifestIO.read(ExtractedManifest.self, from: source + "/manifest.json")
-            if let changed = manifest.entries.lazy.flatMap({ $0.links ?? [] }).first(where: {
+            if !own, let changed = manifest.entries.lazy.flatMap({ $0.links ?? [] }).first(where: {
                 ExtractedManifest.LinkedFile(name: $0.name, path: $0.path, in: source) != $0
             }) {
                 // Its rows would be read from the file as it is now, not as extracted: nothing of it can load.

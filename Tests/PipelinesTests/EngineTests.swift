@@ -357,6 +357,32 @@ struct EngineTests {
         }
     }
 
+    /// A run's own package is not dropped because its linked file changed after its extract (a log still
+    /// being appended to): it loads the lines the run read. Both when the stages run one after another and
+    /// when the overlap steps aside (a replace table): the appending resource runs after the file's.
+    @Test func aRunLoadsItsOwnPackageOfAFileAppendedToSinceItsExtract() async throws {
+        for (overlap, disposition) in [(false, WriteDisposition.append), (true, .replace)] {
+            let t = TestPipeline()
+            defer { try? FileManager.default.removeItem(atPath: t.dir) }
+            var configuration = Pipeline.Configuration()
+            configuration.workingDirectory = t.dir + "/.sluice"
+            configuration.overlapStages = overlap
+            let pipeline = Pipeline(name: "test", destination: t.destination, dataset: "test", configuration: configuration)
+            let path = t.file("log.jsonl", "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3}\n")
+            let appender = Resource(name: "appender") { _ in
+                let handle = try #require(FileHandle(forWritingAtPath: path))
+                try handle.seekToEnd()
+                try handle.write(contentsOf: Data("{\"id\": 4}\n".utf8))
+                try handle.close()
+            }
+            let info = try await pipeline.run(Source(name: "f", resources: [
+                try FileResource.make(name: "rows", paths: [path], hints: ResourceHints(writeDisposition: disposition)), appender,
+            ]))
+            #expect(info.removedBrokenPackages.isEmpty, "\(info.removedBrokenPackages)")
+            #expect(try t.query("SELECT count(*), sum(id) FROM rows").first == ["3", "6"], "overlap \(overlap)")
+        }
+    }
+
     /// A package's lines read from a linked file that was cut shorter since (or whose lines moved): an error
     /// at the file and the first line of the range, not rows made of other bytes.
     @Test func linkedLinesOfAFileCutShorterAreAnErrorAtTheirLine() throws {
