@@ -38,8 +38,8 @@ public enum PackageFile {
         /// length, the name, then the file's path.
         case linkedSourceFile = 0xFA
         /// ``uncheckedJSONLines`` rows kept in the current linked source file rather than copied: varints of
-        /// the first one's line, the lines' byte offset in the file and their length (whole lines, the last
-        /// ending with `\n`). A package holds a local file by a hard link (when its folder is on the same
+        /// the first one's line, the lines' byte offset in the file, their length (whole lines, the last
+        /// ending with `\n`) and their number (checked as they are read: lines moved since are an error). A package holds a local file by a hard link (when its folder is on the same
         /// file system), as dlt's file import links a file into its package: a JSON Lines file is not
         /// written again as it is extracted (7% of the CPU of a load of one).
         case linkedJSONLines = 0xF9
@@ -237,13 +237,14 @@ public final class PackageFileWriter {
     }
 
     /// ``writeUncheckedJSONLines(_:firstLine:)`` for lines that stay in the linked source file named last
-    /// (``writeLinkedSourceFile(_:link:)``): `length` bytes from `offset`, whole lines.
-    public func writeLinkedJSONLines(offset: Int, length: Int, firstLine: Int) throws(SluiceError) {
+    /// (``writeLinkedSourceFile(_:link:)``): `length` bytes from `offset`, `count` whole lines.
+    public func writeLinkedJSONLines(offset: Int, length: Int, count: Int, firstLine: Int) throws(SluiceError) {
         beginFrame()
         buffer.append(PackageFile.Tag.linkedJSONLines.rawValue)
         writeVarint(firstLine)
         writeVarint(offset)
         writeVarint(length)
+        writeVarint(count)
         try endFrame()
         // A reader of the file while it is written (the overlapped normalize stage) reads these lines now,
         // not once a megabyte of such small frames has gathered.
@@ -328,6 +329,8 @@ public final class PackageFileReader {
     private var linked: UnsafeMutablePointer<UInt8>?
     private var linkedCapacity = 0
     private var rowIsLinked = false
+    /// Lines of the current ``PackageFile/Tag/linkedJSONLines`` frame not read yet.
+    private var linkedLinesLeft = 0
     /// The source file of the unchecked JSON rows that follow (their ``PackageFile/Tag/sourceFile`` frame).
     private var sourceFile: String?
     /// The file and line the current row was read from, when it was stored unchecked: the place a broken
@@ -435,9 +438,11 @@ public final class PackageFileReader {
     /// the end of the file.
     public func advance() throws(SluiceError) -> Bool {
         if nextLine < linesEnd, nextLine > 0 {
+            if rowIsLinked, linkedLinesLeft == 0 { throw linesMoved() }
             takeLine()
             return true
         }
+        if rowIsLinked, linkedLinesLeft != 0 { throw linesMoved() }
         while true {
             frame.removeAll(keepingCapacity: true)
             nextLine = 0
@@ -463,6 +468,8 @@ public final class PackageFileReader {
                 var decoder = FrameDecoder(bytes: frame, offset: 1)
                 nextLineNumber = try decoder.readVarint()
                 let offset = try decoder.readVarint(), length = try decoder.readVarint()
+                linkedLinesLeft = try decoder.readVarint()
+                linkedFirstLine = nextLineNumber
                 try readLinked(length, at: offset)
                 rowIsLinked = true
                 linesEnd = length
@@ -511,9 +518,23 @@ public final class PackageFileReader {
             done += n
         }
         guard done == length, linked![length - 1] == 0x0A else {
-            throw SluiceError(.badInput, "the file changed while it was being loaded (it is \(done < length ? "shorter" : "not the same") "
-                + "from this line on than when it was read): run again once it is complete", file: source, line: nextLineNumber)
+            guard done < length else { throw linesMoved() }
+            // Cut shorter: the lines still whole are there, the first one that is not is named.
+            var whole = 0
+            for k in 0..<done where linked![k] == 0x0A { whole += 1 }
+            throw SluiceError(.badInput, "the file changed while it was being loaded (it ends within this line now, shorter "
+                + "than when it was read): run again once it is complete", file: source, line: nextLineNumber + whole)
         }
+    }
+
+    /// The line the current ``PackageFile/Tag/linkedJSONLines`` frame starts at.
+    private var linkedFirstLine = 0
+
+    /// The error for lines of a linked file that are not where they were when the extract stage read them
+    /// (they do not end where the frame does, or are not as many).
+    private func linesMoved() -> SluiceError {
+        SluiceError(.badInput, "the file changed while it was being loaded (its lines from this one on are not where "
+            + "they were when it was read): run again once it is complete", file: sourceFile, line: linkedFirstLine)
     }
 
     /// Makes the next line of the current ``PackageFile/Tag/uncheckedJSONLines`` frame, or of the lines read
@@ -531,6 +552,7 @@ public final class PackageFileReader {
         lastRowWasJSON = true
         currentLine = nextLineNumber
         nextLineNumber += 1
+        linkedLinesLeft -= 1
         frameKeyBase = keys.count
     }
 

@@ -24,13 +24,19 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
     /// The file the unchecked JSON rows written last came from (named once in the package file per change),
     /// and whether it was named with its link.
     private var sourceFile: String?
-    private var sourceFileLinked = false
+    /// The link the linked rows written last are read through (named in the package file per change).
+    private var currentLink: String?
     /// Whether some rows were stored unchecked (``writeNow(jsonObject:file:line:)``).
     var storedUnchecked: Bool { sourceFile != nil }
-    /// The hard links to source files in the package's folder, by the files' paths (a path that could not
-    /// be linked is in `unlinkable`, its lines copied).
-    private(set) var links: [String: String] = [:]
-    private var unlinkable: Set<String> = []
+    /// The hard links to source files in the package's folder, in the order they were made: the link's
+    /// name and the path it was made from, by the file's device and inode (a file that could not be linked
+    /// is in `unlinkable`, its lines copied). By file, not path: a path read again after another file was
+    /// moved there is another file.
+    private(set) var links: [FileKey: (name: String, path: String)] = [:]
+    private var unlinkable: Set<FileKey> = []
+    struct FileKey: Hashable {
+        var device: UInt64, inode: UInt64
+    }
 
     init(_ file: PackageFileWriter, hints: ResourceHints, prior: ResourceState?, salt: String?,
          checks: ExtractChecks? = nil) throws
@@ -198,12 +204,12 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
         guard takesJSONLines else { throw SluiceError(.package, "\(path):\(firstLine): rows of this resource are checked one at a time") }
         try Task.checkCancellation()
         if let place, lines.last == 0x0A, let link = link(path, place) {
-            if path != sourceFile || !sourceFileLinked {
+            if path != sourceFile || link != currentLink {
                 try file.writeLinkedSourceFile(path, link: link)
                 sourceFile = path
-                sourceFileLinked = true
+                currentLink = link
             }
-            try file.writeLinkedJSONLines(offset: place.offset, length: lines.count, firstLine: firstLine)
+            try file.writeLinkedJSONLines(offset: place.offset, length: lines.count, count: count, firstLine: firstLine)
         } else {
             try writeLines(lines, file: path, firstLine: firstLine)
         }
@@ -214,28 +220,29 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
         if path != sourceFile {
             try file.writeSourceFile(path)
             sourceFile = path
-            sourceFileLinked = false
+            currentLink = nil
         }
         try file.writeUncheckedJSONLines(lines, firstLine: firstLine)
     }
 
-    /// The name of a hard link to the file at `path` in the package's folder, made on the first call for the
-    /// path: `nil` when it cannot be made (another file system, a file the user may not link) or the path
-    /// names another file than the one the reader has open now (replaced since it was opened).
+    /// The name of a hard link in the package's folder to the file the reader has open (`place`'s device and
+    /// inode), made from `path` on the first call for that file: `nil` when it cannot be made (another file
+    /// system, a file the user may not link) or `path` names another file now (replaced since it was opened).
     private func link(_ path: String, _ place: LocalFilePlace) -> String? {
-        if let name = links[path] { return name }
-        guard !unlinkable.contains(path) else { return nil }
+        let key = FileKey(device: place.device, inode: place.inode)
+        if let known = links[key] { return known.name }
+        guard !unlinkable.contains(key) else { return nil }
         let folder = file.path.lastIndex(of: "/").map { String(file.path[..<$0]) } ?? "."
         let name = (file.path.split(separator: "/").last.map(String.init) ?? "items") + ".\(links.count + 1).link"
         var info = stat()
         if linkat(AT_FDCWD, path, AT_FDCWD, folder + "/" + name, AT_SYMLINK_FOLLOW) == 0 {
             if stat(folder + "/" + name, &info) == 0, UInt64(info.st_dev) == place.device, UInt64(info.st_ino) == place.inode {
-                links[path] = name
+                links[key] = (name, path)
                 return name
             }
             unlink(folder + "/" + name)
         }
-        unlinkable.insert(path)
+        unlinkable.insert(key)
         return nil
     }
 

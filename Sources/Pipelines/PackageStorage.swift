@@ -157,6 +157,16 @@ struct ExtractedManifest: Codable {
     var loadId: String
     var source: String
     var entries: [Entry]
+
+    /// The first file the entries link that changed since the extract stage ended, as its link in `folder`
+    /// shows it now (another size or modification time, or the link gone); with `appendsCount` false, a
+    /// file that only grew (a log appended to) does not count.
+    func changedLinkedFile(in folder: String, appendsCount: Bool) -> LinkedFile? {
+        entries.lazy.flatMap { $0.links ?? [] }.first { recorded in
+            guard let now = LinkedFile(name: recorded.name, path: recorded.path, in: folder) else { return true }
+            return now != recorded && (appendsCount || now.size <= recorded.size)
+        }
+    }
     /// The pipeline state this package commits when it loads, if the run changed it.
     var state: PipelineState?
 }

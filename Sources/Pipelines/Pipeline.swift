@@ -222,7 +222,7 @@ public struct Pipeline: Sendable {
                 try writer.file.sync()
                 if writer.storedUnchecked { unchecked.append(dir + "/" + file) }
                 overlap?.finished(k, bytes: writer.file.bytesWritten)
-                let links = try writer.links.sorted { $0.value < $1.value }.map { path, name in
+                let links = try writer.links.values.sorted { $0.name < $1.name }.map { name, path in
                     guard let linked = ExtractedManifest.LinkedFile(name: name, path: path, in: dir) else {
                         throw SluiceError(.io, "cannot read \(dir)/\(name), the package's link to \(path)")
                     }
@@ -301,9 +301,7 @@ public struct Pipeline: Sendable {
         for loadId in storage.packages(in: .extracted) {
             let source = storage.path(.extracted, loadId)
             let manifest = try ManifestIO.read(ExtractedManifest.self, from: source + "/manifest.json")
-            if !own, let changed = manifest.entries.lazy.flatMap({ $0.links ?? [] }).first(where: {
-                ExtractedManifest.LinkedFile(name: $0.name, path: $0.path, in: source) != $0
-            }) {
+            if !own, let changed = manifest.changedLinkedFile(in: source, appendsCount: true) {
                 // Its rows would be read from the file as it is now, not as extracted: nothing of it can load.
                 storage.remove(.extracted, loadId)
                 var error = SluiceError(.badInput, "the file changed after it was extracted and before it was loaded "
@@ -324,6 +322,9 @@ public struct Pipeline: Sendable {
                     normalizer = Normalizer(schema: before, loadId: loadId, directory: dir)  // closes the first pass's files
                     dir = try storage.beginTemporary(.normalized, loadId)
                     normalizer = try normalizePass(manifest, from: source, schema: before, into: dir, superseded: plan)
+                }
+                if own, let error = Self.changedWhileLoaded(manifest, in: source) {
+                    throw BrokenSourcePackage(error: removeBroken(loadId, error))
                 }
                 try publishNormalized(normalizer, of: manifest, before: before, from: dir)
             } catch let broken as BrokenSourcePackage {
@@ -392,7 +393,19 @@ public struct Pipeline: Sendable {
             var direct = configuration.directPath && normalizer.takesDirectPath(table, exactFloats: exactFloats)
             let t = normalizer.tableIndex[table]!
             var brokenSourceRow = false
-            while try reader.advance() {
+            func advance() throws -> Bool {
+                do {
+                    return try reader.advance()
+                } catch var error {
+                    error.stage = error.stage ?? "normalize"
+                    error.loadId = error.loadId ?? loadId
+                    // Lines a linked file no longer holds as they were read: nothing of the package can load, and
+                    // no retry of it could (as for a broken row of a file); other errors leave it to retry.
+                    if error.code == .badInput { throw BrokenSourcePackage(error: setAside ? removeBroken(loadId, error) : error) }
+                    throw error
+                }
+            }
+            while try advance() {
                 rowNumber += 1
                 if rowNumber & 4095 == 0 { try Task.checkCancellation() }
                 do {
@@ -446,6 +459,18 @@ public struct Pipeline: Sendable {
         storage.remove(.extracted, loadId)
         var error = error
         error.message += Self.removedBrokenPackage
+        return error
+    }
+
+    /// The error for a run's own package (read from `folder`) when a file it links was rewritten in place
+    /// or cut shorter after its extract stage read it (by the time normalize has read it too): its rows
+    /// may be part old, part new. A file that only grew (a log appended to) is not: the lines read are whole.
+    static func changedWhileLoaded(_ manifest: ExtractedManifest, in folder: String) -> SluiceError? {
+        guard let changed = manifest.changedLinkedFile(in: folder, appendsCount: false) else { return nil }
+        var error = SluiceError(.badInput, "the file changed while it was being loaded (rewritten in place or cut shorter "
+            + "after it was read): its rows could be part old, part new", file: changed.path)
+        error.stage = "normalize"
+        error.loadId = manifest.loadId
         return error
     }
 

@@ -383,8 +383,81 @@ struct EngineTests {
         }
     }
 
+    /// A path read twice in one extract, another file moved there in between: the second read is of the
+    /// other file (its own link), not the first file's bytes at the second file's offsets.
+    @Test func aPathReadAgainAfterAnotherFileWasMovedThereIsThatFile() async throws {
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        let path = t.file("x.jsonl", "{\"a\": 1}\n{\"a\": 2}\n")
+        let other = t.file("other.jsonl", "{\"a\": 7000}\n{\"a\": 8000}\n{\"a\": 9}\n")
+        let read = try FileResource.make(name: "rows", paths: [path])
+        let resource = Resource(name: "rows") { out in
+            try await read.produce(out)
+            #expect(rename(other, path) == 0)
+            try await read.produce(out)
+        }
+        let pending = try await t.pipeline.extract(Source(name: "f", resources: [resource]))
+        let folder = t.dir + "/.sluice/test/packages/extracted/" + pending
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix(".link") }.count == 2)
+        try await t.pipeline.normalize()
+        _ = try await t.pipeline.load()
+        #expect(try t.query("SELECT a FROM rows ORDER BY rowid").map { $0[0] ?? "" } == ["1", "2", "7000", "8000", "9"])
+    }
+
+    /// A file rewritten in place while its run read it (after the extract stage, before normalize had read
+    /// it all) would load part old, part new rows: the run fails, loads nothing and removes its package. A
+    /// pending package whose file was rewritten with its size and time put back (so the check of pending
+    /// packages passes) is removed when its lines are not where they were, and the run goes on.
+    @Test func aFileRewrittenInPlaceWhileLoadedLoadsNothing() async throws {
+        for (overlap, disposition) in [(false, WriteDisposition.append), (true, .replace)] {
+            let t = TestPipeline()
+            defer { try? FileManager.default.removeItem(atPath: t.dir) }
+            var configuration = Pipeline.Configuration()
+            configuration.workingDirectory = t.dir + "/.sluice"
+            configuration.overlapStages = overlap
+            let pipeline = Pipeline(name: "test", destination: t.destination, dataset: "test", configuration: configuration)
+            let path = t.file("data.jsonl", "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3}\n")
+            let rewriter = Resource(name: "rewriter") { _ in
+                let handle = try #require(FileHandle(forWritingAtPath: path))  // the same length, other rows
+                try handle.write(contentsOf: Data("{\"id\": 7}\n{\"id\": 8}\n{\"id\": 9}\n".utf8))
+                try handle.close()
+            }
+            await #expect {
+                try await pipeline.run(Source(name: "f", resources: [
+                    try FileResource.make(name: "rows", paths: [path], hints: ResourceHints(writeDisposition: disposition)), rewriter,
+                ]))
+            } throws: { error in
+                let e = error as! SluiceError
+                return e.file == path && e.message.contains("the file changed while it was being loaded (rewritten in place or cut shorter")
+                    && e.message.contains("nothing of the package was loaded, and it was removed")
+            }
+            #expect(try t.query("SELECT count(*) FROM sqlite_master WHERE name = 'rows'").first == ["0"], "overlap \(overlap)")
+            for stage in ["extracted", "normalized"] {
+                #expect(try FileManager.default.contentsOfDirectory(atPath: t.dir + "/.sluice/test/packages/" + stage).isEmpty, "\(stage)")
+            }
+        }
+        // Pending, then rewritten with its size and modification time as they were: read, and removed.
+        let t = TestPipeline()
+        defer { try? FileManager.default.removeItem(atPath: t.dir) }
+        let path = t.file("data.jsonl", "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3}\n")
+        let source = { Source(name: "f", resources: [try! FileResource.make(name: "rows", paths: [path])]) }
+        var before = stat()
+        #expect(stat(path, &before) == 0)
+        let pending = try await t.pipeline.extract(source())
+        let handle = try #require(FileHandle(forWritingAtPath: path))  // the same size, two lines where three were
+        try handle.write(contentsOf: Data("{\"id\": 12345}\n{\"id\": 6789012}\n".utf8))
+        try handle.close()
+        var times = [before.st_atim, before.st_mtim]
+        #expect(utimensat(AT_FDCWD, path, &times, 0) == 0)
+        let info = try await t.pipeline.run(source())
+        #expect(info.removedBrokenPackages.count == 1 && !info.loadIds.contains(pending), "\(info.removedBrokenPackages)")
+        #expect(info.removedBrokenPackages.first?.contains("\(path):1: the file changed while it was being loaded") == true, "\(info.removedBrokenPackages)")
+        #expect(try t.query("SELECT count(*), sum(id) FROM rows").first == ["2", "6801357"])
+    }
+
     /// A package's lines read from a linked file that was cut shorter since (or whose lines moved): an error
-    /// at the file and the first line of the range, not rows made of other bytes.
+    /// at the file and the first line no longer whole (or the first of the lines that moved), not rows made
+    /// of other bytes.
     @Test func linkedLinesOfAFileCutShorterAreAnErrorAtTheirLine() throws {
         let t = TestPipeline()
         defer { try? FileManager.default.removeItem(atPath: t.dir) }
@@ -393,8 +466,8 @@ struct EngineTests {
         #expect(link(path, t.dir + "/rows.link") == 0)
         let writer = try PackageFileWriter(path: t.dir + "/0.items")
         try writer.writeLinkedSourceFile(path, link: "rows.link")
-        try writer.writeLinkedJSONLines(offset: 0, length: 10, firstLine: 1)
-        try writer.writeLinkedJSONLines(offset: 10, length: text.utf8.count - 10, firstLine: 2)
+        try writer.writeLinkedJSONLines(offset: 0, length: 10, count: 1, firstLine: 1)
+        try writer.writeLinkedJSONLines(offset: 10, length: text.utf8.count - 10, count: 2, firstLine: 2)
         try writer.sync()
         func rows() throws -> [String] {
             let reader = try PackageFileReader(path: t.dir + "/0.items")
@@ -408,13 +481,13 @@ struct EngineTests {
         #expect(truncate(path, 25) == 0)
         #expect { try rows() } throws: { error in
             let e = error as! SluiceError
-            return e.file == path && e.line == 2 && e.message.contains("the file changed while it was being loaded (it is shorter")
+            return e.file == path && e.line == 3 && e.message.contains("the file changed while it was being loaded (it ends within this line now")
         }
         let handle = try #require(FileHandle(forWritingAtPath: path))  // the same file, its second line longer
         try handle.write(contentsOf: Data("{\"id\": 1}\n{\"id\": 22222}\n{\"id\": 3}\n".utf8))
         try handle.close()
         #expect { try rows() } throws: { error in
-            (error as! SluiceError).message.contains("(it is not the same from this line on")
+            (error as! SluiceError).message.contains("(its lines from this one on are not where they were")
         }
     }
 
