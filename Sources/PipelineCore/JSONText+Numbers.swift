@@ -159,7 +159,11 @@ extension JSONText.Scanner {
             return .decimal(String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self))
         }
         if exactFloats {
-            guard double(from: start).isFinite else { throw JSONText.ParseError(reason: "number out of range", offset: start) }
+            // Kept as its text, but held to what a double holds, as it is without a decimal column (a value
+            // that later goes into a double column would change silently otherwise).
+            let d = double(from: start)
+            guard d.isFinite else { throw JSONText.ParseError(reason: "number out of range", offset: start) }
+            if d == 0 { try refuseUnderflow(from: start) }
             return .decimal(String(decoding: UnsafeBufferPointer(rebasing: p[start..<i]), as: UTF8.self))
         }
         // Clinger's fast path: a significand below 2^53 and a power of ten up to 10^22 are both exact
@@ -171,15 +175,18 @@ extension JSONText.Scanner {
         }
         let d = double(from: start)
         guard d.isFinite else { throw JSONText.ParseError(reason: "number out of range", offset: start) }
-        if d == 0 {
-            // 1e-400 reads as 0 in a double: a value changed silently unless it is 0 as written.
-            var k = start
-            while k < i, p[k] != UInt8(ascii: "e"), p[k] != UInt8(ascii: "E") {
-                if p[k] >= 49, p[k] <= 57 { throw JSONText.ParseError(reason: "number out of range: too close to zero", offset: start) }
-                k += 1
-            }
-        }
+        if d == 0 { try refuseUnderflow(from: start) }
         return .double(d)
+    }
+
+    /// Throws for the number literal from `start` to the scanner's position, which reads as 0 in a double,
+    /// unless it is 0 as written (1e-400 would be a value changed silently).
+    private func refuseUnderflow(from start: Int) throws(JSONText.ParseError) {
+        var k = start
+        while k < i, p[k] != UInt8(ascii: "e"), p[k] != UInt8(ascii: "E") {
+            if p[k] >= 49, p[k] <= 57 { throw JSONText.ParseError(reason: "number out of range: too close to zero", offset: start) }
+            k += 1
+        }
     }
 
     /// C's `strtod` of the number literal from `start` to the scanner's position.

@@ -210,6 +210,10 @@ struct NoSilentLossTests {
         await #expect { try await load(t, "n", file: "n.jsonl", "{\"x\":1e-400}\n") } throws: { "\($0)".contains("a number is too close to zero for a 64-bit float (it would read as 0)") }
         try await load(t, "z", file: "z.jsonl", "{\"x\":0e-400,\"y\":0.0}\n")
         #expect(try t.typedValues("z", "x") == [.double(0)])
+        // The same once the table has a decimal column (numbers are then read as their exact text): not 0.
+        await #expect {
+            try await load(t, "d", file: "d.jsonl", "{\"x\":0.5}\n{\"d\":123456789012345678901234567890}\n{\"x\":1e-400}\n")
+        } throws: { "\($0)".contains("d.jsonl:3: a number is too close to zero for a 64-bit float (it would read as 0)") }
     }
 
     @Test func settingsThatCannotWorkTogetherAreRefusedWhenTheSourceIsBuilt() throws {
