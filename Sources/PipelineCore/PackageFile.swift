@@ -519,11 +519,12 @@ public final class PackageFileReader {
         }
         guard done == length, linked![length - 1] == 0x0A else {
             guard done < length else { throw linesMoved() }
-            // Cut shorter: the lines still whole are there, the first one that is not is named.
+            // Cut shorter: the lines still whole are there, the first one that is not is named (when the file
+            // now ends before these lines, lines before them read earlier were cut too: this one is named).
             var whole = 0
             for k in 0..<done where linked![k] == 0x0A { whole += 1 }
-            throw SluiceError(.badInput, "the file changed while it was being loaded (it ends within this line now, shorter "
-                + "than when it was read): run again once it is complete", file: source, line: nextLineNumber + whole)
+            throw SluiceError(.badInput, "the file changed while it was being loaded (it ends \(done == 0 ? "before" : "within") "
+                + "this line now, shorter than when it was read)", file: source, line: nextLineNumber + whole)
         }
     }
 
@@ -534,7 +535,7 @@ public final class PackageFileReader {
     /// (they do not end where the frame does, or are not as many).
     private func linesMoved() -> SluiceError {
         SluiceError(.badInput, "the file changed while it was being loaded (its lines from this one on are not where "
-            + "they were when it was read): run again once it is complete", file: sourceFile, line: linkedFirstLine)
+            + "they were when it was read)", file: sourceFile, line: linkedFirstLine)
     }
 
     /// Makes the next line of the current ``PackageFile/Tag/uncheckedJSONLines`` frame, or of the lines read

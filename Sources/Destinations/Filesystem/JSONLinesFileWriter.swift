@@ -7,7 +7,8 @@ final class JSONLinesFileWriter: RowFileWriter {
     let sink: ByteSink
     /// Timestamps as text, the date of the last day written kept.
     private let timestamps = TimestampWriter()
-    /// `"name":` of each column, escaped once, one after another: column `c`'s is `keyBytes[keyStart[c]..<keyStart[c + 1]]`.
+    /// `,"name":` of each column, escaped once, one after another: column `c`'s is `keyBytes[keyStart[c]..<keyStart[c + 1]]`
+    /// (the first field of a row is written without its comma: one append a field, not two).
     private let keyBytes: [UInt8]
     private let keyStart: [Int]
     private let isJSON: [Bool]
@@ -17,6 +18,7 @@ final class JSONLinesFileWriter: RowFileWriter {
         var bytes: [UInt8] = []
         var starts = [0]
         for column in table.columns {
+            bytes.append(0x2C)
             bytes.append(contentsOf: JSONText.encode(.text(column.name)).utf8)
             bytes.append(0x3A)
             starts.append(bytes.count)
@@ -40,9 +42,8 @@ final class JSONLinesFileWriter: RowFileWriter {
         while let (column, value) = cursor.next() {
             if case .null = value { continue }
             guard column < columns else { throw SluiceError(.package, "a row names column \(column) of \(columns)") }
-            if !first { sink.append(0x2C) }
+            sink.append(UnsafeBufferPointer(rebasing: keys[(first ? keyStart[column] + 1 : keyStart[column])..<keyStart[column + 1]]))
             first = false
-            sink.append(UnsafeBufferPointer(rebasing: keys[keyStart[column]..<keyStart[column + 1]]))
             switch value {
             case .null: sink.append("null")
             case .bool(let b): sink.append(b ? "true" : "false")
