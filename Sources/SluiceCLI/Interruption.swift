@@ -76,12 +76,13 @@ private final class SignalWatcher: @unchecked Sendable {
         }
     }
 
+    /// Stops watching. The signals stay ignored: the command's work is done and it is about to exit, and a
+    /// signal's default action now would end it with 130 or 143 after its commit (seen under load, when the
+    /// signal came while the process printed its result).
     func stop() {
         lock.withLock {
             for source in sources { source.cancel() }
             sources = []
         }
-        signal(SIGINT, SIG_DFL)
-        signal(SIGTERM, SIG_DFL)
     }
 }
