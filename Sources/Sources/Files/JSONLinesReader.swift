@@ -29,7 +29,9 @@ public struct JSONLinesReader: JSONRecordReader {
         var run = (start: 0, count: 0, firstLine: 0)
         func writeRun(_ bytes: [UInt8], upTo end: Int) throws {
             guard run.count > 0, let json else { return }
-            let place = identity.map { LocalFilePlace(device: $0.device, inode: $0.inode, offset: buffer.offset + run.start) }
+            let place = identity.map {
+                LocalFilePlace(device: $0.device, inode: $0.inode, offset: buffer.offset + run.start, buffer: bytes, bufferOffset: buffer.offset)
+            }
             try bytes.withUnsafeBufferPointer { p in
                 do {
                     try json.write(jsonLines: UnsafeBufferPointer(rebasing: p[run.start..<end]), count: run.count, file: path,
@@ -51,7 +53,10 @@ public struct JSONLinesReader: JSONRecordReader {
             }
         }
         while true {
-            let hasMore = try buffer.fill()
+            // The writer may hold the buffers it was lent (see `LocalFilePlace.buffer`): not too many; one it
+            // is done with is read into again.
+            var spare = batches && identity != nil && !first ? await json?.waitForLentBuffers() : nil
+            let hasMore = try buffer.fill(reusing: &spare)
             if first {
                 first = false
                 // A UTF-8 byte order mark, as some editors write, is not data.
