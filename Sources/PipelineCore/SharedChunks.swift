@@ -28,14 +28,20 @@ public final class SharedChunks: Sendable {
     private let state = Mutex(State())
     /// How many buffers are held at most.
     public let capacity: Int
+    /// Buffers larger than this many bytes (one holding a line of many megabytes) are not kept, so memory
+    /// held stays near `2 * capacity` read buffers: their lines are read from the file.
+    public let largest: Int
 
-    public init(capacity: Int = 4) { self.capacity = capacity }
+    public init(capacity: Int = 4, largest: Int = 4 << 20) {
+        self.capacity = capacity
+        self.largest = largest
+    }
 
     /// Lends `bytes`, read from offset `offset` of the file `(device, inode)`, to the reader: kept when
     /// there is room and the reader still reads (a buffer given again, at the same offset, is kept once).
     public func offer(_ bytes: [UInt8], offset: Int, device: UInt64, inode: UInt64) {
         state.withLock { s in
-            guard !s.closed, s.chunks.count < capacity else { return }
+            guard !s.closed, s.chunks.count < capacity, bytes.count <= largest else { return }
             if let last = s.chunks.last, last.offset == offset, last.device == device, last.inode == inode, last.bytes.count == bytes.count { return }
             s.chunks.append(Chunk(device: device, inode: inode, offset: offset, bytes: bytes))
         }
@@ -59,7 +65,7 @@ public final class SharedChunks: Sendable {
     public func take(_ range: Range<Int>, device: UInt64, inode: UInt64) -> (bytes: [UInt8], start: Int)? {
         let (found, waiter) = state.withLock { s -> ((bytes: [UInt8], start: Int)?, CheckedContinuation<Void, Never>?) in
             guard let k = s.chunks.firstIndex(where: { $0.holds(range, device: device, inode: inode) }) else { return (nil, nil) }
-            for chunk in s.chunks[..<k] where s.done.count < capacity { s.done.append(chunk.bytes) }
+            for chunk in s.chunks[..<k] where s.done.count < capacity && chunk.bytes.capacity <= largest { s.done.append(chunk.bytes) }
             s.chunks.removeFirst(k)
             let chunk = s.chunks[0]
             var waiter: CheckedContinuation<Void, Never>?

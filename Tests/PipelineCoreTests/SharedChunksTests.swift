@@ -21,6 +21,10 @@ struct SharedChunksTests {
         shared.offer(c, offset: 200, device: 1, inode: 7)
         #expect(shared.take(150..<250, device: 1, inode: 7) == nil)  // across two buffers: read from the file
         #expect(shared.take(250..<300, device: 1, inode: 7)?.start == 50)
+        // A buffer larger than `largest` (a line of many megabytes) is not kept: memory stays bounded.
+        let small = SharedChunks(capacity: 2, largest: 150)
+        small.offer([UInt8](repeating: 9, count: 200), offset: 0, device: 1, inode: 7)
+        #expect(small.take(0..<10, device: 1, inode: 7) == nil)
     }
 
     @Test func aWaitForRoomEndsWhenTheReaderTakesALaterBufferOrIsDone() async throws {
