@@ -326,17 +326,11 @@ public final class PackageFileReader {
     /// The linked source file named last (-1: none), and the lines of a ``PackageFile/Tag/linkedJSONLines``
     /// frame read from it (`linkedCapacity` bytes at `linked`).
     private var linkedFile: Int32 = -1
-    private var linkedIdentity: (device: UInt64, inode: UInt64) = (0, 0)
     private var linked: UnsafeMutablePointer<UInt8>?
     private var linkedCapacity = 0
     private var rowIsLinked = false
     /// Lines of the current ``PackageFile/Tag/linkedJSONLines`` frame not read yet.
     private var linkedLinesLeft = 0
-    /// Buffers the extract stage of this run read the linked files' lines into, lent rather than read
-    /// again (see ``SharedChunks``); the one the current lines are in, from `lentStart`.
-    public var sharedChunks: SharedChunks?
-    private var lent: [UInt8]?
-    private var lentStart = 0
     /// The source file of the unchecked JSON rows that follow (their ``PackageFile/Tag/sourceFile`` frame).
     private var sourceFile: String?
     /// The file and line the current row was read from, when it was stored unchecked: the place a broken
@@ -454,7 +448,6 @@ public final class PackageFileReader {
             nextLine = 0
             linesEnd = 0
             rowIsLinked = false
-            lent = nil
             guard try readFrame(appendingTo: &frame) != nil else { return false }
             jsonEnd = frame.count
             switch frame.first {
@@ -477,13 +470,7 @@ public final class PackageFileReader {
                 let offset = try decoder.readVarint(), length = try decoder.readVarint()
                 linkedLinesLeft = try decoder.readVarint()
                 linkedFirstLine = nextLineNumber
-                if let (bytes, start) = sharedChunks?.take(offset..<(offset + length), device: linkedIdentity.device, inode: linkedIdentity.inode) {
-                    lent = bytes
-                    lentStart = start
-                } else {
-                    lent = nil
-                    try readLinked(length, at: offset)
-                }
+                try readLinked(length, at: offset)
                 rowIsLinked = true
                 linesEnd = length
                 takeLine()
@@ -499,11 +486,9 @@ public final class PackageFileReader {
                 sourceFile = String(decoding: frame[(decoder.offset + nameLength)...], as: UTF8.self)
                 if linkedFile >= 0 { close(linkedFile) }
                 linkedFile = folder < 0 ? -1 : openat(folder, name, O_RDONLY | O_CLOEXEC)
-                var info = stat()
-                guard linkedFile >= 0, fstat(linkedFile, &info) == 0 else {
+                guard linkedFile >= 0 else {
                     throw SluiceError(.package, "cannot open \(name), the package's link to \(sourceFile!), beside \(path): \(String(cString: strerror(errno)))")
                 }
-                linkedIdentity = (UInt64(info.st_dev), UInt64(info.st_ino))
                 continue
             default:
                 lastRowWasJSON = false
@@ -572,14 +557,9 @@ public final class PackageFileReader {
         frameKeyBase = keys.count
     }
 
-    /// The bytes the current row's JSON text is in: ``lent``, ``linked`` or ``frame``.
+    /// The bytes the current row's JSON text is in: ``linked`` or ``frame``.
     @inline(__always) private func withLines<R, E: Error>(_ body: (UnsafeBufferPointer<UInt8>) throws(E) -> R) throws(E) -> R {
-        if rowIsLinked {
-            if let lent {
-                return try lent.withUnsafeBufferPointer { p throws(E) in try body(UnsafeBufferPointer(rebasing: p[lentStart..<(lentStart + linesEnd)])) }
-            }
-            return try body(UnsafeBufferPointer(start: linked!, count: linesEnd))
-        }
+        if rowIsLinked { return try body(UnsafeBufferPointer(start: linked!, count: linesEnd)) }
         return try frame.withUnsafeBufferPointer(body)
     }
 

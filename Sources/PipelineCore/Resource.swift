@@ -54,31 +54,20 @@ public protocol JSONRowWriter: RowWriter {
     /// decompressed): the writer may then keep a hard link to the file and the lines' byte range instead of
     /// a copy of them (see ``LocalFilePlace``); `nil` otherwise.
     func write(jsonLines lines: UnsafeBufferPointer<UInt8>, count: Int, file: String, firstLine: Int, place: LocalFilePlace?) throws
-    /// Suspends while the engine holds as many of the buffers lent with ``LocalFilePlace/buffer`` as it
-    /// keeps (see ``SharedChunks``): a reader that lends its buffers calls it before it reads into a new one,
-    /// so that it does not run ahead of the stage reading them without bound. Returns a buffer the engine is
-    /// done with, to read into again (its bytes are to be overwritten), or `nil`.
-    func waitForLentBuffers() async -> [UInt8]?
 }
 
 /// Where bytes a reader hands over are in the regular local file they were read from: the file's device and
 /// inode (`st_dev`, `st_ino` of the file the reader has open, so a link to its path can be checked to be the
-/// same file) and the bytes' offset from its start; and the reader's buffer they are in, which the writer
-/// may keep (an array is not copied) and lend to the stage that reads the lines next.
-public struct LocalFilePlace: Sendable {
+/// same file) and the bytes' offset from its start.
+public struct LocalFilePlace: Sendable, Equatable {
     public var device: UInt64
     public var inode: UInt64
     public var offset: Int
-    /// The buffer holding the bytes, and the file offset of its first byte (`nil`: not lent).
-    public var buffer: [UInt8]?
-    public var bufferOffset: Int
 
-    public init(device: UInt64, inode: UInt64, offset: Int, buffer: [UInt8]? = nil, bufferOffset: Int = 0) {
+    public init(device: UInt64, inode: UInt64, offset: Int) {
         self.device = device
         self.inode = inode
         self.offset = offset
-        self.buffer = buffer
-        self.bufferOffset = bufferOffset
     }
 }
 
@@ -91,8 +80,6 @@ extension JSONRowWriter {
     }
     /// Rows one at a time.
     public var takesJSONLines: Bool { false }
-    /// Keeps no buffer: never waits.
-    public func waitForLentBuffers() async -> [UInt8]? { nil }
     /// Never: ``takesJSONLines`` is `false`.
     public func write(jsonLines lines: UnsafeBufferPointer<UInt8>, count: Int, file: String, firstLine: Int, place: LocalFilePlace?) throws {
         throw SluiceError(.package, "\(file):\(firstLine): this writer takes JSON rows one at a time (takesJSONLines is false)")

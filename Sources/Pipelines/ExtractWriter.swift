@@ -37,8 +37,6 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
     struct FileKey: Hashable {
         var device: UInt64, inode: UInt64
     }
-    /// Where the reader's buffers of linked lines are lent to the normalize stage of this run (overlapped).
-    var sharedChunks: SharedChunks?
 
     init(_ file: PackageFileWriter, hints: ResourceHints, prior: ResourceState?, salt: String?,
          checks: ExtractChecks? = nil) throws
@@ -211,20 +209,11 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
                 sourceFile = path
                 currentLink = link
             }
-            if let shared = sharedChunks, let buffer = place.buffer {
-                shared.offer(buffer, offset: place.bufferOffset, device: place.device, inode: place.inode)
-            }
             try file.writeLinkedJSONLines(offset: place.offset, length: lines.count, count: count, firstLine: firstLine)
         } else {
             try writeLines(lines, file: path, firstLine: firstLine)
         }
         rows += count
-    }
-
-    func waitForLentBuffers() async -> [UInt8]? {
-        guard let sharedChunks else { return nil }
-        await sharedChunks.waitForRoom()
-        return sharedChunks.reusable()
     }
 
     private func writeLines(_ lines: UnsafeBufferPointer<UInt8>, file path: String, firstLine: Int) throws {

@@ -154,7 +154,6 @@ extension Pipeline {
             if let dir { try? FileManager.default.removeItem(atPath: dir) }
             result = .failure(error)
         }
-        progress.closeLent()  // done reading: the extract stage need not wait for room any more
         let busy = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 - progress.waited
         return (result, max(0, busy))
     }

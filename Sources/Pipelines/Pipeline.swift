@@ -195,16 +195,14 @@ public struct Pipeline: Sendable {
                 let checks = ExtractChecks(destination: destination.name, limits: destination.limits,
                                            table: resource.tableName, hints: resource.hints, schema: schema)
                 let output = try PackageFileWriter(path: dir + "/" + file)
-                let shared = overlap.map { _ in SharedChunks() }
-                if let overlap, let shared {
+                if let overlap {
                     // Opened now, before the package's folder is renamed: the reader follows the file, not the path.
-                    try overlap.started(k, reader: PackageFileReader(path: dir + "/" + file), shared: shared)
+                    try overlap.started(k, reader: PackageFileReader(path: dir + "/" + file))
                     output.onFlush = { bytes throws(SluiceError) in try overlap.flushed(k, bytes: bytes) }
                 }
                 let writer = try ExtractWriter(output, hints: resource.hints,
                                                prior: state.resources[resource.name], salt: configuration.hashSalt,
                                                checks: checks)
-                writer.sharedChunks = shared
                 do {
                     try await resource.produce(writer)
                     if let changed = try writer.finalState() { next.resources[resource.name] = changed }

@@ -10,8 +10,6 @@ final class OverlapProgress: @unchecked Sendable {
     private let condition = NSCondition()
     private var header: (loadId: String, schema: Schema, entries: [ExtractedManifest.Entry])?
     private var readers: [Int: PackageFileReader] = [:]
-    /// The buffers lent from the extract stage to each reader (closed when the run stops or the reader is done).
-    private var lent: [SharedChunks] = []
     private var bytes: [Int: Int] = [:]
     private var done: Set<Int> = []
     private var manifest: ExtractedManifest?
@@ -47,33 +45,13 @@ final class OverlapProgress: @unchecked Sendable {
     private var failed = false
 
     /// The reading stage failed: the extract stage stops at its next flush.
-    func readerFailed() {
-        update { failed = true }
-        closeLent()
-    }
-
-    /// Lets the buffers lent to the readers go and ends the extract stage's waits for room: the reading
-    /// stage is done, failed or stopped.
-    func closeLent() {
-        condition.lock()
-        let all = lent
-        condition.unlock()
-        for shared in all { shared.close() }
-    }
+    func readerFailed() { update { failed = true } }
 
     // The extract stage's side.
     func begin(loadId: String, schema: Schema, entries: [ExtractedManifest.Entry]) {
         update { header = (loadId, schema, entries) }
     }
-    /// Resource `k`'s file is being written; `reader` reads it, taking lines from `shared` where it can.
-    func started(_ k: Int, reader: PackageFileReader, shared: SharedChunks) {
-        reader.sharedChunks = shared
-        update {
-            readers[k] = reader
-            bytes[k] = 0
-            lent.append(shared)
-        }
-    }
+    func started(_ k: Int, reader: PackageFileReader) { update { readers[k] = reader; bytes[k] = 0 } }
     /// Throws ``readerFailed`` once the reading stage has failed (``readerFailed()``): the extract stage stops.
     func flushed(_ k: Int, bytes n: Int) throws(SluiceError) {
         condition.lock()
@@ -85,10 +63,7 @@ final class OverlapProgress: @unchecked Sendable {
     func finished(_ k: Int, bytes n: Int) { update { bytes[k] = n; done.insert(k) } }
     func extracted(_ manifest: ExtractedManifest) { update { self.manifest = manifest } }
     /// The run stops: every wait throws ``stop``.
-    func abort() {
-        update { stopped = true }
-        closeLent()
-    }
+    func abort() { update { stopped = true } }
 
     // The normalize stage's side.
     func waitForBegin() throws(SluiceError) -> (loadId: String, schema: Schema, entries: [ExtractedManifest.Entry]) {

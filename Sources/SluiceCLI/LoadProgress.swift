@@ -246,6 +246,4 @@ final class CountingJSONWriter: CountingWriter, JSONRowWriter, EncodedRowWriter 
         try jsonInner.write(jsonLines: lines, count: count, file: file, firstLine: firstLine, place: place)
         counter.add(count)
     }
-
-    func waitForLentBuffers() async -> [UInt8]? { await jsonInner?.waitForLentBuffers() }
 }

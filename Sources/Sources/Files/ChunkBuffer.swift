@@ -18,30 +18,7 @@ struct ChunkBuffer {
     }
 
     /// Appends the next chunk; returns `false` at the end of the stream. The chunk is read straight into
-    /// a new buffer after the unconsumed bytes (no second copy of every byte through a read buffer): into
-    /// `spare` when it is given and large enough (a buffer lent out and given back: its pages are not new
-    /// ones to fault in, as a new allocation's are), taken from it.
-    mutating func fill(reusing spare: inout [UInt8]?) throws -> Bool {
-        if atEnd { return false }
-        let keep = bytes.count - start
-        if var next = spare.take(), next.capacity >= keep + chunkSize {
-            next.removeAll(keepingCapacity: true)
-            next.append(contentsOf: bytes[start...])
-            next.append(contentsOf: repeatElement(0, count: chunkSize))
-            let n = try next.withUnsafeMutableBytes { raw in
-                try stream.read(into: UnsafeMutableRawBufferPointer(rebasing: raw[keep...]))
-            }
-            next.removeLast(chunkSize - n)
-            offset += bytes.count - keep
-            bytes = next
-            start = 0
-            if n == 0 { atEnd = true }
-            return n > 0
-        }
-        return try fill()
-    }
-
-    /// ``fill(reusing:)`` into a new buffer.
+    /// a new buffer after the unconsumed bytes (no second copy of every byte through a read buffer).
     mutating func fill() throws -> Bool {
         if atEnd { return false }
         let keep = bytes.count - start

@@ -29,9 +29,7 @@ public struct JSONLinesReader: JSONRecordReader {
         var run = (start: 0, count: 0, firstLine: 0)
         func writeRun(_ bytes: [UInt8], upTo end: Int) throws {
             guard run.count > 0, let json else { return }
-            let place = identity.map {
-                LocalFilePlace(device: $0.device, inode: $0.inode, offset: buffer.offset + run.start, buffer: bytes, bufferOffset: buffer.offset)
-            }
+            let place = identity.map { LocalFilePlace(device: $0.device, inode: $0.inode, offset: buffer.offset + run.start) }
             try bytes.withUnsafeBufferPointer { p in
                 do {
                     try json.write(jsonLines: UnsafeBufferPointer(rebasing: p[run.start..<end]), count: run.count, file: path,
@@ -53,10 +51,7 @@ public struct JSONLinesReader: JSONRecordReader {
             }
         }
         while true {
-            // The writer may hold the buffers it was lent (see `LocalFilePlace.buffer`): not too many; one it
-            // is done with is read into again.
-            var spare = batches && identity != nil && !first ? await json?.waitForLentBuffers() : nil
-            let hasMore = try buffer.fill(reusing: &spare)
+            let hasMore = try buffer.fill()
             if first {
                 first = false
                 // A UTF-8 byte order mark, as some editors write, is not data.
