@@ -364,10 +364,7 @@ struct EngineTests {
         for (overlap, disposition) in [(false, WriteDisposition.append), (true, .replace)] {
             let t = TestPipeline()
             defer { try? FileManager.default.removeItem(atPath: t.dir) }
-            var configuration = Pipeline.Configuration()
-            configuration.workingDirectory = t.dir + "/.sluice"
-            configuration.overlapStages = overlap
-            let pipeline = Pipeline(name: "test", destination: t.destination, dataset: "test", configuration: configuration)
+            let pipeline = t.pipeline(overlapStages: overlap)
             let path = t.file("log.jsonl", "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3}\n")
             let appender = Resource(name: "appender") { _ in
                 let handle = try #require(FileHandle(forWritingAtPath: path))
@@ -412,10 +409,7 @@ struct EngineTests {
         for (overlap, disposition) in [(false, WriteDisposition.append), (true, .replace)] {
             let t = TestPipeline()
             defer { try? FileManager.default.removeItem(atPath: t.dir) }
-            var configuration = Pipeline.Configuration()
-            configuration.workingDirectory = t.dir + "/.sluice"
-            configuration.overlapStages = overlap
-            let pipeline = Pipeline(name: "test", destination: t.destination, dataset: "test", configuration: configuration)
+            let pipeline = t.pipeline(overlapStages: overlap)
             let path = t.file("data.jsonl", "{\"id\": 1}\n{\"id\": 2}\n{\"id\": 3}\n")
             let rewriter = Resource(name: "rewriter") { _ in
                 let handle = try #require(FileHandle(forWritingAtPath: path))  // the same length, other rows

@@ -29,6 +29,14 @@ struct TestPipeline {
         }]))
     }
 
+    /// The same pipeline (name, working folder, destination) with its stages overlapping or one after another.
+    func pipeline(overlapStages: Bool) -> Pipeline {
+        var configuration = Pipeline.Configuration()
+        configuration.workingDirectory = dir + "/.sluice"
+        configuration.overlapStages = overlapStages
+        return Pipeline(name: pipeline.name, destination: destination, dataset: pipeline.name, configuration: configuration)
+    }
+
     func file(_ name: String, _ text: String) -> String {
         let path = dir + "/" + name
         _ = FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
