@@ -321,7 +321,8 @@ public final class PackageFileReader {
     /// ``PackageFile/Tag/linkedJSONLines`` one: where the next row's line starts (`linesEnd` once all are
     /// read; 0 for other frames), its line in the source file, and where the lines end.
     private var nextLine = 0, nextLineNumber = 0, linesEnd = 0
-    /// The package file's folder, open: a linked source file is opened in it (it follows the folder's renames).
+    /// The package file's folder, open for an extracted package's item file (`.items`): a linked source file is
+    /// opened in it (it follows the folder's renames); -1 otherwise.
     private let folder: Int32
     /// The linked source file named last (-1: none), and the lines of a ``PackageFile/Tag/linkedJSONLines``
     /// frame read from it (`linkedCapacity` bytes at `linked`).
@@ -361,8 +362,11 @@ public final class PackageFileReader {
         }
         self.fd = fd
         self.path = path
+        // Only an extracted package's item files hold linked rows: a normalized file's reader (one per table,
+        // all open at once in a load) keeps one descriptor.
         let slash = path.lastIndex(of: "/")
-        folder = open(slash.map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        folder = !path.hasSuffix(".items") ? -1
+            : open(slash.map { String(path[..<$0]) }.map { $0.isEmpty ? "/" : $0 } ?? ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         buffer = .allocate(capacity: Self.bufferCapacity)
     }
 
