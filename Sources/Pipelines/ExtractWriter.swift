@@ -21,17 +21,16 @@ final class ExtractWriter: JSONRowWriter, EncodedRowWriter {
     private let salt: String
     /// What the destination could not hold, checked while the reader still knows the file and line.
     private var checks: ExtractChecks?
-    /// The file the unchecked JSON rows written last came from (named once in the package file per change),
-    /// and whether it was named with its link.
+    /// The file the unchecked JSON rows written last came from (named once in the package file per change).
     private var sourceFile: String?
     /// The link the linked rows written last are read through (named in the package file per change).
     private var currentLink: String?
     /// Whether some rows were stored unchecked (``writeNow(jsonObject:file:line:)``).
     var storedUnchecked: Bool { sourceFile != nil }
-    /// The hard links to source files in the package's folder, in the order they were made: the link's
-    /// name and the path it was made from, by the file's device and inode (a file that could not be linked
-    /// is in `unlinkable`, its lines copied). By file, not path: a path read again after another file was
-    /// moved there is another file.
+    /// The hard links to source files in the package's folder: the link's name (numbered in the order they
+    /// were made) and the path it was made from, by the file's device and inode (a file that could not be
+    /// linked is in `unlinkable`, its lines copied). By file, not path: a path read again after another file
+    /// was moved there is another file.
     private(set) var links: [FileKey: (name: String, path: String)] = [:]
     private var unlinkable: Set<FileKey> = []
     struct FileKey: Hashable {
