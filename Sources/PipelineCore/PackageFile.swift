@@ -22,7 +22,7 @@ public enum PackageFile {
         /// rounded (as parsing the text gave it). `m` has at most 15 digits and no trailing zero after the
         /// point, and the value is 0 or at least 0.001, so the digits are the text Swift's `description`
         /// writes for the double (its shortest round trip): a JSON or CSV writer copies them (see
-        /// ``FlatRowCursor/scaledDouble``) instead of finding them again, and the parse needs no division.
+        /// ``FieldPayload/scaledDouble(_:_:)``) instead of finding them again, and the parse needs no division.
         case scaledDouble
         /// A whole row stored as validated JSON object text (extracted files only).
         case jsonObject = 0xFE
@@ -39,9 +39,10 @@ public enum PackageFile {
         case linkedSourceFile = 0xFA
         /// ``uncheckedJSONLines`` rows kept in the current linked source file rather than copied: varints of
         /// the first one's line, the lines' byte offset in the file, their length (whole lines, the last
-        /// ending with `\n`) and their number (checked as they are read: lines moved since are an error). A package holds a local file by a hard link (when its folder is on the same
-        /// file system), as dlt's file import links a file into its package: a JSON Lines file is not
-        /// written again as it is extracted (7% of the CPU of a load of one).
+        /// ending with `\n`) and their number (checked as they are read: lines moved since are an error). A
+        /// package holds a local file by a hard link (when its folder is on the same file system), as dlt's
+        /// file import links a file into its package: a JSON Lines file is not written again as it is
+        /// extracted (10% of the CPU of a load of one into files).
         case linkedJSONLines = 0xF9
     }
 }
@@ -226,7 +227,7 @@ public final class PackageFileWriter {
     }
 
     /// Names the file the unchecked JSON rows written next come from, and the hard link to it in this
-    /// file's folder (`link`, a name) that ``writeLinkedJSONLines(offset:length:firstLine:)`` rows are read from.
+    /// file's folder (`link`, a name) that ``writeLinkedJSONLines(offset:length:count:firstLine:)`` rows are read from.
     public func writeLinkedSourceFile(_ path: String, link: String) throws(SluiceError) {
         beginFrame()
         buffer.append(PackageFile.Tag.linkedSourceFile.rawValue)
@@ -504,7 +505,8 @@ public final class PackageFileReader {
     }
 
     /// Reads `length` bytes of the linked source file from `offset` into ``linked``: whole lines, as the
-    /// extract stage read them. A file cut shorter since, or whose lines moved, is an error at its first line.
+    /// extract stage read them. A file cut shorter since is an error at its first line no longer whole; one
+    /// whose lines moved, at the range's first line.
     private func readLinked(_ length: Int, at offset: Int) throws(SluiceError) {
         guard linkedFile >= 0, let source = sourceFile else { throw SluiceError(.package, "linked JSON rows before their source file in \(path)") }
         guard length > 0 else { throw SluiceError(.package, "an empty frame of linked JSON lines in \(path)") }
