@@ -19,9 +19,10 @@ public enum FieldPayload {
 }
 
 extension FieldPayload {
-    /// The double of a ``scaledDouble(_:_:)`` payload.
+    /// The double of a ``scaledDouble(_:_:)`` payload: digits `m`, and `k` decimals with 0x80 for a minus sign.
     @inline(__always) public static func scaledDouble(_ m: UInt64, _ k: UInt8) -> Double {
-        PackageFile.scaledDouble(m, k)
+        let d = Double(m) / JSONText.powerOfTen(Int(k & 0x7F))
+        return k & 0x80 == 0 ? d : -d
     }
 }
 

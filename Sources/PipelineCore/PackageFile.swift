@@ -48,12 +48,6 @@ public enum PackageFile {
 }
 
 extension PackageFile {
-    /// The double of a ``Tag/scaledDouble`` value: digits `m`, and `k` decimals with 0x80 for a minus sign.
-    @inline(__always) static func scaledDouble(_ m: UInt64, _ k: UInt8) -> Double {
-        let d = Double(m) / JSONText.powerOfTen(Int(k & 0x7F))
-        return k & 0x80 == 0 ? d : -d
-    }
-
     /// Appends a scalar value, tagged (objects and lists are written by ``PackageFileWriter/writeValue(_:)``).
     @inline(__always)
     static func appendScalar(_ value: Value, to buffer: inout [UInt8]) {
@@ -188,7 +182,7 @@ public final class PackageFileWriter {
     }
 
     /// Writes the rows of consecutive lines read from the source file last given to ``writeSourceFile(_:)``,
-    /// the first from line `firstLine`, unchecked, as one frame (see ``JSONRowWriter/write(jsonLines:count:file:firstLine:)``
+    /// the first from line `firstLine`, unchecked, as one frame (see ``JSONRowWriter/write(jsonLines:count:file:firstLine:place:)``
     /// for what `lines` holds; a last line without its `\n` gets one). ``PackageFileReader/advance()`` gives
     /// them one row at a time, and the normalize stage checks each as it parses it (``PackageFileReader/currentSource``).
     public func writeUncheckedJSONLines(_ lines: UnsafeBufferPointer<UInt8>, firstLine: Int) throws(SluiceError) {
@@ -331,8 +325,8 @@ public final class PackageFileReader {
     private var linked: UnsafeMutablePointer<UInt8>?
     private var linkedCapacity = 0
     private var rowIsLinked = false
-    /// Lines of the current ``PackageFile/Tag/linkedJSONLines`` frame not read yet.
-    private var linkedLinesLeft = 0
+    /// Lines of the current ``PackageFile/Tag/linkedJSONLines`` frame not read yet, and its first line.
+    private var linkedLinesLeft = 0, linkedFirstLine = 0
     /// The source file of the unchecked JSON rows that follow (their ``PackageFile/Tag/sourceFile`` frame).
     private var sourceFile: String?
     /// The file and line the current row was read from, when it was stored unchecked: the place a broken
@@ -534,9 +528,6 @@ public final class PackageFileReader {
         }
     }
 
-    /// The line the current ``PackageFile/Tag/linkedJSONLines`` frame starts at.
-    private var linkedFirstLine = 0
-
     /// The error for lines of a linked file that are not where they were when the extract stage read them
     /// (they do not end where the frame does, or are not as many).
     private func linesMoved() -> SluiceError {
@@ -666,7 +657,7 @@ public struct FrameDecoder {
             guard offset < bytes.count else { throw SluiceError(.package, "truncated value") }
             let k = bytes[offset]
             offset += 1
-            return .double(PackageFile.scaledDouble(UInt64(m), k))
+            return .double(FieldPayload.scaledDouble(UInt64(m), k))
         case .date: return .date(Int32(truncatingIfNeeded: Int64(bitPattern: try readFixed64())))
         case .timestamp: return .timestamp(Int64(bitPattern: try readFixed64()))
         case .binary:

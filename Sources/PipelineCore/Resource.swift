@@ -40,7 +40,7 @@ public protocol JSONRowWriter: RowWriter {
     /// row (it parses every row there anyway), reporting broken JSON at this file and line. Reading the
     /// file again is what a retry of the load does not need: the text is in the package either way.
     func writeNow(jsonObject bytes: UnsafeBufferPointer<UInt8>, file: String, line: Int) throws -> Bool
-    /// Whether ``write(jsonLines:count:file:firstLine:)`` stores many rows of a file at once: `true` when
+    /// Whether ``write(jsonLines:count:file:firstLine:place:)`` stores many rows of a file at once: `true` when
     /// every row would go unchecked through ``writeNow(jsonObject:file:line:)`` anyway.
     var takesJSONLines: Bool { get }
     /// Writes `count` rows of JSON Lines text read from the local file `file`, the first from line

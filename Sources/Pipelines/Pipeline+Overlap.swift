@@ -143,7 +143,7 @@ extension Pipeline {
             guard try normalizer.supersededOrdinals() == nil else { throw Self.stepAside }
             try handOver()
             let manifest = try progress.waitForManifest()
-            if let error = Self.changedWhileLoaded(manifest, in: storage.path(.extracted, loadId)) { throw BrokenSourcePackage(error: error) }
+            if let error = Self.linkedFileChanged(manifest, in: storage.path(.extracted, loadId), own: true) { throw BrokenSourcePackage(error: error) }
             let normalized = try publishNormalized(normalizer, of: manifest, before: before, from: temporary)
             feed.push(.commit(normalized.package(in: storage.path(.normalized, loadId))))
             result = .success(normalized)

@@ -301,14 +301,9 @@ public struct Pipeline: Sendable {
         for loadId in storage.packages(in: .extracted) {
             let source = storage.path(.extracted, loadId)
             let manifest = try ManifestIO.read(ExtractedManifest.self, from: source + "/manifest.json")
-            if !own, let changed = manifest.changedLinkedFile(in: source, appendsCount: true) {
+            if !own, let error = Self.linkedFileChanged(manifest, in: source, own: false) {
                 // Its rows would be read from the file as it is now, not as extracted: nothing of it can load.
                 storage.remove(.extracted, loadId)
-                var error = SluiceError(.badInput, "the file changed after it was extracted and before it was loaded "
-                    + "(the package holds it by a hard link): nothing of the package was loaded, and it was removed; "
-                    + "a run extracts the file again", file: changed.path)
-                error.stage = "normalize"
-                error.loadId = loadId
                 guard removedBroken != nil else { throw error }
                 removedBroken!.append(error)
                 continue
@@ -323,7 +318,7 @@ public struct Pipeline: Sendable {
                     dir = try storage.beginTemporary(.normalized, loadId)
                     normalizer = try normalizePass(manifest, from: source, schema: before, into: dir, superseded: plan)
                 }
-                if own, let error = Self.changedWhileLoaded(manifest, in: source) {
+                if own, let error = Self.linkedFileChanged(manifest, in: source, own: true) {
                     throw BrokenSourcePackage(error: removeBroken(loadId, error))
                 }
                 try publishNormalized(normalizer, of: manifest, before: before, from: dir)
@@ -462,13 +457,18 @@ public struct Pipeline: Sendable {
         return error
     }
 
-    /// The error for a run's own package (read from `folder`) when a file it links was rewritten in place
-    /// or cut shorter after its extract stage read it (by the time normalize has read it too): its rows
-    /// may be part old, part new. A file that only grew (a log appended to) is not: the lines read are whole.
-    static func changedWhileLoaded(_ manifest: ExtractedManifest, in folder: String) -> SluiceError? {
-        guard let changed = manifest.changedLinkedFile(in: folder, appendsCount: false) else { return nil }
-        var error = SluiceError(.badInput, "the file changed while it was being loaded (rewritten in place or cut shorter "
-            + "after it was read): its rows could be part old, part new", file: changed.path)
+    /// The error for `manifest`'s package (read from `folder`) when a file it links changed since its extract
+    /// stage ended; `nil` when none did. An earlier run's package (`own` false): any change, its rows would be
+    /// read from the file as it is now (the package is removed, and a run extracts the file again). A run's
+    /// own package, once normalize has read it: a file rewritten in place or cut shorter meanwhile, its rows
+    /// could be part old, part new; a file that only grew (a log appended to) is not, the lines read are whole.
+    static func linkedFileChanged(_ manifest: ExtractedManifest, in folder: String, own: Bool) -> SluiceError? {
+        guard let changed = manifest.changedLinkedFile(in: folder, appendsCount: !own) else { return nil }
+        var error = SluiceError(.badInput, own
+            ? "the file changed while it was being loaded (rewritten in place or cut shorter after it was read): its rows "
+                + "could be part old, part new"
+            : "the file changed after it was extracted and before it was loaded (the package holds it by a hard link): "
+                + "nothing of the package was loaded, and it was removed; a run extracts the file again", file: changed.path)
         error.stage = "normalize"
         error.loadId = manifest.loadId
         return error

@@ -22,7 +22,7 @@ public struct JSONLinesReader: JSONRecordReader {
         var scanFrom = 0
         var first = true
         // Consecutive lines of objects, gathered for one call when the writer takes them so
-        // (``JSONRowWriter/write(jsonLines:count:file:firstLine:)``): from `run.start` up to `buffer.start`.
+        // (``JSONRowWriter/write(jsonLines:count:file:firstLine:place:)``): from `run.start` up to `buffer.start`.
         let batches = json?.takesJSONLines ?? false
         // A regular file, read as it is: the lines' place in it goes with them.
         let identity = (buffer.stream as? FileByteStream)?.identity
