@@ -37,7 +37,7 @@ extension JSONText.Scanner {
             }
             return body(slice, true)
         }
-        if i < p.count, p[i] < 0x20 { throw error("control character in a string") }
+        if i < p.count, p[i] < 0x20 { throw unescapedControl() }
         scratch.removeAll(keepingCapacity: true)
         scratch.append(contentsOf: UnsafeBufferPointer(rebasing: p[start..<i]))
         while i < p.count {
@@ -51,7 +51,7 @@ extension JSONText.Scanner {
                 }
                 return scratch.withUnsafeBufferPointer { body($0, false) }
             }
-            if c < 0x20 { throw error("control character in a string") }
+            if c < 0x20 { throw unescapedControl() }
             if c != UInt8(ascii: "\\") {
                 scratch.append(c)
                 i += 1
@@ -128,6 +128,11 @@ extension JSONText.Scanner {
             scratch.append(UInt8(0x80 | s >> 6 & 0x3F))
             scratch.append(UInt8(0x80 | s & 0x3F))
         }
+    }
+
+    /// A control character at `i` inside a string, which JSON allows only escaped: named by its code point.
+    func unescapedControl() -> JSONText.ParseError {
+        error("unescaped " + JSONText.describeCharacter(at: i, in: p) + " in a string")
     }
 }
 

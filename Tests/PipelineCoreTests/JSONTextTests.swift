@@ -127,6 +127,9 @@ struct JSONTextTests {
         ([0x7B, 0x22, 0x61, 0x22, 0x3A, 0xFF, 0x7D], "unexpected byte 0xFF (not UTF-8) at byte 6"),
         (Array(#"{"s":"\q"}"#.utf8), "invalid escape '\\q' at byte 7"),
         ([0x5B, 0x22, 0x5C, 0xC3, 0xA9, 0x22, 0x5D], "invalid escape: a backslash before character 'é' (U+00E9) at byte 3"),
+        // inside a string: unescaped, with its code point (before and after an escape)
+        ([0x5B, 0x22, 0x61, 0x01, 0x62, 0x22, 0x5D], "unescaped control character U+0001 in a string at byte 4"),
+        ([0x5B, 0x22, 0x5C, 0x6E, 0x1B, 0x22, 0x5D], "unescaped control character U+001B in a string at byte 5"),
     ] as [([UInt8], String)])
     func errorsNameTheCharacterAsItIs(bytes: [UInt8], message: String) {
         #expect {
