@@ -20,7 +20,7 @@ public enum FieldPayload {
 
 extension FieldPayload {
     /// The double of a ``scaledDouble(_:_:)`` payload: digits `m`, and `k` decimals with 0x80 for a minus sign.
-    @inline(__always) public static func scaledDouble(_ m: UInt64, _ k: UInt8) -> Double {
+    @inlinable @inline(__always) public static func scaledDouble(_ m: UInt64, _ k: UInt8) -> Double {
         let d = Double(m) / JSONText.powerOfTen(Int(k & 0x7F))
         return k & 0x80 == 0 ? d : -d
     }
@@ -29,23 +29,25 @@ extension FieldPayload {
 /// Walks the `(column index, value)` pairs of a normalized row frame without allocating:
 /// the hot path of every destination's load.
 public struct FlatRowCursor {
-    private let base: UnsafePointer<UInt8>
-    private let end: Int
-    private var offset: Int
+    @usableFromInline let base: UnsafePointer<UInt8>
+    @usableFromInline let end: Int
+    @usableFromInline var offset: Int
     /// Number of fields in the row.
-    public private(set) var count: Int = 0
+    public var count: Int { fields }
+    @usableFromInline var fields = 0
     /// Whether the text ``next()`` returned last is known to hold no `"`, `\` or control character (see
     /// ``PackageFile/Tag/plainText``): a JSON writer copies it as it is.
-    public private(set) var textIsPlain = false
+    public var textIsPlain: Bool { plain }
+    @usableFromInline var plain = false
 
     public init(_ frame: UnsafeBufferPointer<UInt8>) {
         base = frame.baseAddress!
         end = frame.count
         offset = 0
-        count = readVarint()
+        fields = readVarint()
     }
 
-    @inline(__always) private mutating func readVarint() -> Int {
+    @inlinable @inline(__always) mutating func readVarint() -> Int {
         var result = 0
         var shift = 0
         while offset < end {
@@ -58,20 +60,20 @@ public struct FlatRowCursor {
         return result
     }
 
-    @inline(__always) private mutating func readFixed64() -> UInt64 {
+    @inlinable @inline(__always) mutating func readFixed64() -> UInt64 {
         let v = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
         offset += 8
         return UInt64(littleEndian: v)
     }
 
-    @inline(__always) private mutating func readSlice() -> UnsafeBufferPointer<UInt8> {
+    @inlinable @inline(__always) mutating func readSlice() -> UnsafeBufferPointer<UInt8> {
         let n = readVarint()
         defer { offset += n }
         return UnsafeBufferPointer(start: base + offset, count: n)
     }
 
     /// The next field, or `nil` after the last one.
-    @inline(__always) public mutating func next() -> (column: Int, value: FieldPayload)? {
+    @inlinable @inline(__always) public mutating func next() -> (column: Int, value: FieldPayload)? {
         guard offset < end else { return nil }
         let column = readVarint()
         let tag = base[offset]
@@ -90,10 +92,10 @@ public struct FlatRowCursor {
             return (column, .scaledDouble(m, base[offset - 1]))
         case PackageFile.Tag.decimal.rawValue: return (column, .decimal(readSlice()))
         case PackageFile.Tag.text.rawValue:
-            textIsPlain = false
+            plain = false
             return (column, .text(readSlice()))
         case PackageFile.Tag.plainText.rawValue:
-            textIsPlain = true
+            plain = true
             return (column, .text(readSlice()))
         case PackageFile.Tag.date.rawValue: return (column, .date(Int32(truncatingIfNeeded: Int64(bitPattern: readFixed64()))))
         case PackageFile.Tag.timestamp.rawValue: return (column, .timestamp(Int64(bitPattern: readFixed64())))
@@ -119,10 +121,10 @@ extension PackageFileWriter {
     }
 
     /// Writes one normalized row built by a ``FlatRowBuilder`` (the same frame as ``writeFlatRow(_:)-([(Int,Value)])``).
-    public func writeFlatRow(_ row: FlatRowBuilder) throws(SluiceError) {
+    public func writeFlatRow(_ row: borrowing FlatRowBuilder) throws(SluiceError) {
         beginFrame()
         writeVarint(row.count)
-        row.storage.withUnsafeBufferPointer { buffer.append(contentsOf: UnsafeBufferPointer(rebasing: $0[..<row.used])) }
+        if let base = row.base { buffer.append(contentsOf: UnsafeBufferPointer(start: base, count: row.used)) }
         try endFrame()
     }
 }
@@ -130,29 +132,51 @@ extension PackageFileWriter {
 /// The `(column index, value)` pairs of one normalized row, built up value by value (the format
 /// ``FlatRowCursor`` reads), for ``PackageFileWriter/writeFlatRow(_:)-(FlatRowBuilder)``.
 ///
-/// Values are written into room made ahead (one capacity check and one uniqueness check per value, no
-/// generic `append(contentsOf:)` call per value: the normalizer appends some twenty per row).
-public struct FlatRowBuilder {
-    public private(set) var count = 0
-    /// The frame is `storage[..<used]`; the rest is room for the next values.
-    var storage: [UInt8]
-    var used = 0
+/// Noncopyable, over memory of its own (freed with it): a value costs one capacity check and its bytes,
+/// with no reference count and no uniqueness check (an array's storage cost both, in a loop where the
+/// normalizer appends some twenty values per row). Inlinable, so the normalizer's calls become its stores.
+public struct FlatRowBuilder: ~Copyable {
+    /// Number of values appended since the last ``removeAll()``.
+    public var count: Int { fields }
+    @usableFromInline var fields = 0
+    /// The frame is `base[..<used]`; `base[used..<capacity]` is room for the next values.
+    @usableFromInline var base: UnsafeMutablePointer<UInt8>?
+    @usableFromInline var capacity: Int
+    @usableFromInline var used = 0
 
-    public init(reserving capacity: Int = 1024) { storage = capacity > 0 ? [UInt8](repeating: 0, count: capacity) : [] }
+    /// A builder with room for `capacity` bytes of values (it grows as needed; 0 allocates nothing yet).
+    public init(reserving capacity: Int = 1024) {
+        self.capacity = max(capacity, 0)
+        base = capacity > 0 ? .allocate(capacity: capacity) : nil
+    }
 
-    public mutating func removeAll() {
-        count = 0
+    deinit { base?.deallocate() }
+
+    /// Forgets the values, keeping the memory.
+    @inlinable public mutating func removeAll() {
+        fields = 0
         used = 0
     }
 
-    /// Writes at most `bound` bytes at the end with `body`, which returns how many it wrote.
-    @inline(__always) private mutating func write(atMost bound: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
-        if used + bound > storage.count { storage.append(contentsOf: repeatElement(0, count: max(used + bound - storage.count, storage.count))) }
-        let at = used
-        used += storage.withUnsafeMutableBufferPointer { body($0.baseAddress! + at) }
+    /// Makes room for `bound` more bytes (at least doubling).
+    @usableFromInline mutating func grow(by bound: Int) {
+        let size = max(used + bound, capacity * 2, 256)
+        let bigger = UnsafeMutablePointer<UInt8>.allocate(capacity: size)
+        if let base {
+            bigger.update(from: base, count: used)
+            base.deallocate()
+        }
+        base = bigger
+        capacity = size
     }
 
-    @inline(__always) private static func varint(_ v: Int, at p: UnsafeMutablePointer<UInt8>) -> Int {
+    /// Writes at most `bound` bytes at the end with `body`, which returns how many it wrote.
+    @inlinable @inline(__always) mutating func write(atMost bound: Int, _ body: (UnsafeMutablePointer<UInt8>) -> Int) {
+        if used + bound > capacity { grow(by: bound) }
+        used += body(base.unsafelyUnwrapped + used)
+    }
+
+    @inlinable @inline(__always) static func varint(_ v: Int, at p: UnsafeMutablePointer<UInt8>) -> Int {
         var v = UInt64(v)
         var n = 0
         while v >= 0x80 {
@@ -164,8 +188,8 @@ public struct FlatRowBuilder {
         return n + 1
     }
 
-    @inline(__always) private mutating func fixed64(column: Int, _ tag: PackageFile.Tag, _ v: UInt64) {
-        count += 1
+    @inlinable @inline(__always) mutating func fixed64(column: Int, _ tag: PackageFile.Tag, _ v: UInt64) {
+        fields += 1
         write(atMost: 19) { p in
             let n = Self.varint(column, at: p)
             p[n] = tag.rawValue
@@ -174,8 +198,8 @@ public struct FlatRowBuilder {
         }
     }
 
-    @inline(__always) private mutating func bytes(column: Int, _ tag: PackageFile.Tag, _ bytes: UnsafeBufferPointer<UInt8>) {
-        count += 1
+    @inlinable @inline(__always) mutating func bytes(column: Int, _ tag: PackageFile.Tag, _ bytes: UnsafeBufferPointer<UInt8>) {
+        fields += 1
         write(atMost: 21 + bytes.count) { p in
             var n = Self.varint(column, at: p)
             p[n] = tag.rawValue
@@ -187,19 +211,19 @@ public struct FlatRowBuilder {
     }
 
     /// Appends a bigint value of column `column`.
-    @inline(__always) public mutating func append(column: Int, bigint: Int64) {
+    @inlinable @inline(__always) public mutating func append(column: Int, bigint: Int64) {
         fixed64(column: column, .bigint, UInt64(bitPattern: bigint))
     }
 
     /// Appends a double value of column `column`.
-    @inline(__always) public mutating func append(column: Int, double: Double) {
+    @inlinable @inline(__always) public mutating func append(column: Int, double: Double) {
         fixed64(column: column, .double, double.bitPattern)
     }
 
     /// Appends a double read from a short decimal, as its digits `m` and decimals `k` (see
     /// ``PackageFile/Tag/scaledDouble`` for what they must be).
-    @inline(__always) public mutating func append(column: Int, scaled m: UInt64, decimals k: Int, negative: Bool) {
-        count += 1
+    @inlinable @inline(__always) public mutating func append(column: Int, scaled m: UInt64, decimals k: Int, negative: Bool) {
+        fields += 1
         write(atMost: 22) { p in
             var n = Self.varint(column, at: p)
             p[n] = PackageFile.Tag.scaledDouble.rawValue
@@ -211,7 +235,7 @@ public struct FlatRowBuilder {
     }
 
     /// Appends a scalar value of column `column`.
-    @inline(__always) public mutating func append(column: Int, _ value: Value) {
+    public mutating func append(column: Int, _ value: Value) {
         switch value {
         case .bigint(let i): fixed64(column: column, .bigint, UInt64(bitPattern: i))
         case .double(let d): fixed64(column: column, .double, d.bitPattern)
@@ -219,7 +243,7 @@ public struct FlatRowBuilder {
         case .date(let d): fixed64(column: column, .date, UInt64(bitPattern: Int64(d)))
         case .text(let s): append(column: column, text: s)
         case .null, .bool:
-            count += 1
+            fields += 1
             let tag: PackageFile.Tag = if case .bool(let b) = value { b ? .trueValue : .falseValue } else { .null }
             write(atMost: 11) { p in
                 let n = Self.varint(column, at: p)
@@ -236,7 +260,7 @@ public struct FlatRowBuilder {
 
     /// Appends a text value of column `column` from a `String` (its UTF-8 in place when contiguous, as
     /// native strings are: no copy of the string).
-    @inline(__always) public mutating func append(column: Int, text: String) {
+    public mutating func append(column: Int, text: String) {
         if text.utf8.withContiguousStorageIfAvailable({ append(column: column, text: $0) }) == nil {
             var copy = text  // a bridged or lazy string: made contiguous
             copy.withUTF8 { append(column: column, text: $0) }
@@ -244,12 +268,12 @@ public struct FlatRowBuilder {
     }
 
     /// Appends a text value of column `column` from its UTF-8 bytes (checked by the caller).
-    @inline(__always) public mutating func append(column: Int, text: UnsafeBufferPointer<UInt8>) {
+    @inlinable @inline(__always) public mutating func append(column: Int, text: UnsafeBufferPointer<UInt8>) {
         bytes(column: column, .text, text)
     }
 
     /// Appends a text value that holds no `"`, `\` or control character (``PackageFile/Tag/plainText``).
-    @inline(__always) public mutating func append(column: Int, plainText text: UnsafeBufferPointer<UInt8>) {
+    @inlinable @inline(__always) public mutating func append(column: Int, plainText text: UnsafeBufferPointer<UInt8>) {
         bytes(column: column, .plainText, text)
     }
 }

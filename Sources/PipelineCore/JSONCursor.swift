@@ -12,7 +12,7 @@ import Darwin
 /// with ``kind()``, and reads it (``readScalar()``, ``withString(_:)``) or steps over it
 /// (``skipValue()``); ``position`` can be saved and restored to come back to a nested object later.
 public struct JSONCursor {
-    var scanner: JSONText.Scanner
+    @usableFromInline var scanner: JSONText.Scanner
 
     /// The kind of the value at the cursor (white space skipped).
     public enum Kind { case object, array, string, scalar, invalid }
@@ -26,7 +26,7 @@ public struct JSONCursor {
     }
 
     /// Reads the `{` of an object at the cursor; `false` (nothing read) when the value there is not one.
-    public mutating func enterObject() -> Bool {
+    @inlinable public mutating func enterObject() -> Bool {
         scanner.skipSpace()
         guard scanner.i < scanner.p.count, scanner.p[scanner.i] == UInt8(ascii: "{") else { return false }
         scanner.i += 1
@@ -35,7 +35,7 @@ public struct JSONCursor {
 
     /// Steps to the next key of the object being read (past the `,` before it): `false` at the object's
     /// end (`}` read). `first` for the first call after ``enterObject()``, when no `,` comes first.
-    public mutating func toKey(first: Bool) throws(JSONText.ParseError) -> Bool {
+    @inlinable public mutating func toKey(first: Bool) throws(JSONText.ParseError) -> Bool {
         guard try step(first: first, close: UInt8(ascii: "}"), in: "an object") else { return false }
         guard scanner.i < scanner.p.count, scanner.p[scanner.i] == UInt8(ascii: "\"") else {
             throw scanner.expected("a string key")
@@ -45,12 +45,12 @@ public struct JSONCursor {
 
     /// Steps to the next item of the list being read (past the `,` before it): `false` at the list's end
     /// (`]` read). `first` for the first call after the `[`.
-    public mutating func toItem(first: Bool) throws(JSONText.ParseError) -> Bool {
+    @inlinable public mutating func toItem(first: Bool) throws(JSONText.ParseError) -> Bool {
         try step(first: first, close: UInt8(ascii: "]"), in: "a list")
     }
 
     /// Past white space and, unless `first`, a `,`: `false` (and `close` read) at the container's end.
-    private mutating func step(first: Bool, close: UInt8, in container: String) throws(JSONText.ParseError) -> Bool {
+    @inlinable mutating func step(first: Bool, close: UInt8, in container: String) throws(JSONText.ParseError) -> Bool {
         scanner.skipSpace()
         guard scanner.i < scanner.p.count else { throw scanner.error("unexpected end of input in \(container)") }
         if scanner.p[scanner.i] == close {
@@ -70,7 +70,7 @@ public struct JSONCursor {
     /// Reads the key at the cursor and the `:` after it when the key is written exactly as `expected`
     /// (bytes holding no `"`, `\` or control character, so no escape can hide in the text); `false`,
     /// having read nothing, otherwise. Costs one comparison, no scan.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func readKey(ifEqualTo expected: UnsafeBufferPointer<UInt8>) -> Bool {
         let start = scanner.i + 1, end = start + expected.count
         guard end < scanner.p.count, scanner.p[end] == UInt8(ascii: "\""),
@@ -86,7 +86,7 @@ public struct JSONCursor {
 
     /// Whether `count` bytes at `a` and `b` are equal, eight at a time (keys are short: a call to `memcmp`
     /// cost more than the comparison).
-    @inline(__always)
+    @inlinable @inline(__always)
     static func equal(_ a: UnsafePointer<UInt8>, _ b: UnsafePointer<UInt8>, _ count: Int) -> Bool {
         var i = 0
         while i + 8 <= count {
@@ -123,7 +123,7 @@ public struct JSONCursor {
     }
 
     /// The kind of the value at the cursor.
-    public mutating func kind() -> Kind {
+    @inlinable public mutating func kind() -> Kind {
         scanner.skipSpace()
         guard scanner.i < scanner.p.count else { return .invalid }
         switch scanner.p[scanner.i] {
@@ -163,7 +163,7 @@ public struct JSONCursor {
     /// ``PackageFile/Tag/scaledDouble``): its digits (trailing zeros dropped), decimals and sign; `nil`,
     /// having read nothing, otherwise (then ``readNumber()`` or ``readScalar()`` reads it). Its double is
     /// the one ``readNumber()`` gives, `m / 10^k`: the direct path's way into a double column.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func readScaledDecimal() -> (m: UInt64, k: Int, negative: Bool)? {
         scanner.parseScaledDecimal()
     }
@@ -228,7 +228,7 @@ public struct JSONCursor {
 
     /// Reads `[]` (white space allowed inside) and returns `true`; `false`, having read nothing, when
     /// the list at the cursor has items.
-    public mutating func readEmptyList() -> Bool {
+    @inlinable public mutating func readEmptyList() -> Bool {
         var j = scanner.i + 1
         while j < scanner.p.count, scanner.p[j] == 0x20 || scanner.p[j] == 0x0A || scanner.p[j] == 0x0D || scanner.p[j] == 0x09 { j += 1 }
         guard j < scanner.p.count, scanner.p[j] == UInt8(ascii: "]") else { return false }

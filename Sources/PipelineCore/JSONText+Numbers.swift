@@ -8,7 +8,7 @@ import Darwin
 /// check that steps over a number without computing it.
 extension JSONText {
     /// 10^k for k in 0...22, all exact doubles (a switch of literals: no lazy global on the hot path).
-    @inline(__always) public static func powerOfTen(_ k: Int) -> Double {
+    @inlinable @inline(__always) public static func powerOfTen(_ k: Int) -> Double {
         switch k {
         case 0: 1e0
         case 1: 1e1
@@ -44,7 +44,7 @@ extension JSONText.Scanner {
     /// least 0.001. Returns its digits `m` (trailing zeros dropped), decimals `k` and sign; `nil`, having
     /// read nothing, for anything else (an integer, an exponent, more digits, or text that is not a JSON
     /// number, which ``parseNumber()`` then reads, or reports, as it would any number).
-    @inline(__always)
+    @inlinable @inline(__always)
     mutating func parseScaledDecimal() -> (m: UInt64, k: Int, negative: Bool)? {
         let n = p.count
         var j = i

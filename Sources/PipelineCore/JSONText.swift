@@ -66,9 +66,9 @@ public enum JSONText {
         try bytes.withUnsafeBufferPointer { p throws(ParseError) in try decode(p) }
     }
 
-    struct Scanner {
-        let p: UnsafeBufferPointer<UInt8>
-        var i = 0
+    @usableFromInline struct Scanner {
+        @usableFromInline let p: UnsafeBufferPointer<UInt8>
+        @usableFromInline var i = 0
         var scratch: [UInt8] = []
         var exactFloats = false
         /// Unowned: ``JSONText/decode(_:exactFloats:keys:)`` holds the table for the scanner's whole life,
@@ -80,7 +80,7 @@ public enum JSONText {
 
         init(_ p: UnsafeBufferPointer<UInt8>) { self.p = p }
 
-        func error(_ reason: String) -> ParseError { ParseError(reason: reason, offset: i) }
+        @usableFromInline func error(_ reason: String) -> ParseError { ParseError(reason: reason, offset: i) }
 
         /// Invalid UTF-8 in a string, at the byte `offset`, named by its value.
         func invalidUTF8(at offset: Int) -> ParseError {
@@ -89,11 +89,11 @@ public enum JSONText {
         }
 
         /// `expected <what>, found <the character at the position>` (see ``JSONText/describeCharacter(at:in:)``).
-        func expected(_ what: String) -> ParseError {
+        @usableFromInline func expected(_ what: String) -> ParseError {
             ParseError(reason: "expected \(what), found \(JSONText.describeCharacter(at: i, in: p))", offset: i)
         }
 
-        @inline(__always) mutating func skipSpace() {
+        @inlinable @inline(__always) mutating func skipSpace() {
             while i < p.count {
                 let c = p[i]
                 if c == 0x20 || c == 0x0A || c == 0x0D || c == 0x09 { i += 1 } else { break }

@@ -12,7 +12,7 @@ import Darwin
 /// normalized files hold flat rows as `(column index, value)` pairs against the package schema.
 /// The format is private to a package: it never outlives one run of the code that wrote it.
 public enum PackageFile {
-    enum Tag: UInt8 {
+    @usableFromInline enum Tag: UInt8 {
         case null = 0, falseValue, trueValue, bigint, double, decimal, text, date, timestamp, binary, object, array
         /// Text as ``text`` holds it, known to hold no `"`, `\` or control character (a JSON string that had
         /// no escapes): a JSON writer copies it without looking for what to escape (normalized files only).

@@ -9,7 +9,7 @@ extension Normalizer {
     /// What the direct path keeps between rows (allocated once).
     struct DirectScratch {
         /// The frames of the row tree being read, in the order the general path writes them.
-        var rows: [FlatRowBuilder] = []
+        let rows = RowFrames()
         var rowTables: [Int] = []
         var used = 0
         /// Nested objects to read after the fields of their level: byte offset and key tree node.
@@ -59,9 +59,7 @@ extension Normalizer {
         }
         direct.used = 0
         let slot = directBeginRow(table: t)
-        var row = FlatRowBuilder(reserving: 0)
-        swap(&row, &direct.rows[slot])
-        defer { swap(&row, &direct.rows[slot]) }
+        let rows = direct.rows
         var index = 0
         let complete = reader.forEachFlatField { id, payload in
             if id >= direct.keyNodes.count {
@@ -87,7 +85,7 @@ extension Normalizer {
                 if types[t][column] == .text {
                     // The general path reads text with repair: only valid UTF-8 is copied as it is.
                     guard UTF8Text.isValid(bytes) else { return false }
-                    row.append(column: column, text: bytes)
+                    rows[slot].append(column: column, text: bytes)
                     return true
                 }
                 value = .text(String(decoding: bytes, as: UTF8.self))
@@ -101,12 +99,12 @@ extension Normalizer {
             case .binary(let bytes): value = .binary(Array(bytes))
             }
             guard column >= 0 else { return false }
-            return directPlace(value, column: column, type: types[t][column], into: &row)
+            return directPlace(value, column: column, type: types[t][column], into: &rows[slot])
         }
         guard complete else { return false }
-        row.append(column: system[0], text: loadId)
-        row.append(column: system[1], text: ids.random())
-        try writer(for: t).writeFlatRow(row)
+        rows[slot].append(column: system[0], text: loadId)
+        rows[slot].append(column: system[1], text: ids.random())
+        try writer(for: t).writeFlatRow(rows[slot])
         rowCounts[t] += 1
         ordinal += 1
         return true
@@ -301,7 +299,7 @@ extension Normalizer {
     /// Takes the next frame of the row tree for a row of table `t`; returns its slot.
     private func directBeginRow(table t: Int) -> Int {
         if direct.used == direct.rows.count {
-            direct.rows.append(FlatRowBuilder())
+            direct.rows.append()
             direct.rowTables.append(t)
         }
         let slot = direct.used
@@ -458,6 +456,43 @@ extension Normalizer {
         guard let coerced = value.coerced(to: type) else { return false }
         row.append(column: column, storable(coerced, type))
         return true
+    }
+}
+
+/// The direct path's pool of row frames (``FlatRowBuilder``s, noncopyable, so not an array's elements),
+/// kept between rows so their memory is allocated once.
+final class RowFrames {
+    private var frames = UnsafeMutablePointer<FlatRowBuilder>.allocate(capacity: 4)
+    private var capacity = 4
+    private(set) var count = 0
+
+    /// Adds an empty frame at the end.
+    func append() {
+        if count == capacity {
+            let bigger = UnsafeMutablePointer<FlatRowBuilder>.allocate(capacity: capacity * 2)
+            bigger.moveInitialize(from: frames, count: count)
+            frames.deallocate()
+            frames = bigger
+            capacity *= 2
+        }
+        (frames + count).initialize(to: FlatRowBuilder())
+        count += 1
+    }
+
+    subscript(slot: Int) -> FlatRowBuilder {
+        _read {
+            precondition(slot >= 0 && slot < count)
+            yield frames[slot]
+        }
+        _modify {
+            precondition(slot >= 0 && slot < count)
+            yield &frames[slot]
+        }
+    }
+
+    deinit {
+        frames.deinitialize(count: count)
+        frames.deallocate()
     }
 }
 
