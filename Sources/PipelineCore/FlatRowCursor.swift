@@ -83,6 +83,9 @@ public struct FlatRowCursor {
         case PackageFile.Tag.null.rawValue: return (column, .null)
         case PackageFile.Tag.falseValue.rawValue: return (column, .bool(false))
         case PackageFile.Tag.trueValue.rawValue: return (column, .bool(true))
+        case PackageFile.Tag.smallBigint.rawValue:
+            let z = UInt64(bitPattern: Int64(readVarint()))
+            return (column, .bigint(Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1)))
         case PackageFile.Tag.bigint.rawValue: return (column, .bigint(Int64(bitPattern: readFixed64())))
         case PackageFile.Tag.double.rawValue: return (column, .double(Double(bitPattern: readFixed64())))
         case PackageFile.Tag.scaledDouble.rawValue:
@@ -115,7 +118,13 @@ extension PackageFileWriter {
         writeVarint(fields.count)
         for (column, value) in fields {
             writeVarint(column)
-            writeValue(value)
+            if case .bigint(let i) = value {
+                // As ``FlatRowBuilder`` writes one (``PackageFile/Tag/smallBigint``).
+                buffer.append(PackageFile.Tag.smallBigint.rawValue)
+                writeVarint(Int(bitPattern: UInt(FlatRowBuilder.zigzag(i))))
+            } else {
+                writeValue(value)
+            }
         }
         try endFrame()
     }
@@ -176,8 +185,9 @@ public struct FlatRowBuilder: ~Copyable {
         used += body(base.unsafelyUnwrapped + used)
     }
 
+    /// LEB128 of `v`'s bit pattern (a zigzag bigint may use all 64 bits).
     @inlinable @inline(__always) static func varint(_ v: Int, at p: UnsafeMutablePointer<UInt8>) -> Int {
-        var v = UInt64(v)
+        var v = UInt64(UInt(bitPattern: v))
         var n = 0
         while v >= 0x80 {
             p[n] = UInt8(v & 0x7f) | 0x80
@@ -210,9 +220,20 @@ public struct FlatRowBuilder: ~Copyable {
         }
     }
 
-    /// Appends a bigint value of column `column`.
+    /// Appends a bigint value of column `column` (``PackageFile/Tag/smallBigint``: a zigzag varint).
     @inlinable @inline(__always) public mutating func append(column: Int, bigint: Int64) {
-        fixed64(column: column, .bigint, UInt64(bitPattern: bigint))
+        fields += 1
+        write(atMost: 21) { p in
+            var n = Self.varint(column, at: p)
+            p[n] = PackageFile.Tag.smallBigint.rawValue
+            n += 1
+            return n + Self.varint(Int(bitPattern: UInt(Self.zigzag(bigint))), at: p + n)
+        }
+    }
+
+    /// `0, -1, 1, -2, ...` as `0, 1, 2, 3, ...` (protobuf's `sint64` encoding).
+    @inlinable @inline(__always) static func zigzag(_ v: Int64) -> UInt64 {
+        UInt64(bitPattern: (v << 1) ^ (v >> 63))
     }
 
     /// Appends a double value of column `column`.
@@ -237,7 +258,7 @@ public struct FlatRowBuilder: ~Copyable {
     /// Appends a scalar value of column `column`.
     public mutating func append(column: Int, _ value: Value) {
         switch value {
-        case .bigint(let i): fixed64(column: column, .bigint, UInt64(bitPattern: i))
+        case .bigint(let i): append(column: column, bigint: i)
         case .double(let d): fixed64(column: column, .double, d.bitPattern)
         case .timestamp(let t): fixed64(column: column, .timestamp, UInt64(bitPattern: t))
         case .date(let d): fixed64(column: column, .date, UInt64(bitPattern: Int64(d)))

@@ -65,7 +65,8 @@ extension PackageFileReader {
                 case .decimal: guard let s = slice() else { return false }; value = .decimal(s)
                 case .text, .plainText: guard let s = slice() else { return false }; value = .text(s)
                 case .binary: guard let s = slice() else { return false }; value = .binary(s)
-                case .object, .array, .jsonObject, .uncheckedJSONLines, .sourceFile, .linkedSourceFile, .linkedJSONLines, .scaledDouble: return false
+                case .object, .array, .jsonObject, .uncheckedJSONLines, .sourceFile, .linkedSourceFile, .linkedJSONLines, .scaledDouble, .smallBigint:
+                    return false
                 }
                 guard body(id, value) else { return false }
             }
