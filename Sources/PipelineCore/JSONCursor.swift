@@ -26,7 +26,7 @@ public struct JSONCursor {
     }
 
     /// Reads the `{` of an object at the cursor; `false` (nothing read) when the value there is not one.
-    @inlinable public mutating func enterObject() -> Bool {
+    @inlinable @inline(__always) public mutating func enterObject() -> Bool {
         scanner.skipSpace()
         guard scanner.i < scanner.p.count, scanner.p[scanner.i] == UInt8(ascii: "{") else { return false }
         scanner.i += 1
@@ -35,8 +35,8 @@ public struct JSONCursor {
 
     /// Steps to the next key of the object being read (past the `,` before it): `false` at the object's
     /// end (`}` read). `first` for the first call after ``enterObject()``, when no `,` comes first.
-    @inlinable public mutating func toKey(first: Bool) throws(JSONText.ParseError) -> Bool {
-        guard try step(first: first, close: UInt8(ascii: "}"), in: "an object") else { return false }
+    @inlinable @inline(__always) public mutating func toKey(first: Bool) throws(JSONText.ParseError) -> Bool {
+        guard try step(first: first, close: UInt8(ascii: "}")) else { return false }
         guard scanner.i < scanner.p.count, scanner.p[scanner.i] == UInt8(ascii: "\"") else {
             throw scanner.expected("a string key")
         }
@@ -45,26 +45,32 @@ public struct JSONCursor {
 
     /// Steps to the next item of the list being read (past the `,` before it): `false` at the list's end
     /// (`]` read). `first` for the first call after the `[`.
-    @inlinable public mutating func toItem(first: Bool) throws(JSONText.ParseError) -> Bool {
-        try step(first: first, close: UInt8(ascii: "]"), in: "a list")
+    @inlinable @inline(__always) public mutating func toItem(first: Bool) throws(JSONText.ParseError) -> Bool {
+        try step(first: first, close: UInt8(ascii: "]"))
     }
 
     /// Past white space and, unless `first`, a `,`: `false` (and `close` read) at the container's end.
-    @inlinable mutating func step(first: Bool, close: UInt8, in container: String) throws(JSONText.ParseError) -> Bool {
+    @inlinable @inline(__always) mutating func step(first: Bool, close: UInt8) throws(JSONText.ParseError) -> Bool {
         scanner.skipSpace()
-        guard scanner.i < scanner.p.count else { throw scanner.error("unexpected end of input in \(container)") }
+        guard scanner.i < scanner.p.count else { throw stepError(close: close) }
         if scanner.p[scanner.i] == close {
             scanner.i += 1
             return false
         }
         if !first {
-            guard scanner.p[scanner.i] == UInt8(ascii: ",") else {
-                throw scanner.expected("',' or '\(Unicode.Scalar(close))' in \(container)")
-            }
+            guard scanner.p[scanner.i] == UInt8(ascii: ",") else { throw stepError(close: close) }
             scanner.i += 1
             scanner.skipSpace()
         }
         return true
+    }
+
+    /// The error of ``step(first:close:)`` at the cursor: the input's end, or neither `,` nor `close`
+    /// (out of line: the inlined step stays small).
+    @usableFromInline func stepError(close: UInt8) -> JSONText.ParseError {
+        let container = close == UInt8(ascii: "}") ? "an object" : "a list"
+        guard scanner.i < scanner.p.count else { return scanner.error("unexpected end of input in \(container)") }
+        return scanner.expected("',' or '\(Unicode.Scalar(close))' in \(container)")
     }
 
     /// Reads the key at the cursor and the `:` after it when the key is written exactly as `expected`
@@ -123,7 +129,7 @@ public struct JSONCursor {
     }
 
     /// The kind of the value at the cursor.
-    @inlinable public mutating func kind() -> Kind {
+    @inlinable @inline(__always) public mutating func kind() -> Kind {
         scanner.skipSpace()
         guard scanner.i < scanner.p.count else { return .invalid }
         switch scanner.p[scanner.i] {
