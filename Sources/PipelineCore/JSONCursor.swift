@@ -17,7 +17,7 @@ public struct JSONCursor {
     /// The kind of the value at the cursor (white space skipped).
     public enum Kind { case object, array, string, scalar, invalid }
 
-    public init(_ bytes: UnsafeBufferPointer<UInt8>) { scanner = JSONText.Scanner(bytes) }
+    @inlinable public init(_ bytes: UnsafeBufferPointer<UInt8>) { scanner = JSONText.Scanner(bytes) }
 
     /// Byte offset into the document.
     public var position: Int {
@@ -151,8 +151,14 @@ public struct JSONCursor {
     /// Reads the number at the cursor when the decoder would read it as a ``Value/bigint(_:)`` or a
     /// ``Value/double(_:)``; `nil`, having read nothing, for anything else (`true`, `false`, `null`, an
     /// integer beyond 64 bits). Builds no ``Value``: the direct path's way to a number column.
-    @inline(__always)
+    @inlinable @inline(__always)
     public mutating func readNumber() throws(JSONText.ParseError) -> Number? {
+        if let plain = scanner.parsePlainInteger() { return .bigint(plain) }
+        return try readOtherNumber()
+    }
+
+    /// ``readNumber()`` of a number that is not a plain integer (out of line).
+    @usableFromInline mutating func readOtherNumber() throws(JSONText.ParseError) -> Number? {
         guard scanner.i < scanner.p.count, scanner.p[scanner.i] == UInt8(ascii: "-") || (scanner.p[scanner.i] >= 48 && scanner.p[scanner.i] <= 57)
         else { return nil }
         let start = scanner.i
@@ -169,7 +175,7 @@ public struct JSONCursor {
     /// ``PackageFile/Tag/scaledDouble``): its digits (trailing zeros dropped), decimals and sign; `nil`,
     /// having read nothing, otherwise (then ``readNumber()`` or ``readScalar()`` reads it). Its double is
     /// the one ``readNumber()`` gives, `m / 10^k`: the direct path's way into a double column.
-    @inlinable @inline(__always)
+    @_transparent
     public mutating func readScaledDecimal() -> (m: UInt64, k: Int, negative: Bool)? {
         scanner.parseScaledDecimal()
     }

@@ -78,7 +78,7 @@ public enum JSONText {
         /// the table does not hold.
         var keyIds: [Int32] = []
 
-        init(_ p: UnsafeBufferPointer<UInt8>) { self.p = p }
+        @inlinable init(_ p: UnsafeBufferPointer<UInt8>) { self.p = p }
 
         @usableFromInline func error(_ reason: String) -> ParseError { ParseError(reason: reason, offset: i) }
 

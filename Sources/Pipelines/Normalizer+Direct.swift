@@ -140,11 +140,12 @@ extension Normalizer {
         let hint = directHints(t)
         direct.rootId = ""
         direct.dedupKey = nil
-        direct.keys.removeAll(keepingCapacity: true)
+        if !direct.keys.isEmpty { direct.keys.removeAll(keepingCapacity: true) }
         if let hint, hint.disposition == .merge, !directKeyNodes(t, hint) { return false }
         direct.used = 0
-        direct.stack.removeAll(keepingCapacity: true)
-        direct.lists.removeAll(keepingCapacity: true)
+        // Empty after every row taken (checked first: a call and a uniqueness check per row otherwise).
+        if !direct.stack.isEmpty { direct.stack.removeAll(keepingCapacity: true) }
+        if !direct.lists.isEmpty { direct.lists.removeAll(keepingCapacity: true) }
         var cursor = JSONCursor(json)
         let wraps = direct.wraps
         let complete: Bool

@@ -9,6 +9,45 @@ struct JSONTextTests {
     /// normalized package's `scaledDouble`, which the JSON Lines writer copies). Over numbers of every
     /// shape: whenever the digits are given, they make the same double the parser reads (bit for bit) and
     /// the text Swift's `description` writes for it, and the whole number was read; otherwise nothing was.
+    /// The direct path reads integers inline (``JSONCursor/readNumber()``'s plain-integer step): every number
+    /// text, followed by what may follow it, reads as the general parse reads it, to the same byte; and
+    /// what the general parse refuses, readNumber refuses too. Checked to fail with the step's 17-digit
+    /// bound at 18 (an overflow) and with `.` not ending it.
+    @Test func integersReadInlineAsTheGeneralParseReadsThem() throws {
+        var random = SplitMix64(seed: 29)
+        let tails = ["", ",", "}", "]", " ", ".5", ".", "e3", "E-1", "e", "x", "-", "\n"]
+        var texts = ["0", "-0", "00", "-00", "01", "-", "--1", "9223372036854775807", "9223372036854775808", "-9223372036854775808",
+                     "-9223372036854775809", "999999999999999999", "1000000000000000000", "123456789012345678901"]
+        for _ in 0..<30_000 {
+            var text = random.next(3) == 0 ? "-" : ""
+            text += random.next(6) == 0 ? "0" : String(1 + random.next(9))
+            text += (0..<random.next(21)).map { _ in String(random.next(10)) }.joined()
+            texts.append(text + tails[random.next(tails.count)])
+        }
+        var plain = 0
+        for text in texts {
+            let bytes = Array(text.utf8)
+            bytes.withUnsafeBufferPointer { p in
+                var fast = JSONCursor(p), general = JSONCursor(p)
+                let read = Result { () throws(JSONText.ParseError) in try fast.readNumber() }
+                let expected = Result { () throws(JSONText.ParseError) in try general.readScalar() }
+                switch (read, expected) {
+                case (.success(.bigint(let i)?), .success(.bigint(let j))):
+                    plain += 1
+                    #expect(i == j && fast.position == general.position, "\(text)")
+                case (.success(.double(let d)?), .success(.double(let e))):
+                    #expect(d.bitPattern == e.bitPattern && fast.position == general.position, "\(text)")
+                case (.success(nil), .success(let value)):
+                    #expect(fast.position == 0, "\(text)")
+                    if case .decimal = value {} else { Issue.record("\(text): readNumber gave nothing, the parse \(value)") }
+                case (.failure, .failure): break
+                default: Issue.record("\(text): readNumber \(read), the parse \(expected)")
+                }
+            }
+        }
+        #expect(plain > 10_000)
+    }
+
     @Test func shortDecimalsGiveTheDoubleAndItsShortestText() throws {
         var random = SplitMix64(seed: 17)
         var texts = ["0.0", "-0.0", "1.50", "0.001", "0.0010", "0.0009", "0.000999", "123456789012345.0", "123456789012345.5",
