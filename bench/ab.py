@@ -24,13 +24,14 @@ try:
                 pass
         os.sync()
         start = time.monotonic()
-        p = subprocess.Popen([binary, "load", source, "--table", table, "--destination", "filesystem",
-                              "--bucket-url", "out", "--file-format", fmt], cwd=run,
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-        _, status, usage = os.wait4(p.pid, 0)
-        wall[binary].append(time.monotonic() - start)
-        if status != 0:
-            sys.exit(f"{binary} failed: {p.stderr.read().decode()}")
+        with open(os.path.join(work, "err"), "w+b") as err:  # a file: a pipe would fill and stop the child
+            p = subprocess.Popen([binary, "load", source, "--table", table, "--destination", "filesystem",
+                                  "--bucket-url", "out", "--file-format", fmt], cwd=run, stdout=subprocess.DEVNULL, stderr=err)
+            _, status, usage = os.wait4(p.pid, 0)
+            wall[binary].append(time.monotonic() - start)
+            if status != 0:
+                err.seek(0)
+                sys.exit(f"{binary} failed: {err.read().decode()}")
         return usage.ru_utime + usage.ru_stime
     times = {a: [], b: []}
     wall = {a: [], b: []}
