@@ -15,6 +15,7 @@ trap 'rm -rf "$work"' EXIT
 measure() {  # label, folder whose files are sized, command...
   local label=$1 folder=$2; shift 2
   sync  # the previous run's files reach the disk before this run is timed (their writeback is not its cost)
+  cat "$data"/*.jsonl > /dev/null  # the sources in the page cache: a run of ours is short, and a cold read would be most of it
   /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" || { cat "$work/err"; exit 1; }
   read -r wall user sys rss < "$work/time"
   local size; size=$(find "$folder" -type f \( -name '*.parquet' -o -name '*.jsonl' -o -name '*.jsonl.gz' -o -name '*.gz' \) \
