@@ -39,6 +39,8 @@ public struct FlatRowCursor {
     /// ``PackageFile/Tag/plainText``): a JSON writer copies it as it is.
     public var textIsPlain: Bool { plain }
     @usableFromInline var plain = false
+    /// The tag ``next()`` stopped at when it could not read a value (`nil`: none): see ``checkEnd()``.
+    @usableFromInline var unreadable: UInt8?
 
     public init(_ frame: UnsafeBufferPointer<UInt8>) {
         base = frame.baseAddress!
@@ -90,7 +92,10 @@ public struct FlatRowCursor {
         case PackageFile.Tag.double.rawValue: return (column, .double(Double(bitPattern: readFixed64())))
         case PackageFile.Tag.scaledDouble.rawValue:
             let m = UInt64(readVarint())
-            guard offset < end else { return nil }
+            guard offset < end else {
+                unreadable = tag
+                return nil
+            }
             offset += 1
             return (column, .scaledDouble(m, base[offset - 1]))
         case PackageFile.Tag.decimal.rawValue: return (column, .decimal(readSlice()))
@@ -105,9 +110,22 @@ public struct FlatRowCursor {
         case PackageFile.Tag.binary.rawValue: return (column, .binary(readSlice()))
         default:
             // Normalized rows hold scalars only (an object, a list, a JSON row, an unknown tag): stop rather than misread.
+            unreadable = tag
             offset = end
             return nil
         }
+    }
+
+    /// Throws when ``next()`` ended the row at a value it could not read rather than at the row's end: a
+    /// tag it does not know (a package written by another version of sluice) or a value cut short. Call it
+    /// after the last ``next()``: a row is never loaded with its later values silently missing.
+    @inlinable public func checkEnd() throws(SluiceError) {
+        if let tag = unreadable { throw Self.unreadableValue(tag) }
+    }
+
+    @usableFromInline static func unreadableValue(_ tag: UInt8) -> SluiceError {
+        SluiceError(.package, "a normalized row holds a value this version of sluice cannot read (tag \(tag)): the package was "
+            + "written by another version; load it with that version, or drop it (`sluice packages PIPELINE --drop ID`)")
     }
 }
 

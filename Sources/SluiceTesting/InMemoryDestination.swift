@@ -76,13 +76,14 @@ public final class InMemoryDestination: Destination, Sendable {
         var frame: [UInt8] = []
         while try reader.readFrame(appendingTo: &frame) != nil {
             var row = Row()
-            frame.withUnsafeBufferPointer { bytes in
+            try frame.withUnsafeBufferPointer { bytes throws in
                 var cursor = FlatRowCursor(bytes)
                 while let (column, payload) = cursor.next() {
                     guard column < columns.count else { continue }
                     let value = Self.value(payload)
                     if value != .null { row.append(columns[column].name, value) }
                 }
+                try cursor.checkEnd()
             }
             rows.append(row)
             frame.removeAll(keepingCapacity: true)

@@ -147,6 +147,38 @@ struct FilesystemParquetTests {
         #expect(lines.last == "\(Array(0..<20)) [300000]")
     }
 
+    /// The byte limit counts values as the column buffers hold them (9 bytes a bigint with its definition
+    /// level), not as the normalized frames do (a small integer there is a one-byte varint): 200 small
+    /// bigints a row under a 1 MiB limit make groups of 583 rows (counted by frames, 1,700 rows and four
+    /// times the memory the limit means).
+    @Test func rowGroupsOfSmallIntegersCountTheirBuffersBytes() async throws {
+        let bucket = try Bucket()
+        defer { bucket.remove() }
+        let table = TableSchema(name: "wide", columns: (0..<200).map { ColumnSchema(name: "c\($0)", dataType: .bigint, nullable: true) })
+        let rows: [[Value]] = (0..<1_200).map { r in (0..<200).map { .bigint(Int64((r + $0) % 50)) } }
+        let package = try ParquetFuzz.package(table: table, rows: rows, loadId: "1700000000.000001", in: bucket.dir)
+        var options = ParquetFileWriter.Options()
+        options.rowGroupBytes = 1 << 20
+        let path = bucket.dir + "/wide.parquet"
+        let writer = try ParquetFileWriter(path: path, table: table, options: options)
+        let reader = try PackageFileReader(path: package.files[0].path)
+        var frame: [UInt8] = []
+        while try reader.readFrame(appendingTo: &frame) != nil {
+            try frame.withUnsafeBufferPointer { try writer.write($0) }
+            frame.removeAll(keepingCapacity: true)
+        }
+        try writer.finish()
+        let output = try await ParquetPython.run("""
+            import sys, pyarrow.parquet as pq
+            f = pq.ParquetFile(sys.argv[1])
+            print([f.metadata.row_group(i).num_rows for i in range(f.metadata.num_row_groups)])
+            print(sum(f.read()["c7"].to_pylist()))
+            """, [path])
+        let lines = output.split(separator: "\n").map(String.init)
+        #expect(lines.first == "[583, 583, 34]")
+        #expect(lines.last == "\((0..<1_200).reduce(0) { $0 + ($1 + 7) % 50 })")
+    }
+
     /// A small fuzz: random tables (types, nulls, cardinality, row groups, codecs) from a seeded generator,
     /// written as Parquet and read back by pyarrow value for value.
     @Test func randomTablesReadBackIdentically() async throws {

@@ -48,4 +48,28 @@ struct FlatRowTests {
         // Field count, column, tag, one byte of value.
         #expect(frames[2].count == 4)
     }
+
+    /// A value the reader cannot read (a tag of another version's package, a value cut short) ends the row
+    /// with an error, not with the row's later values silently missing: an older sluice reading a newer
+    /// package loaded rows as `{}` before ``FlatRowCursor/checkEnd()``.
+    @Test(arguments: [[2, 0, 14, 4, 1, 0x7F, 9], [2, 0, 14, 4, 1, 13, 0x80 | 5]] as [[UInt8]])
+    func aValueItCannotReadIsAnError(frame: [UInt8]) throws {
+        try frame.withUnsafeBufferPointer { p in
+            var cursor = FlatRowCursor(p)
+            var values: [FieldPayload] = []
+            while let (_, value) = cursor.next() { values.append(value) }
+            #expect(values.count == 1)
+            if case .bigint(2)? = values.first {} else { Issue.record("\(values)") }
+            let error = #expect(throws: SluiceError.self) { try cursor.checkEnd() }
+            #expect(error?.message.contains("written by another version") == true)
+        }
+        // The row whole: no error.
+        try [UInt8]([1, 0, 14, 4]).withUnsafeBufferPointer { p in
+            var whole = FlatRowCursor(p)
+            var count = 0
+            while whole.next() != nil { count += 1 }
+            #expect(count == 1)
+            try whole.checkEnd()
+        }
+    }
 }

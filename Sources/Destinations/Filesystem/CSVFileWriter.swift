@@ -77,6 +77,7 @@ final class CSVFileWriter: RowFileWriter {
             guard column < slots.count else { throw SluiceError(.package, "a row names column \(column) of \(slots.count)") }
             slots[column] = value
         }
+        try cursor.checkEnd()
         for k in slots.indices {
             if k > 0 { sink.append(delimiter) }
             switch slots[k] {

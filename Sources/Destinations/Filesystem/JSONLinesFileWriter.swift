@@ -71,6 +71,7 @@ final class JSONLinesFileWriter: RowFileWriter {
             case .binary(let p): sink.append("\"" + Base64.encode(Array(p)) + "\"")
             }
         }
+        try cursor.checkEnd()
         sink.append(0x7D)
         sink.append(0x0A)
         try sink.flushIfFull()

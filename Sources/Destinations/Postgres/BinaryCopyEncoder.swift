@@ -33,6 +33,7 @@ struct BinaryCopyEncoder {
         while let (column, value) = cursor.next() {
             if column < slots.count { slots[column] = value }
         }
+        try cursor.checkEnd()
         int16(Int16(types.count))
         for (k, slot) in slots.enumerated() {
             guard let value = slot else {

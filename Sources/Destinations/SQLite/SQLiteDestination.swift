@@ -270,6 +270,7 @@ extension SQLiteConnection {
                             sqlite3_bind_text(stmt.handle, index, text, -1, csqlite_transient())
                         }
                     }
+                    try cursor.checkEnd()
                 }
                 try stmt.step()
                 stmt.reset()

@@ -6,8 +6,10 @@ import PipelineCore
 /// and `PAR1`. Flat columns only (nested data is in child tables, as dlt writes it); a column that may be
 /// null is OPTIONAL with definition levels.
 ///
-/// Memory holds one row group: it ends at ``Options/rowGroupSize`` rows or once its rows' values (their
-/// normalized frames) reach ``Options/rowGroupBytes``, checked after every row.
+/// Memory holds one row group: it ends at ``Options/rowGroupSize`` rows or once its rows' values reach
+/// ``Options/rowGroupBytes`` as the column buffers hold them (9 bytes a number or timestamp with its
+/// definition level, a text's length and 5), checked after every row. (Not the rows' normalized frames: those keep small integers in
+/// a byte or two, so a group of wide integer rows would hold four times the bytes it counts.)
 final class ParquetFileWriter: RowFileWriter {
     struct Options {
         var rowGroupSize = 131_072
@@ -63,6 +65,7 @@ final class ParquetFileWriter: RowFileWriter {
         totalRows += 1
         let mark = totalRows
         var cursor = FlatRowCursor(frame)
+        var bytes = 0
         // Through pointers: the columns are structs mutated in place (no reference counting per value).
         try columns.withUnsafeMutableBufferPointer { columns throws in
             try lastSet.withUnsafeMutableBufferPointer { lastSet throws in
@@ -73,12 +76,20 @@ final class ParquetFileWriter: RowFileWriter {
                     }
                     try columns[c].append(value)
                     lastSet[c] = mark
+                    // Its PLAIN bytes (a byte array's with their length) and its definition level.
+                    switch value {
+                    case .text(let p), .binary(let p): bytes += p.count + 5
+                    case .decimal: bytes += 17
+                    case .bool: bytes += 2
+                    default: bytes += 9
+                    }
                 }
+                try cursor.checkEnd()
                 for c in 0..<columns.count where lastSet[c] != mark { try columns[c].appendNull() }
             }
         }
         rowsInGroup += 1
-        bytesInGroup += frame.count
+        bytesInGroup += bytes
         if rowsInGroup >= options.rowGroupSize || bytesInGroup >= options.rowGroupBytes { try flushRowGroup() }
     }
 
