@@ -87,7 +87,11 @@ struct RetryTests {
         let server = try FixtureHTTPServer { _, _ in .json(#"{"message": "Not Found"}"#, status: 404) }
         defer { server.stop() }
         let message = await errorMessage { _ = try await makeClient(server).get("missing") }
-        #expect(message.hasSuffix("GET http://127.0.0.1:\(server.port)/api/missing: HTTP 404: {\"message\": \"Not Found\"}"))
+        // The server saw one request: the 404 was not asked again. (On a loaded machine a loopback request was
+        // seen to fail before reaching the server and be retried, as a transport error is: the message then
+        // says "after 2 attempts", and only the server's count tells whether the 404 itself was retried.)
+        #expect(message.contains("GET http://127.0.0.1:\(server.port)/api/missing: HTTP 404"), "\(message)")
+        #expect(message.hasSuffix(": {\"message\": \"Not Found\"}"), "\(message)")
         #expect(server.requests.count == 1)
         // Code `refused`: the flow's retries skip it too (PipelineFlows.isWorthRetrying).
         await #expect { _ = try await makeClient(server).get("missing") } throws: { ($0 as? SluiceError)?.code == .refused }
