@@ -123,18 +123,7 @@ struct FilesystemParquetTests {
         let table = TableSchema(name: "docs", columns: [ColumnSchema(name: "k", dataType: .bigint, nullable: false),
                                                         ColumnSchema(name: "body", dataType: .text, nullable: true)])
         let rows: [[Value]] = (0..<20).map { [.bigint(Int64($0)), .text(String(repeating: "x\($0 % 10)", count: 150_000))] }
-        let package = try ParquetFuzz.package(table: table, rows: rows, loadId: "1700000000.000001", in: bucket.dir)
-        var options = ParquetFileWriter.Options()
-        options.rowGroupBytes = 1 << 20
-        let path = bucket.dir + "/docs.parquet"
-        let writer = try ParquetFileWriter(path: path, table: table, options: options)
-        let reader = try PackageFileReader(path: package.files[0].path)
-        var frame: [UInt8] = []
-        while try reader.readFrame(appendingTo: &frame) != nil {
-            try frame.withUnsafeBufferPointer { try writer.write($0) }
-            frame.removeAll(keepingCapacity: true)
-        }
-        try writer.finish()
+        let path = try Self.writeParquet(table, rows, rowGroupBytes: 1 << 20, in: bucket.dir)
         let output = try await ParquetPython.run("""
             import sys, pyarrow.parquet as pq
             f = pq.ParquetFile(sys.argv[1])
@@ -156,18 +145,7 @@ struct FilesystemParquetTests {
         defer { bucket.remove() }
         let table = TableSchema(name: "wide", columns: (0..<200).map { ColumnSchema(name: "c\($0)", dataType: .bigint, nullable: true) })
         let rows: [[Value]] = (0..<1_200).map { r in (0..<200).map { .bigint(Int64((r + $0) % 50)) } }
-        let package = try ParquetFuzz.package(table: table, rows: rows, loadId: "1700000000.000001", in: bucket.dir)
-        var options = ParquetFileWriter.Options()
-        options.rowGroupBytes = 1 << 20
-        let path = bucket.dir + "/wide.parquet"
-        let writer = try ParquetFileWriter(path: path, table: table, options: options)
-        let reader = try PackageFileReader(path: package.files[0].path)
-        var frame: [UInt8] = []
-        while try reader.readFrame(appendingTo: &frame) != nil {
-            try frame.withUnsafeBufferPointer { try writer.write($0) }
-            frame.removeAll(keepingCapacity: true)
-        }
-        try writer.finish()
+        let path = try Self.writeParquet(table, rows, rowGroupBytes: 1 << 20, in: bucket.dir)
         let output = try await ParquetPython.run("""
             import sys, pyarrow.parquet as pq
             f = pq.ParquetFile(sys.argv[1])
@@ -177,6 +155,24 @@ struct FilesystemParquetTests {
         let lines = output.split(separator: "\n").map(String.init)
         #expect(lines.first == "[583, 583, 34]")
         #expect(lines.last == "\((0..<1_200).reduce(0) { $0 + ($1 + 7) % 50 })")
+    }
+
+    /// `rows` of `table` through a normalized package into `<dir>/<table>.parquet` by a ``ParquetFileWriter``
+    /// whose row groups end at `rowGroupBytes`; returns the file's path.
+    static func writeParquet(_ table: TableSchema, _ rows: [[Value]], rowGroupBytes: Int, in dir: String) throws -> String {
+        let package = try ParquetFuzz.package(table: table, rows: rows, loadId: "1700000000.000001", in: dir)
+        var options = ParquetFileWriter.Options()
+        options.rowGroupBytes = rowGroupBytes
+        let path = dir + "/\(table.name).parquet"
+        let writer = try ParquetFileWriter(path: path, table: table, options: options)
+        let reader = try PackageFileReader(path: package.files[0].path)
+        var frame: [UInt8] = []
+        while try reader.readFrame(appendingTo: &frame) != nil {
+            try frame.withUnsafeBufferPointer { try writer.write($0) }
+            frame.removeAll(keepingCapacity: true)
+        }
+        try writer.finish()
+        return path
     }
 
     /// A small fuzz: random tables (types, nulls, cardinality, row groups, codecs) from a seeded generator,
