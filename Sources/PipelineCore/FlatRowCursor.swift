@@ -86,8 +86,7 @@ public struct FlatRowCursor {
         case PackageFile.Tag.falseValue.rawValue: return (column, .bool(false))
         case PackageFile.Tag.trueValue.rawValue: return (column, .bool(true))
         case PackageFile.Tag.smallBigint.rawValue:
-            let z = UInt64(bitPattern: Int64(readVarint()))
-            return (column, .bigint(Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1)))
+            return (column, .bigint(ZigZag.decode(UInt64(UInt(bitPattern: readVarint())))))
         case PackageFile.Tag.bigint.rawValue: return (column, .bigint(Int64(bitPattern: readFixed64())))
         case PackageFile.Tag.double.rawValue: return (column, .double(Double(bitPattern: readFixed64())))
         case PackageFile.Tag.scaledDouble.rawValue:
@@ -139,7 +138,7 @@ extension PackageFileWriter {
             if case .bigint(let i) = value {
                 // As ``FlatRowBuilder`` writes one (``PackageFile/Tag/smallBigint``).
                 buffer.append(PackageFile.Tag.smallBigint.rawValue)
-                writeVarint(Int(bitPattern: UInt(FlatRowBuilder.zigzag(i))))
+                writeVarint(Int(bitPattern: UInt(ZigZag.encode(i))))
             } else {
                 writeValue(value)
             }
@@ -245,13 +244,8 @@ public struct FlatRowBuilder: ~Copyable {
             var n = Self.varint(column, at: p)
             p[n] = PackageFile.Tag.smallBigint.rawValue
             n += 1
-            return n + Self.varint(Int(bitPattern: UInt(Self.zigzag(bigint))), at: p + n)
+            return n + Self.varint(Int(bitPattern: UInt(ZigZag.encode(bigint))), at: p + n)
         }
-    }
-
-    /// `0, -1, 1, -2, ...` as `0, 1, 2, 3, ...` (protobuf's `sint64` encoding).
-    @inlinable @inline(__always) static func zigzag(_ v: Int64) -> UInt64 {
-        UInt64(bitPattern: (v << 1) ^ (v >> 63))
     }
 
     /// Appends a double value of column `column`.

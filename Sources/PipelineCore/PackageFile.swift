@@ -10,7 +10,9 @@ import Darwin
 /// tagged (one byte) and lengths are LEB128 varints. Object keys are interned per file: the first
 /// occurrence of a key is written out (`varint(length << 1)`, bytes), later ones as `varint(id << 1 | 1)`. Extracted files hold whole nested rows;
 /// normalized files hold flat rows as `(column index, value)` pairs against the package schema.
-/// The format is private to a package: it never outlives one run of the code that wrote it.
+/// The format is the engine's own, with no version of its own: a pending or failed package may be retried by
+/// another version of sluice, so a tag a reader does not know is an error (``FrameDecoder/readValue()``,
+/// ``FlatRowCursor/checkEnd()``), never a value skipped.
 public enum PackageFile {
     @usableFromInline enum Tag: UInt8 {
         case null = 0, falseValue, trueValue, bigint, double, decimal, text, date, timestamp, binary, object, array
@@ -49,6 +51,14 @@ public enum PackageFile {
         /// extracted (10% of the CPU of a load of one into files).
         case linkedJSONLines = 0xF9
     }
+}
+
+/// Signed integers as unsigned ones, small magnitudes small: `0, -1, 1, -2, ...` as `0, 1, 2, 3, ...`
+/// (protobuf's `sint64`, Thrift's compact protocol), so a varint of a small negative number is short too.
+public enum ZigZag {
+    @inlinable @inline(__always) public static func encode(_ v: Int64) -> UInt64 { UInt64(bitPattern: (v << 1) ^ (v >> 63)) }
+
+    @inlinable @inline(__always) public static func decode(_ z: UInt64) -> Int64 { Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1) }
 }
 
 extension PackageFile {
@@ -654,8 +664,7 @@ public struct FrameDecoder {
         case .trueValue: return .bool(true)
         case .bigint: return .bigint(Int64(bitPattern: try readFixed64()))
         case .smallBigint:
-            let z = UInt64(UInt(bitPattern: try readVarint()))
-            return .bigint(Int64(bitPattern: z >> 1) ^ -Int64(bitPattern: z & 1))
+            return .bigint(ZigZag.decode(UInt64(UInt(bitPattern: try readVarint()))))
         case .double: return .double(Double(bitPattern: try readFixed64()))
         case .decimal: return .decimal(try readString())
         case .text, .plainText: return .text(try readString())

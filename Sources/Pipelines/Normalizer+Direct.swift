@@ -186,7 +186,7 @@ extension Normalizer {
         let listsStart = direct.lists.count
         let stackStart = direct.stack.count
         let nodes = trees[t].nodes
-        // The frame is built outside the pool (no uniqueness check of the pool per value), then put back.
+        // The frame is built outside the pool (no accessor of the pool per value), then put back.
         var row = FlatRowBuilder(reserving: 0)
         swap(&row, &direct.rows[slot])
         let marks = direct.seen[t]

@@ -116,8 +116,7 @@ struct ThriftCompactReader {
     }
 
     mutating func zigzag() throws -> Int64 {
-        let v = try varint()
-        return Int64(bitPattern: v >> 1) ^ -Int64(bitPattern: v & 1)
+        ZigZag.decode(try varint())
     }
 
     /// The value of field `id` (an i64 or i32) of the struct at the reader's place, or `nil` if it has none.

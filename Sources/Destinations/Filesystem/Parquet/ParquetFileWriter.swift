@@ -8,8 +8,8 @@ import PipelineCore
 ///
 /// Memory holds one row group: it ends at ``Options/rowGroupSize`` rows or once its rows' values reach
 /// ``Options/rowGroupBytes`` as the column buffers hold them (9 bytes a number or timestamp with its
-/// definition level, a text's length and 5), checked after every row. (Not the rows' normalized frames: those keep small integers in
-/// a byte or two, so a group of wide integer rows would hold four times the bytes it counts.)
+/// definition level, a text's length and 5), checked after every row. Not as the rows' normalized frames
+/// hold them: those keep a small integer in a byte or two, so wide integer rows would fill far more memory.
 final class ParquetFileWriter: RowFileWriter {
     struct Options {
         var rowGroupSize = 131_072

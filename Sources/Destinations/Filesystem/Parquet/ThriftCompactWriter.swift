@@ -1,3 +1,5 @@
+import PipelineCore
+
 /// Thrift's compact protocol, the encoding of Parquet's metadata (the file footer and page headers):
 /// only what writing needs.
 ///
@@ -27,7 +29,7 @@ struct ThriftCompactWriter {
         bytes.append(UInt8(v))
     }
 
-    mutating func zigzag(_ value: Int64) { varint(UInt64(bitPattern: (value << 1) ^ (value >> 63))) }
+    mutating func zigzag(_ value: Int64) { varint(ZigZag.encode(value)) }
 
     private mutating func fieldHeader(_ id: Int16, _ type: FieldType) {
         let delta = Int(id) - Int(lastField[lastField.count - 1])
